@@ -1,0 +1,55 @@
+package dev.quill.autograd;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Embedding lookup: y[s, :] = table[ids[s], :] for every position s of the integer ids.
+ * Backward is a scatter-add: dL/dtable[v, :] = sum of dL/dy[s, :] over the positions s with ids[s] = v,
+ * so an id that occurs twice receives both gradients.
+ */
+final class Embedding extends Function {
+
+    private int[] ids;
+    private long[] tableShape;
+
+    static Tensor apply(Tensor table, INDArray idArray) {
+        INDArray t = table.value();
+        if (t.rank() != 2) {
+            throw new IllegalArgumentException("embedding: the table must be (V, C), got " + Shapes.str(t.shape()));
+        }
+        if (idArray.dataType().isFPType()) {
+            throw new IllegalArgumentException("embedding: ids must be integers, got " + idArray.dataType());
+        }
+        Embedding f = new Embedding();
+        f.tableShape = t.shape();
+        f.ids = idArray.reshape(-1).toIntVector();
+        long v = t.size(0);
+        for (int i = 0; i < f.ids.length; i++) {
+            if (f.ids[i] < 0 || f.ids[i] >= v) {
+                throw new IllegalArgumentException("embedding: id " + f.ids[i] + " at position " + i
+                        + " is outside the table's " + v + " rows");
+            }
+        }
+        long[] outShape = Arrays.copyOf(idArray.shape(), idArray.rank() + 1);
+        outShape[idArray.rank()] = t.size(1);
+        INDArray rows = Nd4j.pullRows(Shapes.contiguous(t), 1, f.ids); // (N, C)
+        return f.output(rows.reshape(outShape), table);                  // (S..., C)
+    }
+
+    @Override
+    protected void backward(INDArray dy) {
+        int c = (int) tableShape[1];
+        double[] g = Shapes.contiguous(dy).dup('c').data().asDouble(); // (N * C)
+        double[] dTable = new double[(int) (tableShape[0] * c)];
+        for (int s = 0; s < ids.length; s++) {
+            int row = ids[s] * c;
+            int from = s * c;
+            for (int j = 0; j < c; j++) {
+                dTable[row + j] += g[from + j];
+            }
+        }
+        accumulateOwned(0, Nd4j.create(dTable, tableShape, 'c').castTo(dy.dataType()));
+    }
+}

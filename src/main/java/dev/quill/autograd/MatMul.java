@@ -1,0 +1,117 @@
+package dev.quill.autograd;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * y = op(a) @ op(b), where op transposes the last two axes when asked (so x @ W^T for a PyTorch-layout
+ * Linear weight W (out, in) needs no copy). Three forms:
+ * <ul>
+ *   <li>2-D: (M, K) @ (K, N) -> (M, N), one GEMM;</li>
+ *   <li>N-D times 2-D: (..., K) @ (K, N) -> (..., N), the leading axes flattened into rows (a Linear);</li>
+ *   <li>batched: (..., M, K) @ (..., K, N) with equal batch axes, one batched call (attention).</li>
+ * </ul>
+ * With y = A B:  dL/dA = dL/dy B^T  and  dL/dB = A^T dL/dy. With the transposes folded in:
+ * <pre>
+ *   dA = tA ? op(B) dy^T : dy op(B)^T          dB = tB ? dy^T op(A) : op(A)^T dy
+ * </pre>
+ * each written below as one product with transpose flags, so no transposed copy is ever made.
+ */
+final class MatMul extends Function {
+
+    private INDArray a;
+    private INDArray b;
+    private boolean ta;
+    private boolean tb;
+
+    static Tensor apply(Tensor a, Tensor b, boolean ta, boolean tb) {
+        INDArray av = a.value();
+        INDArray bv = b.value();
+        long[] as = av.shape();
+        long[] bs = bv.shape();
+        String what = "matmul: " + Shapes.str(as) + (ta ? "^T" : "") + " x " + Shapes.str(bs) + (tb ? "^T" : "");
+        if (av.dataType() != bv.dataType()) {
+            throw new IllegalArgumentException(what + ": data types differ (" + av.dataType() + ", " + bv.dataType() + ")");
+        }
+        if (as.length < 2 || bs.length < 2) {
+            throw new IllegalArgumentException(what + ": both operands need at least 2 axes");
+        }
+        long k1 = ta ? as[as.length - 2] : as[as.length - 1];
+        long k2 = tb ? bs[bs.length - 1] : bs[bs.length - 2];
+        if (k1 != k2) {
+            throw new IllegalArgumentException(what + ": inner dims differ (" + k1 + " vs " + k2 + ")");
+        }
+        boolean batched = as.length == bs.length && as.length > 2;
+        if (batched && !Arrays.equals(Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2))) {
+            throw new IllegalArgumentException(what + ": batch axes differ");
+        }
+        if (!batched && bs.length != 2) {
+            throw new IllegalArgumentException(what + ": ranks must be equal, or the right operand 2-D");
+        }
+        if (!batched && as.length > 2 && ta) {
+            throw new IllegalArgumentException(what + ": a transposed left operand needs a 2-D or batched product");
+        }
+        MatMul f = new MatMul();
+        f.a = Shapes.contiguous(av);
+        f.b = Shapes.contiguous(bv);
+        f.ta = ta;
+        f.tb = tb;
+        INDArray y;
+        if (as.length > 2 && !batched) {
+            INDArray rows = f.a.reshape(-1, as[as.length - 1]);           // (rows, K)
+            INDArray y2 = product(rows, f.b, false, tb);                     // (rows, N)
+            long[] ys = as.clone();
+            ys[ys.length - 1] = y2.size(1);
+            y = y2.reshape(ys);                                              // (..., N)
+        } else {
+            y = product(f.a, f.b, ta, tb);
+        }
+        return f.output(y, a, b);
+    }
+
+    @Override
+    protected void backward(INDArray dy) {
+        dy = Shapes.contiguous(dy);
+        if (a.rank() > 2 && b.rank() == 2) {
+            INDArray a2 = a.reshape(-1, a.size(-1));                      // (rows, K)
+            INDArray dy2 = dy.reshape(-1, dy.size(-1));                   // (rows, N)
+            if (needsGrad(0)) {
+                accumulateOwned(0, product(dy2, b, false, !tb).reshape(a.shape()));
+            }
+            if (needsGrad(1)) {
+                accumulateOwned(1, tb ? product(dy2, a2, true, false) : product(a2, dy2, true, false));
+            }
+            return;
+        }
+        if (needsGrad(0)) {
+            accumulateOwned(0, ta ? product(b, dy, tb, true) : product(dy, b, false, !tb));
+        }
+        if (needsGrad(1)) {
+            accumulateOwned(1, tb ? product(dy, a, true, ta) : product(a, dy, !ta, false));
+        }
+    }
+
+    /** op(x) @ op(y) into a fresh output: one GEMM for 2-D, one batched call for 3-D and more. */
+    static INDArray product(INDArray x, INDArray y, boolean tx, boolean ty) {
+        x = Shapes.contiguous(x);
+        y = Shapes.contiguous(y);
+        int r = x.rank();
+        long m = tx ? x.size(r - 1) : x.size(r - 2);
+        long n = ty ? y.size(r - 2) : y.size(r - 1);
+        if (r == 2) {
+            INDArray out = Nd4j.createUninitialized(x.dataType(), m, n);
+            return Nd4j.gemm(x, y, out, tx, ty, 1.0, 0.0);
+        }
+        long[] batch = Arrays.copyOf(x.shape(), r - 2);
+        long nb = Shapes.length(batch);
+        INDArray x3 = x.reshape(nb, x.size(r - 2), x.size(r - 1));
+        INDArray y3 = y.reshape(nb, y.size(r - 2), y.size(r - 1));
+        INDArray out = Nd4j.createUninitialized(x.dataType(), nb, m, n);
+        Nd4j.matmul(x3, y3, out, tx, ty, false);
+        long[] outShape = Arrays.copyOf(batch, r);
+        outShape[r - 2] = m;
+        outShape[r - 1] = n;
+        return out.reshape(outShape);
+    }
+}

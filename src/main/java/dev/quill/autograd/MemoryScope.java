@@ -1,0 +1,119 @@
+package dev.quill.autograd;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The owner of every intermediate array of one step. ND4J keeps arrays in native memory that only the
+ * Java GC frees, so a training loop that allocates freely grows to gigabytes; inside a scope, arrays are
+ * carved out of one block that is reused when the same scope is opened again (an ND4J workspace). After
+ * the first step has taught the block its size, allocation is a pointer bump and resident memory is flat.
+ *
+ * <pre>{@code
+ * for (int step = 0; step < steps; step++) {
+ *     try (var scope = MemoryScope.open("train-step")) {
+ *         Tensor loss = model.loss(batch);   // activations live in the scope
+ *         loss.backward();                   // parameter gradients live outside it
+ *         optimizer.step();
+ *     }                                      // every array of the step is released here
+ * }
+ * }</pre>
+ *
+ * Parameters, their gradients and optimizer state must outlive a step: create them outside any scope
+ * ({@link #outside(Supplier)}). A {@link Tensor} made inside a scope remembers it, and using that tensor
+ * after the scope has closed throws an {@link IllegalStateException} naming the scope, instead of reading
+ * memory that the next step has reused.
+ */
+public final class MemoryScope implements AutoCloseable {
+
+    private static final ThreadLocal<Deque<MemoryScope>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+
+    // Learn the block size in the first cycle, then reuse it; a later, larger step spills into fresh
+    // memory once and the block is reallocated at the right size.
+    private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
+    private final String name;
+    private final MemoryWorkspace workspace;
+    private final Thread owner;
+    private boolean open = true;
+
+    private MemoryScope(String name, MemoryWorkspace workspace) {
+        this.name = name;
+        this.workspace = workspace;
+        this.owner = Thread.currentThread();
+    }
+
+    /**
+     * Opens a scope; arrays created on this thread until it closes belong to it. Opening the same name
+     * again (the next step) reuses the memory of the previous time.
+     */
+    public static MemoryScope open(String name) {
+        Deque<MemoryScope> stack = OPEN.get();
+        // Nested scopes get distinct workspaces, even when they share a name.
+        String id = "quill/" + name + "#" + stack.size();
+        MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, id);
+        MemoryScope scope = new MemoryScope(name, ws);
+        stack.push(scope);
+        return scope;
+    }
+
+    /** The innermost open scope of this thread, or null outside every scope. */
+    static MemoryScope current() {
+        return OPEN.get().peek();
+    }
+
+    /** Runs {@code allocate} with every scope suspended, so what it creates lives until the GC frees it. */
+    public static <T> T outside(Supplier<T> allocate) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return allocate.get();
+        }
+    }
+
+    /** The name given at {@link #open(String)}. */
+    public String name() {
+        return name;
+    }
+
+    /** True until {@link #close()}. */
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() {
+        if (!open) {
+            return;
+        }
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("memory scope '" + name + "' must be closed on the thread that opened it");
+        }
+        Deque<MemoryScope> stack = OPEN.get();
+        if (stack.peek() != this) {
+            throw new IllegalStateException("memory scope '" + name + "' closed while an inner scope '"
+                    + stack.peek().name + "' is still open; close scopes in reverse order (try-with-resources)");
+        }
+        stack.pop();
+        open = false;
+        workspace.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryScope[" + name + (open ? ", open]" : ", closed]");
+    }
+}

@@ -1,0 +1,70 @@
+package dev.quill.autograd;
+
+/**
+ * The one source of randomness in Quill (weight init, dropout masks, batch order, sampling), so a seed
+ * fixes every draw and the whole state is one {@code long} that a checkpoint can save and restore.
+ *
+ * <p>The generator is SplitMix64 (Steele, Lea and Flood, 2014): the state advances by a fixed odd
+ * constant and each output is the state passed through a bit mixer. It is fast, has period 2^64 and
+ * passes BigCrush; it is not for cryptography.
+ */
+public final class Rng {
+
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
+    private long state;
+
+    public Rng(long seed) {
+        this.state = seed;
+    }
+
+    /** The whole state: {@code new Rng(0).restore(r.state())} continues exactly where r is. */
+    public long state() {
+        return state;
+    }
+
+    /** Continues from a state saved with {@link #state()}. */
+    public Rng restore(long savedState) {
+        this.state = savedState;
+        return this;
+    }
+
+    /** 64 uniformly random bits. */
+    public long nextLong() {
+        long z = (state += GOLDEN_GAMMA);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Uniform in [0, 1) with 53 random bits. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    /** Uniform integer in [0, bound), without modulo bias. */
+    public int nextInt(int bound) {
+        if (bound <= 0) {
+            throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
+        }
+        while (true) {
+            long r = nextLong() >>> 1; // 63 bits, never negative
+            long m = r % bound;
+            if (r - m + (bound - 1) >= 0) { // reject the last, partial block of size bound (overflow test)
+                return (int) m;
+            }
+        }
+    }
+
+    /** Standard normal by Box-Muller: sqrt(-2 ln u1) * cos(2 pi u2), with u1 in (0, 1]. */
+    public double nextGaussian() {
+        double u1 = 1.0 - nextDouble();
+        double u2 = nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+    }
+
+    /** A new generator whose stream is independent of this one's (for a sub-task such as a data loader). */
+    public Rng split() {
+        return new Rng(nextLong());
+    }
+}

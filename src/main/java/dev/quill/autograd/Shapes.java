@@ -1,0 +1,89 @@
+package dev.quill.autograd;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Shape arithmetic shared by the ops: broadcasting, reduction back to an input's shape, checks. */
+public final class Shapes {
+
+    private Shapes() {
+    }
+
+    /** {@code (2, 3, 4)}: how shapes appear in every message. */
+    public static String str(long[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    /**
+     * The NumPy broadcast of two shapes: align from the right; each pair of sizes must be equal or one
+     * of them 1. Fails naming the op and both shapes.
+     */
+    public static long[] broadcast(String op, long[] a, long[] b) {
+        int rank = Math.max(a.length, b.length);
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            long db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b)
+                        + " do not broadcast (axis " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = Math.max(da, db);
+        }
+        return out;
+    }
+
+    /**
+     * The backward of broadcasting: sums {@code g} over the axes that broadcasting created or stretched,
+     * so the result has {@code shape}. If y = x + b with b of shape (C) and y of shape (B, T, C), then
+     * dL/db = sum over B and T of dL/dy.
+     */
+    public static INDArray sumTo(INDArray g, long[] shape) {
+        long[] gs = g.shape();
+        if (Arrays.equals(gs, shape)) {
+            return g;
+        }
+        int extra = gs.length - shape.length;
+        int[] axes = new int[gs.length];
+        int n = 0;
+        for (int i = 0; i < gs.length; i++) {
+            boolean created = i < extra;
+            boolean stretched = !created && shape[i - extra] == 1 && gs[i] != 1;
+            if (created || stretched) {
+                axes[n++] = i;
+            }
+        }
+        INDArray summed = n == 0 ? g : g.sum(true, Arrays.copyOf(axes, n));
+        return summed.reshape(shape);
+    }
+
+    /** Number of elements of a shape. */
+    public static long length(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        return n;
+    }
+
+    /** Resolves a negative axis ({@code -1} is the last) and checks the range. */
+    public static int axis(String op, int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for rank " + rank);
+        }
+        return a;
+    }
+
+    /** A c-ordered array without offset tricks, copying only when needed (BLAS wants plain layouts). */
+    static INDArray contiguous(INDArray x) {
+        if (x.ordering() == 'c' && !x.isView()) {
+            return x;
+        }
+        return x.dup('c');
+    }
+}

@@ -1,0 +1,333 @@
+package dev.quill.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A value in the computation graph: an ND4J array, the gradient of the loss with respect to it (after
+ * {@link #backward()}), and the op that made it. Leaves are inputs and parameters; every other tensor
+ * knows its {@link Function}, and through it its inputs, so {@code loss.backward()} can walk the graph
+ * from the loss back to the leaves (reverse-mode automatic differentiation).
+ *
+ * <p>Ops are methods ({@code x.matmul(w).add(b).gelu()}); each is a small class in this package with
+ * its forward and backward side by side. Shapes in comments use B batch, T time, C channels, V vocab.
+ */
+public final class Tensor {
+
+    private final INDArray value;
+    private final boolean requiresGrad;
+    private final Function creator;
+    private final MemoryScope scope;
+    private INDArray grad;
+    private boolean retainGrad;
+    private boolean released;
+    private String name;
+
+    Tensor(INDArray value, boolean requiresGrad, Function creator) {
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.creator = creator;
+        this.scope = value.isAttached() ? MemoryScope.current() : null;
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** A constant: an input or a target, which wants no gradient. */
+    public static Tensor of(INDArray value) {
+        return new Tensor(value, false, null);
+    }
+
+    /** A leaf that wants a gradient (an input being checked, or a parameter inside a step). */
+    public static Tensor leaf(INDArray value) {
+        return new Tensor(value, true, null);
+    }
+
+    /**
+     * A parameter: a leaf that wants a gradient and lives outside every {@link MemoryScope}, so it and
+     * its gradient survive from step to step. An array created inside a scope is copied out of it.
+     */
+    public static Tensor parameter(INDArray value, String name) {
+        INDArray v = value.isAttached() ? MemoryScope.outside(value::detach) : value;
+        Tensor t = new Tensor(v, true, null);
+        t.name = name;
+        return t;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** The array; fails if the tensor was released or its memory scope has closed. */
+    public INDArray value() {
+        checkUsable();
+        return value;
+    }
+
+    /** The gradient of the last {@link #backward()} (summed over calls until {@link #zeroGrad()}), or null. */
+    public INDArray grad() {
+        checkUsable();
+        return grad;
+    }
+
+    /** True for leaves created with {@link #leaf} or {@link #parameter} and for results of their ops. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** True for tensors no op made (inputs, parameters). */
+    public boolean isLeaf() {
+        return creator == null;
+    }
+
+    /** The op that made this tensor, or null for a leaf. */
+    public Function creator() {
+        return creator;
+    }
+
+    /** Keeps the gradient of an intermediate tensor after backward (leaves always keep theirs). */
+    public Tensor retainGrad() {
+        this.retainGrad = true;
+        return this;
+    }
+
+    /** A name for messages (parameters carry their checkpoint name, e.g. {@code transformer.wte.weight}). */
+    public String name() {
+        return name;
+    }
+
+    /** Sets the name used in messages; returns this. */
+    public Tensor named(String name) {
+        this.name = name;
+        return this;
+    }
+
+    public long[] shape() {
+        return value().shape();
+    }
+
+    public int rank() {
+        return value().rank();
+    }
+
+    public long size(int axis) {
+        return value().size(Shapes.axis("size", axis, rank()));
+    }
+
+    public DataType dataType() {
+        return value().dataType();
+    }
+
+    /** The value of a one-element tensor, e.g. a loss. */
+    public double item() {
+        INDArray v = value();
+        if (v.length() != 1) {
+            throw new IllegalStateException("item() needs a one-element tensor, not shape " + Shapes.str(v.shape()));
+        }
+        return v.getDouble(0);
+    }
+
+    /** The same value with no history: a constant for the ops that follow. */
+    public Tensor detach() {
+        return Tensor.of(value());
+    }
+
+    /** Sets the gradient to zero (keeping its memory), as before each accumulation of a new step. */
+    public void zeroGrad() {
+        if (grad != null) {
+            grad.assign(0);
+        }
+    }
+
+    /**
+     * Frees the native memory now (for tensors outside a scope; inside one the scope owns it). Any later
+     * use of this tensor fails with a clear message instead of touching freed memory.
+     */
+    public void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (scope == null) {
+            if (grad != null && !grad.wasClosed()) {
+                grad.close();
+            }
+            if (!value.wasClosed() && !value.isView()) {
+                value.close();
+            }
+        }
+        grad = null;
+    }
+
+    private void checkUsable() {
+        if (released) {
+            throw new IllegalStateException(describe() + " was released and cannot be used");
+        }
+        if (scope != null && !scope.isOpen()) {
+            throw new IllegalStateException(describe() + " lived in memory scope '" + scope.name()
+                    + "', which has closed; keep what must outlive a step outside the scope"
+                    + " (MemoryScope.outside) or copy it out before the scope ends");
+        }
+    }
+
+    private String describe() {
+        String what = name != null ? "tensor '" + name + "'" : "tensor";
+        String by = creator != null ? " made by " + creator.name() : "";
+        return what + by;
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /** Back-propagates from this one-element tensor (a loss): dL/dL = 1. */
+    public void backward() {
+        INDArray v = value();
+        if (v.length() != 1) {
+            throw new IllegalStateException("backward() without a seed gradient needs a one-element tensor (a loss), "
+                    + "but this tensor has shape " + Shapes.str(v.shape()) + "; call backward(seed) with an array of that shape");
+        }
+        backward(v.ulike().assign(1.0));
+    }
+
+    /**
+     * Back-propagates {@code seed} = dL/d(this): visits every op between the leaves and this tensor once,
+     * in reverse topological order, and adds each leaf's gradient into {@link #grad()}.
+     */
+    public void backward(INDArray seed) {
+        INDArray v = value();
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward(): this tensor does not depend on anything that requires a gradient");
+        }
+        if (!java.util.Arrays.equals(seed.shape(), v.shape())) {
+            throw new IllegalArgumentException("backward(): seed shape " + Shapes.str(seed.shape())
+                    + " differs from the tensor's shape " + Shapes.str(v.shape()));
+        }
+        List<Tensor> order = topologicalOrder();
+        accumulateGrad(seed, false);
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Tensor t = order.get(i);
+            if (t.creator == null || t.grad == null) {
+                continue;
+            }
+            t.creator.backward(t.grad);
+            if (!t.retainGrad && t != this) {
+                t.grad = null; // an intermediate's gradient is not needed once its op has used it
+            }
+        }
+    }
+
+    /** Tensors reachable from this one, inputs before the ops that use them (iterative post-order DFS). */
+    private List<Tensor> topologicalOrder() {
+        List<Tensor> order = new ArrayList<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Tensor> stack = new ArrayDeque<>();
+        Deque<Integer> next = new ArrayDeque<>();
+        stack.push(this);
+        next.push(0);
+        seen.add(this);
+        while (!stack.isEmpty()) {
+            Tensor t = stack.peek();
+            int i = next.pop();
+            Tensor[] inputs = t.creator == null ? new Tensor[0] : t.creator.inputs();
+            if (i < inputs.length) {
+                next.push(i + 1);
+                Tensor in = inputs[i];
+                if (in.requiresGrad && seen.add(in)) {
+                    stack.push(in);
+                    next.push(0);
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+
+    /** grad += g, allocating the gradient where the tensor itself lives (parameters: outside scopes). */
+    void accumulateGrad(INDArray g, boolean owned) {
+        checkUsable();
+        if (!java.util.Arrays.equals(g.shape(), value.shape())) {
+            throw new IllegalStateException("gradient of shape " + Shapes.str(g.shape()) + " for " + describe()
+                    + " of shape " + Shapes.str(value.shape()) + " (a backward bug)");
+        }
+        if (grad != null) {
+            grad.addi(g);
+        } else if (scope == null && MemoryScope.current() != null) {
+            grad = MemoryScope.outside(() -> g.dup('c'));
+        } else {
+            grad = owned && !g.isView() ? g : g.dup('c');
+        }
+    }
+
+    // ---------------------------------------------------------------- ops (each one a class in this package)
+
+    public Tensor add(Tensor other) { return Add.apply(this, other); }
+    public Tensor sub(Tensor other) { return Sub.apply(this, other); }
+    public Tensor mul(Tensor other) { return Mul.apply(this, other); }
+    public Tensor div(Tensor other) { return Div.apply(this, other); }
+    public Tensor add(double c) { return ScalarAdd.apply(this, c); }
+    public Tensor mul(double c) { return ScalarMul.apply(this, c); }
+    public Tensor neg() { return ScalarMul.apply(this, -1.0); }
+    public Tensor pow(double p) { return Pow.apply(this, p); }
+
+    /** {@code this @ other}: 2-D, batched with equal batch axes, or N-D times a 2-D matrix. */
+    public Tensor matmul(Tensor other) { return MatMul.apply(this, other, false, false); }
+    /** {@code op(this) @ op(other)} where op transposes the last two axes when asked. */
+    public Tensor matmul(Tensor other, boolean transposeThis, boolean transposeOther) {
+        return MatMul.apply(this, other, transposeThis, transposeOther);
+    }
+
+    public Tensor permute(int... axes) { return Permute.apply(this, axes); }
+    /** Swaps two axes. */
+    public Tensor transpose(int a, int b) { return Permute.swap(this, a, b); }
+    public Tensor reshape(long... shape) { return Reshape.apply(this, shape); }
+    /** Elements {@code [from, to)} along {@code axis}. */
+    public Tensor slice(int axis, long from, long to) { return Slice.apply(this, axis, from, to); }
+    /** {@code parts} equal pieces along {@code axis} (the fused QKV projection splits into q, k, v). */
+    public List<Tensor> split(int axis, int parts) { return Slice.split(this, axis, parts); }
+    /** Joins tensors along an axis. */
+    public static Tensor concat(int axis, Tensor... parts) { return Concat.apply(axis, parts); }
+
+    /** Sum over all elements (a scalar). */
+    public Tensor sum() { return Sum.apply(this, false, false); }
+    /** Sum over the given axes. */
+    public Tensor sum(boolean keepDims, int... axes) { return Sum.apply(this, false, keepDims, axes); }
+    public Tensor mean() { return Sum.apply(this, true, false); }
+    public Tensor mean(boolean keepDims, int... axes) { return Sum.apply(this, true, keepDims, axes); }
+
+    public Tensor exp() { return Exp.apply(this); }
+    public Tensor log() { return Log.apply(this); }
+    public Tensor sqrt() { return Pow.apply(this, 0.5); }
+    public Tensor rsqrt() { return Pow.apply(this, -0.5); }
+    public Tensor tanh() { return Tanh.apply(this); }
+    /** GELU, the exact form x * Phi(x) with Phi the normal CDF. */
+    public Tensor gelu() { return Gelu.apply(this, false); }
+    /** GELU, the tanh approximation used by GPT-2. */
+    public Tensor geluTanh() { return Gelu.apply(this, true); }
+
+    /** Softmax over the last axis. */
+    public Tensor softmax() { return Softmax.apply(this); }
+    /** Log-softmax over the last axis. */
+    public Tensor logSoftmax() { return LogSoftmax.apply(this); }
+    /** Sets scores (..., T, T) of future positions (column j > row i) to -infinity. */
+    public Tensor causalMask() { return CausalMask.apply(this); }
+    /** Inverted dropout with drop probability p; the identity when not training or p == 0. */
+    public Tensor dropout(double p, Rng rng, boolean training) { return Dropout.apply(this, p, rng, training); }
+    /** Rows of this table (V, C) at integer ids of any shape S: the result has shape (S..., C). */
+    public Tensor embedding(INDArray ids) { return Embedding.apply(this, ids); }
+    /**
+     * Mean cross-entropy of these logits (..., V) against integer targets (...); targets equal to
+     * {@code ignoreIndex} count for nothing.
+     */
+    public Tensor crossEntropy(INDArray targets, int ignoreIndex) { return CrossEntropy.apply(this, targets, ignoreIndex); }
+
+    @Override
+    public String toString() {
+        String what = name != null ? name : (creator != null ? creator.name() : "leaf");
+        return "Tensor[" + what + ", " + (released ? "released" : Shapes.str(value.shape()) + " " + value.dataType()) + "]";
+    }
+}
