@@ -1,7 +1,6 @@
 package dev.quill.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -37,7 +36,7 @@ final class CrossEntropy extends Function {
         f.ignoreIndex = ignoreIndex;
         f.targets = targetArray.reshape(-1).toIntVector();
         INDArray flat = Shapes.contiguous(x).reshape(rows, v);                 // (N, V)
-        f.logProbs = Nd4j.exec(new LogSoftMax(flat, 1))[0];                      // log softmax per row
+        f.logProbs = LogSoftmax.stable(flat);                                   // log softmax per row
         double total = 0;
         for (int i = 0; i < rows; i++) {
             int t = f.targets[i];

@@ -1,2 +1,29 @@
 package dev.quill.cli;
-public final class Main { public static void main(String[] a) {} }
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+
+/**
+ * The {@code quill} command line: parses arguments, runs a command, exits with its code. stdout carries
+ * only a command's result; logs go to stderr (see {@code logback-cli.xml}).
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // The CLI's logging setup; a program that imports Quill as a library keeps its own.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "dev/quill/cli/logback-cli.xml");
+        }
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        System.setOut(out);
+        System.setErr(err);
+        System.exit(QuillCommand.execute(args, out, err));
+    }
+}

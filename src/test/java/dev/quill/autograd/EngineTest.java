@@ -1,0 +1,165 @@
+package dev.quill.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The engine's bookkeeping: accumulation, graph order, no-grad mode, and clear failures on bad use. */
+class EngineTest {
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroed() {
+        Tensor x = Tensor.leaf(Nd4j.createFromArray(1.0, 2.0, 3.0));
+        x.mul(2.0).sum().backward();
+        x.mul(2.0).sum().backward();
+        assertThat(x.grad().toDoubleVector()).containsExactly(4.0, 4.0, 4.0);
+        x.zeroGrad();
+        assertThat(x.grad().toDoubleVector()).containsExactly(0.0, 0.0, 0.0);
+    }
+
+    @Test
+    void aTensorUsedTwiceReceivesBothGradients() {
+        // y = x * x  => dy/dx = 2x, from the two uses of x in one op
+        Tensor x = Tensor.leaf(Nd4j.createFromArray(3.0, -1.0));
+        x.mul(x).sum().backward();
+        assertThat(x.grad().toDoubleVector()).containsExactly(6.0, -2.0);
+    }
+
+    @Test
+    void diamondGraphVisitsEachOpOnce() {
+        // a = 2x, b = a + a, c = a * b = 4x^2 * ... : L = sum(a * (a + a)) = sum(2 a^2) = 8 x^2, dL/dx = 16 x
+        Tensor x = Tensor.leaf(Nd4j.createFromArray(1.0, 0.5));
+        Tensor a = x.mul(2.0);
+        a.mul(a.add(a)).sum().backward();
+        assertThat(x.grad().toDoubleVector()).containsExactly(16.0, 8.0);
+    }
+
+    @Test
+    void intermediatesDropTheirGradientUnlessRetained() {
+        Tensor x = Tensor.leaf(Nd4j.createFromArray(1.0, 2.0));
+        Tensor h = x.mul(3.0);
+        Tensor kept = x.mul(5.0).retainGrad();
+        h.add(kept).sum().backward();
+        assertThat(h.grad()).isNull();
+        assertThat(kept.grad().toDoubleVector()).containsExactly(1.0, 1.0);
+    }
+
+    @Test
+    void noGradModeRecordsNothing() {
+        Tensor x = Tensor.leaf(Nd4j.createFromArray(1.0, 2.0));
+        Tensor y;
+        try (GradMode g = GradMode.off()) {
+            y = x.mul(2.0).exp();
+            assertThat(GradMode.isEnabled()).isFalse();
+        }
+        assertThat(GradMode.isEnabled()).isTrue();
+        assertThat(y.requiresGrad()).isFalse();
+        assertThat(y.creator()).isNull();
+        assertThatThrownBy(() -> y.sum().backward()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("does not depend on anything that requires a gradient");
+    }
+
+    @Test
+    void backwardOfANonScalarNeedsASeed() {
+        Tensor x = Tensor.leaf(Nd4j.rand(DataType.DOUBLE, 2, 3));
+        Tensor y = x.mul(2.0);
+        assertThatThrownBy(y::backward).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("seed").hasMessageContaining("(2, 3)");
+        y.backward(Nd4j.ones(DataType.DOUBLE, 2, 3));
+        assertThat(x.grad().getDouble(1, 2)).isEqualTo(2.0);
+    }
+
+    @Test
+    void shapeMismatchesNameTheOpAndBothShapes() {
+        Tensor a = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 2, 5, 384));
+        Tensor w = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 128, 512));
+        assertThatThrownBy(() -> a.matmul(w)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("matmul: (2, 5, 384) x (128, 512): inner dims differ (384 vs 128)");
+        Tensor b = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 3, 4));
+        Tensor c = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 3, 5));
+        assertThatThrownBy(() -> b.add(c)).hasMessageContaining("add: shapes (3, 4) and (3, 5) do not broadcast");
+        assertThatThrownBy(() -> b.reshape(5, -1)).hasMessageContaining("reshape: cannot view shape (3, 4)");
+        Tensor d = Tensor.leaf(Nd4j.rand(DataType.DOUBLE, 3, 4));
+        assertThatThrownBy(() -> b.mul(d)).hasMessageContaining("mul: data types differ");
+    }
+
+    @Test
+    void badIdsAndTargetsAreReported() {
+        Tensor table = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 5, 3));
+        assertThatThrownBy(() -> table.embedding(Nd4j.createFromArray(1, 7)))
+                .hasMessageContaining("id 7 at position 1 is outside the table's 5 rows");
+        Tensor logits = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 2, 5));
+        assertThatThrownBy(() -> logits.crossEntropy(Nd4j.createFromArray(0, 9), -1))
+                .hasMessageContaining("target 9 at row 1 is outside the vocabulary of 5");
+    }
+
+    @Test
+    void aReleasedTensorFailsClearly() {
+        Tensor t = Tensor.leaf(Nd4j.rand(DataType.FLOAT, 4, 4)).named("w");
+        t.release();
+        assertThatThrownBy(t::value).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("tensor 'w' was released");
+        assertThatThrownBy(() -> t.add(1.0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aTensorFromAClosedScopeFailsClearlyAndParametersSurvive() {
+        Tensor param = Tensor.parameter(Nd4j.rand(DataType.FLOAT, 3, 3), "p");
+        Tensor escaped;
+        try (MemoryScope scope = MemoryScope.open("test-step")) {
+            escaped = param.mul(2.0);
+            escaped.sum().backward();
+            assertThat(escaped.value().isAttached()).isTrue();
+        }
+        assertThatThrownBy(escaped::value).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("memory scope 'test-step', which has closed");
+        // the parameter and its gradient were allocated outside the scope and are still usable
+        assertThat(param.value().isAttached()).isFalse();
+        assertThat(param.grad().isAttached()).isFalse();
+        assertThat(param.grad().sumNumber().doubleValue()).isEqualTo(18.0);
+        // and the raw array of an escaped tensor is refused by ND4J itself, as a Java exception
+        try (MemoryScope scope = MemoryScope.open("test-step")) {
+            INDArray leaked = Nd4j.ones(DataType.FLOAT, 2);
+            scope.close();
+            assertThatThrownBy(() -> leaked.addi(1.0)).isInstanceOf(RuntimeException.class)
+                    .hasMessageContaining("leaked workspace pointer");
+        }
+    }
+
+    @Test
+    void scopesMustCloseInOrder() {
+        try (MemoryScope outer = MemoryScope.open("outer")) {
+            MemoryScope inner = MemoryScope.open("inner");
+            assertThatThrownBy(outer::close).hasMessageContaining("inner scope 'inner' is still open");
+            inner.close();
+        }
+    }
+
+    @Test
+    void dropoutIsTheIdentityInEvalAndScalesKeptValuesInTraining() {
+        Tensor x = Tensor.leaf(Nd4j.ones(DataType.DOUBLE, 1000));
+        assertThat(x.dropout(0.5, new Rng(1), false)).isSameAs(x);
+        double[] y = x.dropout(0.25, new Rng(1), true).value().toDoubleVector();
+        long zeros = java.util.Arrays.stream(y).filter(v -> v == 0.0).count();
+        assertThat(java.util.Arrays.stream(y).filter(v -> v != 0.0)).allMatch(v -> Math.abs(v - 1 / 0.75) < 1e-12);
+        assertThat(zeros).isBetween(200L, 300L); // 250 expected; 5 standard deviations is ~68
+        assertThat(new Rng(1).state()).isEqualTo(1L);
+        double[] again = x.dropout(0.25, new Rng(1), true).value().toDoubleVector();
+        assertThat(again).containsExactly(y);
+    }
+
+    @Test
+    void largeLogitsStayFinite() {
+        Tensor logits = Tensor.leaf(Nd4j.createFromArray(new double[][] {{1000.0, 0.0, -1000.0}}));
+        Tensor loss = logits.crossEntropy(Nd4j.createFromArray(1), -1);
+        assertThat(loss.item()).isCloseTo(1000.0, org.assertj.core.data.Offset.offset(1e-9));
+        loss.backward();
+        assertThat(logits.grad().toDoubleVector()).containsExactly(1.0, -1.0, 0.0);
+        assertThat(logits.softmax().value().toDoubleVector()).containsExactly(1.0, 0.0, 0.0);
+        assertThat(logits.logSoftmax().value().toDoubleVector()).containsExactly(0.0, -1000.0, -2000.0);
+    }
+}
