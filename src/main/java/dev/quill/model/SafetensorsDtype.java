@@ -62,14 +62,15 @@ enum SafetensorsDtype {
      * IEEE 754 binary16 -> binary32, exact. binary16: 1 sign, 5 exponent (bias 15), 10 mantissa bits.
      * Normal: (-1)^s * 2^(e-15) * 1.m, re-biased to 127 with the mantissa shifted up 13 bits.
      * Subnormal (e = 0, m != 0): (-1)^s * m * 2^-24, a normal float (the smallest is 2^-24).
-     * e = 31: infinity (m = 0) or NaN (payload kept in the top mantissa bits).
+     * e = 31: infinity (m = 0) or NaN: payload kept in the top mantissa bits, quiet bit set, as IEEE 754
+     * conversion (and x86's vcvtph2ps, hence torch) does.
      */
     static int f16ToF32Bits(int h) {
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;
         int mant = h & 0x3ff;
         if (exp == 0x1f) {
-            return sign | 0x7f800000 | (mant << 13);
+            return mant == 0 ? sign | 0x7f800000 : sign | 0x7fc00000 | (mant << 13);
         }
         if (exp != 0) {
             return sign | ((exp - 15 + 127) << 23) | (mant << 13);
