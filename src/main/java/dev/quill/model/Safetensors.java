@@ -249,10 +249,12 @@ public final class Safetensors {
     /** Allocates one array and fills it from the file, chunk by chunk, through its NIO view. */
     private static INDArray load(FileChannel ch, Path file, long dataStart, Entry e, ByteBuffer chunk)
             throws IOException {
-        INDArray arr = Nd4j.create(e.dtype().loadsAs, e.shape(), 'c');
-        if (arr.length() == 0) {
-            return arr; // an empty array has no buffer to fill
+        long numel = Arrays.stream(e.shape()).reduce(1, (x, y) -> x * y);
+        if (numel == 0) {
+            return Nd4j.create(e.dtype().loadsAs, e.shape(), 'c'); // empty: no buffer to fill
         }
+        // Uninitialised: every byte is overwritten below, and zero-filling 500 MB costs about a second.
+        INDArray arr = Nd4j.createUninitialized(e.dtype().loadsAs, e.shape(), 'c');
         // Typed views over the array's native memory; integer views move float bits untouched (NaN payloads).
         ByteBuffer dst = arr.data().asNio().order(ByteOrder.nativeOrder());
         IntBuffer dst32 = dst.asIntBuffer();
