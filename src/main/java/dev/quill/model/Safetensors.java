@@ -295,7 +295,8 @@ public final class Safetensors {
 
     /**
      * Writes tensors and optional metadata as a safetensors file. The file is written beside the target
-     * and moved into place, so a crash never leaves a half-written checkpoint under the final name.
+     * ({@code name.tmp}) and renamed into place, so a failed or killed write never leaves a half-written
+     * file under the final name. There is no fsync: a power cut right after the rename may still lose it.
      *
      * @param tensors written in the map's iteration order; FLOAT, DOUBLE, INT or LONG arrays of any
      *     ordering (views and 'f'-order arrays are copied to 'c' order first)
