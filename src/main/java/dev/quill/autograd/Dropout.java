@@ -21,14 +21,19 @@ final class Dropout extends Function {
             return x;
         }
         INDArray v = x.value();
-        double[] m = new double[(int) v.length()];
+        Dropout f = new Dropout();
+        f.mask = mask(rng, p, v.shape(), v.dataType());
+        return f.output(v.mul(f.mask), x);
+    }
+
+    /** A mask of 0 (probability p) and 1/(1-p) (probability 1-p), drawn from {@code rng} in c order. */
+    static INDArray mask(Rng rng, double p, long[] shape, org.nd4j.linalg.api.buffer.DataType type) {
+        double[] m = new double[Math.toIntExact(Shapes.length(shape))];
         double scale = 1.0 / (1.0 - p);
         for (int i = 0; i < m.length; i++) {
             m[i] = rng.nextDouble() < p ? 0.0 : scale;
         }
-        Dropout f = new Dropout();
-        f.mask = Nd4j.create(m, v.shape(), 'c').castTo(v.dataType());
-        return f.output(v.mul(f.mask), x);
+        return Nd4j.create(m, shape, 'c').castTo(type);
     }
 
     @Override

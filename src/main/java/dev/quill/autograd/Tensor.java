@@ -325,6 +325,18 @@ public final class Tensor {
      */
     public Tensor crossEntropy(INDArray targets, int ignoreIndex) { return CrossEntropy.apply(this, targets, ignoreIndex); }
 
+    /** Layer normalization over the last axis with gain g and bias b (b may be null). */
+    public Tensor layerNorm(Tensor g, Tensor b, double eps) { return LayerNormOp.apply(this, g, b, eps); }
+    /** RMS normalization over the last axis with gain g and bias b (b may be null). */
+    public Tensor rmsNorm(Tensor g, Tensor b, double eps) { return RmsNormOp.apply(this, g, b, eps); }
+    /**
+     * Fused causal attention softmax(mask(q k^T / sqrt(hs))) v over (B, nh, T, hs) inputs, with attention
+     * dropout p when training.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, double dropout, Rng rng, boolean training) {
+        return AttentionOp.apply(q, k, v, dropout, rng, training);
+    }
+
     @Override
     public String toString() {
         String what = name != null ? name : (creator != null ? creator.name() : "leaf");

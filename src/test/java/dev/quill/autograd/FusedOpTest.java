@@ -1,0 +1,142 @@
+package dev.quill.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The fused ops (norms, attention): finite differences in double, and agreement with the same function
+ * composed from primitive ops, whose gradients are checked separately.
+ */
+class FusedOpTest {
+
+    private static void assertGradient(Function<List<Tensor>, Tensor> f, INDArray... inputs) {
+        GradCheck.Result r = GradCheck.check(f, 7, inputs);
+        assertThat(r.maxError()).as(r.toString()).isLessThan(1e-6);
+    }
+
+    /** LayerNorm from primitives: (x - mean) / sqrt(var + eps) * g + b. */
+    static Tensor layerNormComposite(Tensor x, Tensor g, Tensor b, double eps) {
+        Tensor centered = x.sub(x.mean(true, -1));
+        Tensor var = centered.mul(centered).mean(true, -1);
+        Tensor y = centered.mul(var.add(eps).rsqrt()).mul(g);
+        return b == null ? y : y.add(b);
+    }
+
+    /** RMSNorm from primitives: x / sqrt(mean(x^2) + eps) * g + b. */
+    static Tensor rmsNormComposite(Tensor x, Tensor g, Tensor b, double eps) {
+        Tensor y = x.mul(x.mul(x).mean(true, -1).add(eps).rsqrt()).mul(g);
+        return b == null ? y : y.add(b);
+    }
+
+    /** Attention from primitives: softmax(mask(q k^T / sqrt(hs))) (dropped out) v. */
+    static Tensor attentionComposite(Tensor q, Tensor k, Tensor v, double p, Rng rng, boolean training) {
+        double scale = 1 / Math.sqrt(q.size(-1));
+        return q.matmul(k, false, true).mul(scale).causalMask().softmax().dropout(p, rng, training).matmul(v);
+    }
+
+    @Property(tries = 8)
+    void layerNormGradients(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 4) int t,
+                            @ForAll @IntRange(min = 2, max = 9) int c, @ForAll boolean withBias) {
+        INDArray x = TestArrays.randn(1, b, t, c).muli(2).addi(0.5);
+        INDArray g = TestArrays.randn(2, c);
+        INDArray bias = TestArrays.randn(3, c);
+        if (withBias) {
+            assertGradient(ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5), x, g, bias);
+        } else {
+            assertGradient(ts -> ts.get(0).layerNorm(ts.get(1), null, 1e-5), x, g);
+        }
+    }
+
+    @Property(tries = 8)
+    void rmsNormGradients(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 4) int t,
+                          @ForAll @IntRange(min = 1, max = 9) int c, @ForAll boolean withBias) {
+        INDArray x = TestArrays.randn(4, b, t, c);
+        INDArray g = TestArrays.randn(5, c);
+        INDArray bias = TestArrays.randn(6, c);
+        if (withBias) {
+            assertGradient(ts -> ts.get(0).rmsNorm(ts.get(1), ts.get(2), 1e-5), x, g, bias);
+        } else {
+            assertGradient(ts -> ts.get(0).rmsNorm(ts.get(1), null, 1e-5), x, g);
+        }
+    }
+
+    @Property(tries = 6)
+    void attentionGradients(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
+                            @ForAll @IntRange(min = 1, max = 6) int t, @ForAll @IntRange(min = 1, max = 4) int hs,
+                            @ForAll boolean dropout) {
+        INDArray q = TestArrays.randn(7, b, nh, t, hs);
+        INDArray k = TestArrays.randn(8, b, nh, t, hs);
+        INDArray v = TestArrays.randn(9, b, nh, t, hs);
+        double p = dropout ? 0.3 : 0.0;
+        assertGradient(ts -> Tensor.attention(ts.get(0), ts.get(1), ts.get(2), p, new Rng(3), true), q, k, v);
+    }
+
+    @Test
+    void fusedAndCompositeAgreeInFloatValuesAndGradients() {
+        check3(ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5),
+                ts -> layerNormComposite(ts.get(0), ts.get(1), ts.get(2), 1e-5),
+                TestArrays.randn(10, 2, 5, 16), TestArrays.randn(11, 16), TestArrays.randn(12, 16));
+        check3(ts -> ts.get(0).rmsNorm(ts.get(1), null, 1e-5),
+                ts -> rmsNormComposite(ts.get(0), ts.get(1), null, 1e-5),
+                TestArrays.randn(13, 2, 5, 16), TestArrays.randn(14, 16));
+        for (double p : new double[] {0.0, 0.2}) {
+            check3(ts -> Tensor.attention(ts.get(0), ts.get(1), ts.get(2), p, new Rng(5), true),
+                    ts -> attentionComposite(ts.get(0), ts.get(1), ts.get(2), p, new Rng(5), true),
+                    TestArrays.randn(15, 2, 3, 7, 4), TestArrays.randn(16, 2, 3, 7, 4), TestArrays.randn(17, 2, 3, 7, 4));
+        }
+    }
+
+    /** Runs both versions in FLOAT on the same inputs and upstream gradient; compares outputs and input gradients. */
+    private static void check3(Function<List<Tensor>, Tensor> fused, Function<List<Tensor>, Tensor> composite, INDArray... doubles) {
+        List<Tensor> a = leaves(doubles);
+        List<Tensor> b = leaves(doubles);
+        Tensor ya = fused.apply(a);
+        Tensor yb = composite.apply(b);
+        INDArray seed = TestArrays.randn(99, ya.shape()).castTo(DataType.FLOAT);
+        ya.backward(seed);
+        yb.backward(seed);
+        assertThat(maxAbs(ya.value(), yb.value())).isLessThan(1e-5);
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(maxAbs(a.get(i).grad(), b.get(i).grad())).as("gradient of input %d", i).isLessThan(1e-4);
+        }
+    }
+
+    private static List<Tensor> leaves(INDArray[] doubles) {
+        return java.util.Arrays.stream(doubles).map(d -> Tensor.leaf(d.castTo(DataType.FLOAT))).toList();
+    }
+
+    private static double maxAbs(INDArray x, INDArray y) {
+        return x.sub(y).amaxNumber().doubleValue();
+    }
+
+    @Test
+    void attentionNeverLooksAhead() {
+        // changing the key and value of the last position must not change any earlier output
+        INDArray q = TestArrays.randn(20, 1, 2, 5, 3);
+        INDArray k = TestArrays.randn(21, 1, 2, 5, 3);
+        INDArray v = TestArrays.randn(22, 1, 2, 5, 3);
+        INDArray y1 = Tensor.attention(Tensor.of(q), Tensor.of(k), Tensor.of(v), 0, null, false).value();
+        INDArray k2 = k.dup();
+        INDArray v2 = v.dup();
+        k2.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(4), org.nd4j.linalg.indexing.NDArrayIndex.all()).addi(5.0);
+        v2.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.point(4), org.nd4j.linalg.indexing.NDArrayIndex.all()).addi(5.0);
+        INDArray y2 = Tensor.attention(Tensor.of(q), Tensor.of(k2), Tensor.of(v2), 0, null, false).value();
+        INDArray diff = y1.sub(y2);
+        for (int t = 0; t < 4; t++) {
+            assertThat(diff.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.point(t), org.nd4j.linalg.indexing.NDArrayIndex.all())
+                    .amaxNumber().doubleValue()).isZero();
+        }
+        assertThat(diff.amaxNumber().doubleValue()).isPositive(); // the last position did change
+    }
+}
