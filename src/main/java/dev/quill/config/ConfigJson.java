@@ -1,0 +1,142 @@
+package dev.quill.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collection;
+import java.util.Iterator;
+
+/**
+ * Reading config records from JSON with messages a user can act on: an unknown key suggests the nearest
+ * valid one ({@code unknown key train.max_iter; did you mean train.max_iters?}), a wrong type names the
+ * key, the value and the type wanted. Each config record uses these in its {@code fromJson}.
+ */
+public final class ConfigJson {
+
+    /** The one Jackson mapper of the config package. */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ConfigJson() {
+    }
+
+    /** Fails on the first key of {@code node} that is not in {@code allowed}, suggesting the nearest. */
+    public static void checkKeys(String section, JsonNode node, Collection<String> allowed) {
+        if (!node.isObject()) {
+            throw new BadInputException(section + " must be a JSON object, got " + node);
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                throw new BadInputException("unknown key " + section + "." + key + nearest(section, key, allowed));
+            }
+        }
+    }
+
+    private static String nearest(String section, String key, Collection<String> allowed) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : allowed) {
+            int d = editDistance(key, candidate);
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        boolean close = best != null && bestDistance <= Math.max(2, key.length() / 3);
+        return close ? "; did you mean " + section + "." + best + "?" : "; valid keys: " + String.join(", ", allowed);
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions, each costing one. */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    public static int getInt(String section, JsonNode node, String key, int fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isIntegralNumber() && v.canConvertToInt()) {
+            return v.intValue();
+        }
+        if (v.isNumber() && v.doubleValue() == Math.rint(v.doubleValue()) && Math.abs(v.doubleValue()) < Integer.MAX_VALUE) {
+            return (int) v.doubleValue(); // 2e3 or 2000.0 written for an integer
+        }
+        throw wrongType(section, key, v, "an integer");
+    }
+
+    public static long getLong(String section, JsonNode node, String key, long fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return v.longValue();
+        }
+        throw wrongType(section, key, v, "an integer");
+    }
+
+    public static double getDouble(String section, JsonNode node, String key, double fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isNumber()) {
+            return v.doubleValue();
+        }
+        throw wrongType(section, key, v, "a number");
+    }
+
+    public static boolean getBoolean(String section, JsonNode node, String key, boolean fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isBoolean()) {
+            return v.booleanValue();
+        }
+        throw wrongType(section, key, v, "true or false");
+    }
+
+    public static String getString(String section, JsonNode node, String key, String fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        throw wrongType(section, key, v, "a string");
+    }
+
+    private static BadInputException wrongType(String section, String key, JsonNode v, String wanted) {
+        return new BadInputException(section + "." + key + " must be " + wanted + ", got " + v);
+    }
+
+    /** A new, empty JSON object. */
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** Fails unless {@code ok}, with "section.key = value: what is allowed". */
+    public static void require(boolean ok, String section, String key, Object value, String allowed) {
+        if (!ok) {
+            throw new BadInputException(section + "." + key + " = " + value + ": " + allowed);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.quill.model;
+
+import dev.quill.autograd.Rng;
+import dev.quill.autograd.Tensor;
+import dev.quill.config.ModelConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * One transformer block, pre-norm as in GPT-2: normalize, transform, add back to the residual stream.
+ * <pre>
+ *   x = x + attn(ln_1(x))
+ *   x = x + mlp(ln_2(x))
+ * </pre>
+ */
+public final class Block extends Module {
+
+    private final Norm ln1;
+    private final CausalSelfAttention attn;
+    private final Norm ln2;
+    private final Mlp mlp;
+
+    public Block(ModelConfig cfg, Rng rng, DataType type) {
+        this.ln1 = norm(cfg, type);
+        child("ln_1", ln1.module());
+        this.attn = child("attn", new CausalSelfAttention(cfg, rng, type));
+        this.ln2 = norm(cfg, type);
+        child("ln_2", ln2.module());
+        this.mlp = child("mlp", new Mlp(cfg, rng, type));
+    }
+
+    static Norm norm(ModelConfig cfg, DataType type) {
+        return cfg.norm() == ModelConfig.Norm.RMSNORM
+                ? new RmsNorm(cfg.nEmbd(), cfg.bias(), cfg.normEps(), type)
+                : new LayerNorm(cfg.nEmbd(), cfg.bias(), cfg.normEps(), type);
+    }
+
+    public Tensor forward(Tensor x) {
+        x = x.add(attn.forward(ln1.forward(x)));   // (B, T, C)
+        return x.add(mlp.forward(ln2.forward(x))); // (B, T, C)
+    }
+
+    public CausalSelfAttention attention() {
+        return attn;
+    }
+}

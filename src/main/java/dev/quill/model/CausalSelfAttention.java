@@ -1,0 +1,67 @@
+package dev.quill.model;
+
+import dev.quill.autograd.Rng;
+import dev.quill.autograd.Tensor;
+import dev.quill.config.ModelConfig;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Multi-head causal self-attention. One fused projection {@code c_attn} makes queries, keys and values
+ * for all heads at once; each head attends over the earlier positions only; {@code c_proj} mixes the heads.
+ * <pre>
+ *   q, k, v = split(c_attn(x))                   (B, T, C) each
+ *   q, k, v -> (B, nh, T, hs)                    heads as a batch axis
+ *   y = softmax(mask(q k^T / sqrt(hs))) v        (B, nh, T, hs)
+ *   y -> (B, T, C),  out = dropout(c_proj(y))
+ * </pre>
+ * The attention line runs as one fused op ({@link Tensor#attention}); {@link #attendComposite} spells out
+ * the same computation op by op, for reading and as the fused op's oracle.
+ */
+public final class CausalSelfAttention extends Module {
+
+    private final Linear cAttn;
+    private final Linear cProj;
+    private final int nHead;
+    private final double dropout;
+    private final Rng rng;
+    private boolean fused = true;
+
+    public CausalSelfAttention(ModelConfig cfg, Rng rng, DataType type) {
+        int c = cfg.nEmbd();
+        this.nHead = cfg.nHead();
+        this.dropout = cfg.dropout();
+        this.rng = rng;
+        this.cAttn = child("c_attn", new Linear(c, 3 * c, cfg.bias(), 0.02, rng, type));
+        this.cProj = child("c_proj", new Linear(c, c, cfg.bias(), 0.02 / Math.sqrt(2.0 * cfg.nLayer()), rng, type));
+    }
+
+    /** Uses the composite attention (primitive ops) instead of the fused op; for teaching and tests. */
+    public void useFusedAttention(boolean on) {
+        this.fused = on;
+    }
+
+    public Tensor forward(Tensor x) {
+        long b = x.size(0);
+        long t = x.size(1);
+        long c = x.size(2);
+        long hs = c / nHead;
+        List<Tensor> qkv = cAttn.forward(x).split(2, 3);                              // 3 x (B, T, C)
+        Tensor q = qkv.get(0).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);          // (B, nh, T, hs)
+        Tensor k = qkv.get(1).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);          // (B, nh, T, hs)
+        Tensor v = qkv.get(2).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);          // (B, nh, T, hs)
+        Tensor y = fused
+                ? Tensor.attention(q, k, v, dropout, rng, isTraining())               // (B, nh, T, hs)
+                : attendComposite(q, k, v);
+        y = y.permute(0, 2, 1, 3).reshape(b, t, c);                                   // (B, T, C)
+        return cProj.forward(y).dropout(dropout, rng, isTraining());                  // (B, T, C)
+    }
+
+    /** softmax(mask(q k^T / sqrt(hs))) v from primitive ops. */
+    Tensor attendComposite(Tensor q, Tensor k, Tensor v) {
+        double scale = 1.0 / Math.sqrt(q.size(-1));
+        Tensor att = q.matmul(k, false, true).mul(scale);                             // (B, nh, T, T)
+        att = att.causalMask().softmax().dropout(dropout, rng, isTraining());
+        return att.matmul(v);                                                          // (B, nh, T, hs)
+    }
+}

@@ -1,0 +1,167 @@
+package dev.quill.model;
+
+import dev.quill.autograd.Rng;
+import dev.quill.autograd.Tensor;
+import dev.quill.config.BadInputException;
+import dev.quill.config.ModelConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A decoder-only transformer in the GPT-2 layout (Radford et al., 2019), as nanoGPT builds it:
+ * <pre>
+ *   x = dropout(wte[idx] + positions)           (B, T, C)
+ *   x = block_i(x)   for i in 0 .. n_layer-1     (B, T, C)
+ *   logits = lm_head(ln_f(x))                    (B, T, V)
+ * </pre>
+ * With tied embeddings lm_head's weight IS wte's (Press and Wolf, 2017): one tensor, read by the lookup and
+ * by the output projection, whose gradient is the sum of both uses. Parameter names are GPT-2's checkpoint
+ * keys ({@code transformer.wte.weight}, {@code transformer.h.0.attn.c_attn.weight}, ...).
+ */
+public final class Gpt extends Module {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gpt.class);
+
+    private final ModelConfig config;
+    private final DataType type;
+    private final Rng rng;
+    private final Embedding wte;
+    private final PositionEncoding positions;
+    private final List<Block> blocks = new ArrayList<>();
+    private final Norm lnF;
+    private final Tensor lmHead; // wte's weight when tied
+
+    /** A freshly initialized model in single precision. */
+    public Gpt(ModelConfig config, long seed) {
+        this(config, new Rng(seed), DataType.FLOAT);
+    }
+
+    /**
+     * A freshly initialized model. {@code rng} draws the initial weights, then the dropout masks; the
+     * model keeps it, so saving {@code rng().state()} saves where the dropout stream is.
+     */
+    public Gpt(ModelConfig config, Rng rng, DataType type) {
+        this.config = config;
+        this.type = type;
+        this.rng = rng;
+        int c = config.nEmbd();
+        Container transformer = child("transformer", new Container());
+        this.wte = transformer.add("wte", new Embedding(config.vocabSize(), c, 0.02, rng, type));
+        if (config.positions() == ModelConfig.Positions.LEARNED) {
+            this.positions = transformer.add("wpe", new LearnedPositions(config.blockSize(), c, 0.02, rng, type));
+        } else {
+            this.positions = new SinusoidalPositions(config.blockSize(), c, type);
+        }
+        Container h = transformer.add("h", new Container());
+        for (int i = 0; i < config.nLayer(); i++) {
+            blocks.add(h.add(Integer.toString(i), new Block(config, rng, type)));
+        }
+        this.lnF = Block.norm(config, type);
+        transformer.add("ln_f", lnF.module());
+        if (config.tieEmbeddings()) {
+            this.lmHead = wte.weight();
+        } else {
+            this.lmHead = child("lm_head", new Linear(c, config.vocabSize(), false, 0.02, rng, type)).weight();
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public DataType dataType() {
+        return type;
+    }
+
+    /** The generator of the dropout masks (and of the initial weights, already drawn). */
+    public Rng rng() {
+        return rng;
+    }
+
+    public List<Block> blocks() {
+        return blocks;
+    }
+
+    /** Logits (B, T, V) for token ids (B, T), positions 0 .. T-1. */
+    public Tensor forward(INDArray idx) {
+        return forward(idx, 0);
+    }
+
+    /** Logits (B, T, V) for token ids (B, T) at positions start .. start+T-1. */
+    public Tensor forward(INDArray idx, long start) {
+        if (idx.rank() != 2) {
+            throw new IllegalArgumentException("Gpt.forward: ids must be (B, T), got " + Arrays.toString(idx.shape()));
+        }
+        int t = (int) idx.size(1);
+        if (t > config.blockSize()) {
+            throw new IllegalArgumentException("Gpt.forward: sequence of " + t + " tokens is longer than block_size "
+                    + config.blockSize());
+        }
+        Tensor x = wte.forward(idx).add(positions.forward(start, t));              // (B, T, C)
+        x = x.dropout(config.dropout(), rng, isTraining());
+        for (Block block : blocks) {
+            x = block.forward(x);                                                    // (B, T, C)
+        }
+        x = lnF.forward(x);                                                          // (B, T, C)
+        return x.matmul(lmHead, false, true);                                        // (B, T, V)
+    }
+
+    /** Mean cross-entropy of the next-token predictions; targets of -1 are ignored. */
+    public Tensor loss(INDArray idx, INDArray targets) {
+        return forward(idx).crossEntropy(targets, -1);
+    }
+
+    /** Parameters without the position table, the figure nanoGPT reports. */
+    public long parameterCountWithoutPositions() {
+        Tensor wpe = parameters().get("transformer.wpe.weight");
+        return parameterCount() - (wpe == null ? 0 : wpe.value().length());
+    }
+
+    /** Logs the parameter counts, as nanoGPT prints them at start-up. */
+    public void logParameterCount() {
+        LOG.info("number of parameters: {} ({}M without position embeddings)", parameterCount(),
+                String.format("%.2f", parameterCountWithoutPositions() / 1e6));
+    }
+
+    /** Uses the composite attention in every block (for teaching and tests); the fused op is the default. */
+    public void useFusedAttention(boolean on) {
+        blocks.forEach(b -> b.attention().useFusedAttention(on));
+    }
+
+    /**
+     * Copies weights into the parameters: every parameter must be present with its exact shape. Names in
+     * {@code state} that are not parameters fail too, unless {@code ignoreExtra} (a file that also holds
+     * other tensors). {@code source} names the file in messages. Nothing is changed unless all checks pass.
+     */
+    public void loadState(Map<String, INDArray> state, boolean ignoreExtra, String source) {
+        Map<String, Tensor> params = parameters();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            INDArray a = state.get(e.getKey());
+            if (a == null) {
+                throw new BadInputException(source + ": tensor " + e.getKey() + " is missing (the model's config "
+                        + "expects it; is the config.json the one this file was written with?)");
+            }
+            long[] want = e.getValue().shape();
+            if (!Arrays.equals(a.shape(), want)) {
+                throw new BadInputException(source + ": tensor " + e.getKey() + " has shape " + Arrays.toString(a.shape())
+                        + " but the config gives " + Arrays.toString(want));
+            }
+        }
+        if (!ignoreExtra) {
+            for (String name : state.keySet()) {
+                if (!params.containsKey(name)) {
+                    throw new BadInputException(source + ": tensor " + name + " is not a parameter of this model"
+                            + (name.equals("lm_head.weight") ? " (the config ties embeddings; set tie_embeddings: false)" : "")
+                            + (name.equals("transformer.wpe.weight") ? " (the config uses sinusoidal positions)" : ""));
+                }
+            }
+        }
+        params.forEach((name, p) -> p.value().assign(state.get(name).castTo(type)));
+    }
+}

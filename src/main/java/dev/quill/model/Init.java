@@ -1,0 +1,34 @@
+package dev.quill.model;
+
+import dev.quill.autograd.MemoryScope;
+import dev.quill.autograd.Rng;
+import dev.quill.autograd.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Parameter creation: GPT-2's initialization, drawn from the model's {@link Rng} so a seed fixes it. */
+final class Init {
+
+    private Init() {
+    }
+
+    /** A parameter with entries drawn from normal(0, std). */
+    static Tensor normal(String name, Rng rng, double std, DataType type, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] values = new double[Math.toIntExact(n)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = std * rng.nextGaussian();
+        }
+        return Tensor.parameter(MemoryScope.outside(() -> Nd4j.create(values, shape, 'c').castTo(type)), name);
+    }
+
+    /** A parameter filled with one value (ones for norm gains, zeros for biases). */
+    static Tensor constant(String name, double value, DataType type, long... shape) {
+        INDArray a = MemoryScope.outside(() -> Nd4j.valueArrayOf(shape, value, type));
+        return Tensor.parameter(a, name);
+    }
+}

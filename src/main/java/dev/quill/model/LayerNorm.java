@@ -1,0 +1,28 @@
+package dev.quill.model;
+
+import dev.quill.autograd.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** LayerNorm with gain {@code weight} (init 1) and optional {@code bias} (init 0); see the fused op's math. */
+public final class LayerNorm extends Module implements Norm {
+
+    private final Tensor weight;
+    private final Tensor bias;
+    private final double eps;
+
+    public LayerNorm(int c, boolean bias, double eps, DataType type) {
+        this.weight = param("weight", Init.constant("weight", 1.0, type, c));
+        this.bias = bias ? param("bias", Init.constant("bias", 0.0, type, c)) : null;
+        this.eps = eps;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.layerNorm(weight, bias, eps);
+    }
+
+    @Override
+    public Module module() {
+        return this;
+    }
+}
