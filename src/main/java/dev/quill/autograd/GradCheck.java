@@ -3,6 +3,7 @@ package dev.quill.autograd;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -43,17 +44,32 @@ public final class GradCheck {
      * differences. {@code f} must be deterministic: the same inputs give the same output.
      */
     public static Result check(Function<List<Tensor>, Tensor> f, long seed, INDArray... inputs) {
-        for (INDArray in : inputs) {
-            if (in.dataType() != DataType.DOUBLE) {
-                throw new IllegalArgumentException("GradCheck needs DOUBLE inputs, got " + in.dataType());
-            }
-        }
-        Rng rng = new Rng(seed);
         List<Tensor> leaves = new ArrayList<>();
         for (INDArray in : inputs) {
             leaves.add(Tensor.leaf(in));
         }
-        Tensor y = f.apply(leaves);
+        return check(() -> f.apply(leaves), leaves, seed);
+    }
+
+    /**
+     * Compares the gradients of the leaves {@code wrt} (DOUBLE tensors that {@code f} reads, such as a
+     * module's parameters and its input) with finite differences, perturbing each leaf's array in place
+     * and restoring it. {@code f} must be deterministic.
+     */
+    public static Result check(Supplier<Tensor> f, List<Tensor> wrt, long seed) {
+        return check(f, wrt, seed, MAX_ELEMENTS_PER_INPUT);
+    }
+
+    /** As {@link #check(Supplier, List, long)}, checking at most {@code perTensor} random elements of each leaf. */
+    public static Result check(Supplier<Tensor> f, List<Tensor> wrt, long seed, int perTensor) {
+        for (Tensor t : wrt) {
+            if (t.dataType() != DataType.DOUBLE || !t.isLeaf() || !t.requiresGrad()) {
+                throw new IllegalArgumentException("GradCheck needs DOUBLE leaves that require a gradient, got " + t);
+            }
+            t.zeroGrad();
+        }
+        Rng rng = new Rng(seed);
+        Tensor y = f.get();
         INDArray w = Nd4j.create(DataType.DOUBLE, y.shape());
         for (long i = 0; i < w.length(); i++) {
             w.putScalar(i, rng.nextGaussian());
@@ -62,38 +78,35 @@ public final class GradCheck {
 
         Result worst = new Result(0, "nowhere", 0, 0, 0);
         int checked = 0;
-        for (int k = 0; k < inputs.length; k++) {
-            INDArray x = inputs[k];
-            INDArray analytic = leaves.get(k).grad();
+        for (int k = 0; k < wrt.size(); k++) {
+            INDArray x = wrt.get(k).value();
+            INDArray analytic = wrt.get(k).grad();
+            String label = wrt.get(k).name() != null ? wrt.get(k).name() : "input " + k;
             long n = x.length();
-            long count = Math.min(n, MAX_ELEMENTS_PER_INPUT);
+            long count = Math.min(n, perTensor);
             for (long c = 0; c < count; c++) {
-                long i = n <= MAX_ELEMENTS_PER_INPUT ? c : (long) (rng.nextDouble() * n);
+                long i = n <= perTensor ? c : (long) (rng.nextDouble() * n);
                 double original = x.getDouble(i);
                 x.putScalar(i, original + EPS);
-                double plus = weighted(f, inputs, w);
+                double plus = weighted(f, w);
                 x.putScalar(i, original - EPS);
-                double minus = weighted(f, inputs, w);
+                double minus = weighted(f, w);
                 x.putScalar(i, original);
                 double numeric = (plus - minus) / (2 * EPS);
                 double a = analytic == null ? 0.0 : analytic.getDouble(i);
                 double err = Math.abs(a - numeric) / Math.max(Math.max(Math.abs(a), Math.abs(numeric)), 1e-3);
                 checked++;
                 if (err > worst.maxError() || Double.isNaN(err)) {
-                    worst = new Result(err, "input " + k + " element " + i, a, numeric, 0);
+                    worst = new Result(err, label + " element " + i, a, numeric, 0);
                 }
             }
         }
         return new Result(worst.maxError(), worst.where(), worst.analytic(), worst.numeric(), checked);
     }
 
-    private static double weighted(Function<List<Tensor>, Tensor> f, INDArray[] inputs, INDArray w) {
+    private static double weighted(Supplier<Tensor> f, INDArray w) {
         try (GradMode g = GradMode.off()) {
-            List<Tensor> constants = new ArrayList<>();
-            for (INDArray in : inputs) {
-                constants.add(Tensor.of(in));
-            }
-            return f.apply(constants).value().mul(w).sumNumber().doubleValue();
+            return f.get().value().mul(w).sumNumber().doubleValue();
         }
     }
 }

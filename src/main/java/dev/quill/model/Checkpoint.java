@@ -1,0 +1,111 @@
+package dev.quill.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quill.autograd.Rng;
+import dev.quill.config.BadInputException;
+import dev.quill.config.ConfigJson;
+import dev.quill.config.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A model on disk, in a form PyTorch users can open: a directory with
+ * <ul>
+ *   <li>{@code config.json}: the {@link ModelConfig} keys plus {@code "format_version": 1} (later phases
+ *       may add keys beside them; readers ignore keys they do not know);</li>
+ *   <li>{@code model.safetensors}: F32 tensors under nanoGPT's names in PyTorch's layout;</li>
+ *   <li>{@code tokenizer.json}, written by the data phase's tokenizer.</li>
+ * </ul>
+ * Loading validates everything before it builds the model, so a bad directory fails with one clear
+ * message and nothing half-loaded.
+ */
+public final class Checkpoint {
+
+    /** The format this Quill writes; it reads this and older ones. */
+    public static final int FORMAT_VERSION = 1;
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String TOKENIZER = "tokenizer.json";
+
+    private Checkpoint() {
+    }
+
+    /** Writes config.json and model.safetensors into {@code dir} (created if needed). */
+    public static void save(Path dir, Gpt model) throws IOException {
+        save(dir, model, Map.of());
+    }
+
+    /** As {@link #save(Path, Gpt)}, with extra top-level keys for config.json. */
+    public static void save(Path dir, Gpt model, Map<String, JsonNode> extraConfig) throws IOException {
+        Files.createDirectories(dir);
+        ObjectNode cfg = ConfigJson.object();
+        cfg.put("format_version", FORMAT_VERSION);
+        cfg.setAll(model.config().toJson());
+        extraConfig.forEach(cfg::set);
+        Files.writeString(dir.resolve(CONFIG), ConfigJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n");
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        model.parameters().forEach((name, p) -> tensors.put(name, p.value().castTo(DataType.FLOAT)));
+        Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+    }
+
+    /** Reads the config of a checkpoint directory, refusing a format newer than this Quill. */
+    public static ModelConfig readConfig(Path dir) {
+        Path file = dir.resolve(CONFIG);
+        JsonNode node;
+        try {
+            node = ConfigJson.MAPPER.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new BadInputException("not a checkpoint: " + file + " is missing");
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadInputException(file + " is not a JSON object");
+        }
+        int version = ConfigJson.getInt("checkpoint", node, "format_version", -1);
+        if (version < 1) {
+            throw new BadInputException(file + ": format_version is missing or invalid (expected " + FORMAT_VERSION + ")");
+        }
+        if (version > FORMAT_VERSION) {
+            throw new BadInputException(file + ": format_version " + version + " is newer than this Quill reads ("
+                    + FORMAT_VERSION + "); upgrade Quill");
+        }
+        ObjectNode model = ConfigJson.object();
+        for (String key : ModelConfig.KEYS) {
+            if (node.has(key)) {
+                model.set(key, node.get(key));
+            }
+        }
+        for (String key : ModelConfig.KEYS) {
+            if (!model.has(key)) {
+                throw new BadInputException(file + ": key " + key + " is missing");
+            }
+        }
+        return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+    }
+
+    /** Loads the model of a checkpoint directory (config and weights), in single precision. */
+    public static Gpt load(Path dir) throws IOException {
+        return load(dir, DataType.FLOAT);
+    }
+
+    /** Loads the model of a checkpoint directory in the given precision. */
+    public static Gpt load(Path dir, DataType type) throws IOException {
+        ModelConfig config = readConfig(dir);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights)) {
+            throw new BadInputException("not a checkpoint: " + weights + " is missing");
+        }
+        Map<String, INDArray> state = Safetensors.read(weights).tensors();
+        Gpt model = new Gpt(config, new Rng(0), type);
+        model.loadState(state, false, weights.toString());
+        return model;
+    }
+}

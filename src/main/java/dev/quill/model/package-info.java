@@ -1,0 +1,23 @@
+/**
+ * Phase 3: the GPT, its parts, and checkpoints that PyTorch users can open.
+ *
+ * <p>Open {@link dev.quill.model.Gpt} first: token embedding plus positions, a stack of
+ * {@link dev.quill.model.Block}s, a final norm and the (tied) language-model head, as in GPT-2 and nanoGPT.
+ * A block is pre-norm: {@code x + attn(ln_1(x))}, then {@code x + mlp(ln_2(x))}.
+ * {@link dev.quill.model.CausalSelfAttention} makes queries, keys and values with one fused projection and
+ * runs the heads as a batch axis through the fused attention op; its {@code attendComposite} spells the
+ * same computation out op by op. Norms are {@link dev.quill.model.LayerNorm} or
+ * {@link dev.quill.model.RmsNorm}; positions are {@link dev.quill.model.LearnedPositions} or
+ * {@link dev.quill.model.SinusoidalPositions}. Every module is a {@link dev.quill.model.Module}: named
+ * parameters whose dotted names are GPT-2's checkpoint keys, and a training flag.
+ *
+ * <p>Initialization follows GPT-2: weights normal(0, 0.02), residual projections normal(0, 0.02 /
+ * sqrt(2 n_layer)) so the residual stream's variance does not grow with depth, biases zero, norm gains one.
+ *
+ * <p>{@link dev.quill.model.Checkpoint} writes and reads a directory with {@code config.json} and
+ * {@code model.safetensors} (our own {@link dev.quill.model.Safetensors} reader and writer), tensor names
+ * and layouts as in nanoGPT, so {@code safetensors.torch.load_file} opens it.
+ *
+ * <p>Shapes: B batch, T time, C channels ({@code n_embd}), nh heads, hs head size, V vocabulary.
+ */
+package dev.quill.model;
