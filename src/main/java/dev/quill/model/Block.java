@@ -39,6 +39,12 @@ public final class Block extends Module {
         return x.add(mlp.forward(ln2.forward(x))); // (B, T, C)
     }
 
+    /** The same block for new positions only, reading and extending the cache (inference). */
+    Tensor forwardCached(Tensor x, KvCache cache, int layer) {
+        x = x.add(attn.forwardCached(ln1.forward(x), cache, layer));
+        return x.add(mlp.forward(ln2.forward(x)));
+    }
+
     public CausalSelfAttention attention() {
         return attn;
     }

@@ -5,6 +5,8 @@ import dev.quill.autograd.Tensor;
 import dev.quill.config.ModelConfig;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Multi-head causal self-attention. One fused projection {@code c_attn} makes queries, keys and values
@@ -55,6 +57,40 @@ public final class CausalSelfAttention extends Module {
                 : attendComposite(q, k, v);
         y = y.permute(0, 2, 1, 3).reshape(b, t, c);                                   // (B, T, C)
         return cProj.forward(y).dropout(dropout, rng, isTraining());                  // (B, T, C)
+    }
+
+    /**
+     * Inference with a {@link KvCache}: x (B, t, C) holds the new positions only; their keys and values
+     * are appended to the cache and the queries attend over every cached position (the new ones included,
+     * causally). No graph is recorded.
+     */
+    Tensor forwardCached(Tensor x, KvCache cache, int layer) {
+        long b = x.size(0);
+        long t = x.size(1);
+        long c = x.size(2);
+        long hs = c / nHead;
+        List<Tensor> qkv = cAttn.forward(x).split(2, 3);                              // 3 x (B, t, C)
+        INDArray q = qkv.get(0).reshape(b, t, nHead, hs).permute(0, 2, 1, 3).value(); // (B, nh, t, hs)
+        INDArray k = qkv.get(1).reshape(b, t, nHead, hs).permute(0, 2, 1, 3).value();
+        INDArray v = qkv.get(2).reshape(b, t, nHead, hs).permute(0, 2, 1, 3).value();
+        int past = cache.length();
+        INDArray[] kv = cache.append(layer, k, v);                                    // (B, nh, past+t, hs)
+        INDArray scores = Nd4j.matmul(q, kv[0].dup('c'), null, false, true, false)
+                .muli(1.0 / Math.sqrt(hs));                                           // (B, nh, t, past+t)
+        if (t > 1) {
+            // query i sits at position past+i and may see keys 0 .. past+i
+            INDArray mask = Nd4j.zeros(scores.dataType(), t, past + t);
+            for (int i = 0; i < t; i++) {
+                for (long j = past + i + 1; j < past + t; j++) {
+                    mask.putScalar(i, j, Double.NEGATIVE_INFINITY);
+                }
+            }
+            scores.addi(mask);
+        }
+        INDArray att = Tensor.of(scores).softmax().value();
+        INDArray y = Nd4j.matmul(att, kv[1].dup('c'));                                // (B, nh, t, hs)
+        Tensor out = Tensor.of(y).permute(0, 2, 1, 3).reshape(b, t, c);               // (B, t, C)
+        return cProj.forward(out);
     }
 
     /** softmax(mask(q k^T / sqrt(hs))) v from primitive ops. */

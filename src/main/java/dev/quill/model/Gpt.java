@@ -112,6 +112,25 @@ public final class Gpt extends Module {
         return x.matmul(lmHead, false, true);                                        // (B, T, V)
     }
 
+    /**
+     * Logits (B, t, V) for new token ids (B, t) that follow the {@code cache.length()} positions already in
+     * the cache, which this call extends. Inference only: run it with gradients off and the model in eval
+     * mode. The caller keeps {@code cache.length() + t <= block_size} (see {@link KvCache}).
+     */
+    public Tensor forward(INDArray idx, KvCache cache) {
+        if (dev.quill.autograd.GradMode.isEnabled() || isTraining()) {
+            throw new IllegalStateException("Gpt.forward with a KV cache is for inference: call train(false) and run it inside GradMode.off()");
+        }
+        int t = (int) idx.size(1);
+        int start = cache.length();
+        Tensor x = wte.forward(idx).add(positions.forward(start, t));             // (B, t, C)
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).forwardCached(x, cache, i);                            // (B, t, C)
+        }
+        cache.advance(t);
+        return lnF.forward(x).matmul(lmHead, false, true);                          // (B, t, V)
+    }
+
     /** Mean cross-entropy of the next-token predictions; targets of -1 are ignored. */
     public Tensor loss(INDArray idx, INDArray targets) {
         return forward(idx).crossEntropy(targets, -1);

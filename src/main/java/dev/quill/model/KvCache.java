@@ -1,0 +1,74 @@
+package dev.quill.model;
+
+import dev.quill.autograd.MemoryScope;
+import dev.quill.config.ModelConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Keys and values of every layer for the positions seen so far, so that generating one more token costs
+ * one position's work instead of the whole context's. Per layer: k and v of shape (B, nh, block_size, hs),
+ * allocated once outside any memory scope; {@link #length()} positions are filled.
+ *
+ * <p>Inference only: the cache holds values, not graph history. When it is full (block_size positions),
+ * the generator slides the window: it {@link #clear()}s the cache and feeds the last block_size - 1 tokens
+ * again, which recomputes their keys and values at their new positions 0 .. block_size - 2.
+ */
+public final class KvCache {
+
+    private final INDArray[] keys;
+    private final INDArray[] values;
+    private final int capacity;
+    private int length;
+
+    public KvCache(ModelConfig cfg, int batch, DataType type) {
+        this.capacity = cfg.blockSize();
+        this.keys = new INDArray[cfg.nLayer()];
+        this.values = new INDArray[cfg.nLayer()];
+        for (int i = 0; i < cfg.nLayer(); i++) {
+            keys[i] = MemoryScope.outside(() -> Nd4j.zeros(type, batch, cfg.nHead(), capacity, cfg.headSize()));
+            values[i] = MemoryScope.outside(() -> Nd4j.zeros(type, batch, cfg.nHead(), capacity, cfg.headSize()));
+        }
+    }
+
+    /** Positions filled so far (the next token goes to position {@code length()}). */
+    public int length() {
+        return length;
+    }
+
+    /** The most positions the cache holds (block_size). */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Forgets every position (the memory is kept). */
+    public void clear() {
+        length = 0;
+    }
+
+    /**
+     * Writes new keys and values (B, nh, t, hs) of one layer at positions length .. length+t-1 and
+     * returns views of all filled positions (B, nh, length+t, hs). The length advances once every layer
+     * has appended, via {@link #advance(int)}.
+     */
+    INDArray[] append(int layer, INDArray k, INDArray v) {
+        int t = (int) k.size(2);
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " + " + t + " positions exceed block_size " + capacity);
+        }
+        var range = NDArrayIndex.interval(length, length + t);
+        keys[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), range, NDArrayIndex.all()).assign(k);
+        values[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), range, NDArrayIndex.all()).assign(v);
+        var filled = NDArrayIndex.interval(0, length + t);
+        return new INDArray[] {
+            keys[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), filled, NDArrayIndex.all()),
+            values[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), filled, NDArrayIndex.all())
+        };
+    }
+
+    void advance(int t) {
+        length += t;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.quill.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quill.autograd.GradMode;
+import dev.quill.config.ModelConfig;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** While the context fits, logits with the cache equal the logits of a full forward, to fp32 rounding. */
+class KvCacheTest {
+
+    @ParameterizedTest
+    @EnumSource(ModelConfig.Positions.class)
+    void cachedLogitsEqualFullForwardAtEveryStep(ModelConfig.Positions positions) {
+        ModelConfig c = new ModelConfig(17, 12, 2, 2, 16, 0.0, true, ModelConfig.Norm.LAYERNORM, 1e-5,
+                positions, true, ModelConfig.Activation.GELU, 4);
+        Gpt model = new Gpt(c, 4);
+        model.train(false);
+        int[][] seq = {{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8}, {2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5}};
+        try (GradMode g = GradMode.off()) {
+            KvCache cache = new KvCache(c, 2, DataType.FLOAT);
+            // a prompt of 4 tokens in one call, then one token at a time
+            INDArray prompt = slice(seq, 0, 4);
+            INDArray cached = model.forward(prompt, cache).value();
+            INDArray full = model.forward(prompt).value();
+            assertThat(maxAbs(cached, full)).isLessThan(1e-5);
+            for (int t = 4; t < 12; t++) {
+                INDArray step = model.forward(slice(seq, t, t + 1), cache).value();      // (2, 1, V)
+                INDArray all = model.forward(slice(seq, 0, t + 1)).value();              // (2, t+1, V)
+                INDArray last = all.get(NDArrayIndex.all(), NDArrayIndex.interval(t, t + 1), NDArrayIndex.all());
+                assertThat(maxAbs(step, last)).as("position %d", t).isLessThan(1e-5);
+            }
+            assertThat(cache.length()).isEqualTo(12);
+        }
+    }
+
+    private static INDArray slice(int[][] seq, int from, int to) {
+        int[][] out = new int[seq.length][to - from];
+        for (int b = 0; b < seq.length; b++) {
+            System.arraycopy(seq[b], from, out[b], 0, to - from);
+        }
+        return Nd4j.createFromArray(out);
+    }
+
+    private static double maxAbs(INDArray a, INDArray b) {
+        return a.sub(b).amaxNumber().doubleValue();
+    }
+}
