@@ -1,0 +1,118 @@
+package dev.quill.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One training run's configuration: {@code {"model": {...}, "train": {...}, "data": {...}}}. Values come
+ * from the presets (nanoGPT's baby Shakespeare recipe), then the file, then {@code --set section.key=value}
+ * overrides, in that order.
+ *
+ * @param name              the run's name (the config file's base name), used for the default output directory
+ * @param model             the model's shape
+ * @param train             the training recipe
+ * @param data              the data source
+ * @param vocabSizeExplicit whether model.vocab_size was given; if not, the tokenizer decides it
+ */
+public record RunConfig(String name, ModelConfig model, TrainConfig train, DataConfig data, boolean vocabSizeExplicit) {
+
+    public static final List<String> SECTIONS = List.of("model", "train", "data");
+
+    /** The presets alone: nanoGPT's baby Shakespeare recipe. */
+    public static RunConfig defaults() {
+        return new RunConfig("shakespeare-char-baby", ModelConfig.shakespeareCharBaby(), TrainConfig.shakespeareCharBaby(),
+                DataConfig.tinyShakespeareChars(), false);
+    }
+
+    /** Reads a run config file (null for none), then applies {@code key=value} overrides. */
+    public static RunConfig load(Path file, List<String> sets) {
+        ObjectNode root = ConfigJson.object();
+        String name = "run";
+        if (file != null) {
+            name = file.getFileName().toString().replaceFirst("\\.json$", "");
+            try {
+                JsonNode node = ConfigJson.MAPPER.readTree(Files.readString(file));
+                if (node == null || !node.isObject()) {
+                    throw new BadInputException("config " + file + ": expected a JSON object with sections model, train, data");
+                }
+                root = (ObjectNode) node;
+            } catch (NoSuchFileException e) {
+                throw new BadInputException("config file " + file + " does not exist");
+            } catch (JsonProcessingException e) {
+                throw new BadInputException("config " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
+                        + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            } catch (IOException e) {
+                throw new BadInputException("cannot read config " + file + ": " + e.getMessage());
+            }
+        }
+        for (String set : sets) {
+            override(root, set);
+        }
+        return fromJson(name, root);
+    }
+
+    /** Parses the three sections over the presets. */
+    public static RunConfig fromJson(String name, JsonNode root) {
+        ConfigJson.checkKeys("config", root, SECTIONS);
+        RunConfig d = defaults();
+        JsonNode m = root.path("model");
+        ModelConfig model = m.isMissingNode() ? d.model : ModelConfig.fromJson(m, d.model);
+        TrainConfig train = root.has("train") ? TrainConfig.fromJson(root.get("train"), d.train) : d.train;
+        DataConfig data = root.has("data") ? DataConfig.fromJson(root.get("data"), d.data) : d.data;
+        return new RunConfig(name, model, train, data, m.has("vocab_size"));
+    }
+
+    /** Applies one {@code section.key=value}; the value is read as JSON when it parses, else as a string. */
+    static void override(ObjectNode root, String set) {
+        int eq = set.indexOf('=');
+        int dot = set.indexOf('.');
+        if (eq < 0 || dot < 0 || dot > eq) {
+            throw new BadInputException("--set " + set + ": expected section.key=value, e.g. train.max_iters=200");
+        }
+        String section = set.substring(0, dot);
+        String key = set.substring(dot + 1, eq);
+        String raw = set.substring(eq + 1);
+        if (!SECTIONS.contains(section)) {
+            throw new BadInputException("--set " + set + ": unknown section " + section + "; use model, train or data");
+        }
+        JsonNode value;
+        try {
+            value = ConfigJson.MAPPER.readTree(raw);
+            if (value == null || value.isMissingNode()) {
+                value = ConfigJson.MAPPER.getNodeFactory().textNode(raw);
+            }
+        } catch (JsonProcessingException e) {
+            value = ConfigJson.MAPPER.getNodeFactory().textNode(raw);
+        }
+        JsonNode sec = root.get(section);
+        if (sec != null && !sec.isObject()) {
+            throw new BadInputException("config section " + section + " must be a JSON object");
+        }
+        ObjectNode target = sec == null ? root.putObject(section) : (ObjectNode) sec;
+        target.set(key, value);
+    }
+
+    /** The same run with another model config (the vocabulary set by the tokenizer, for example). */
+    public RunConfig withModel(ModelConfig m) {
+        return new RunConfig(name, m, train, data, vocabSizeExplicit);
+    }
+
+    public RunConfig withData(DataConfig d) {
+        return new RunConfig(name, model, train, d, vocabSizeExplicit);
+    }
+
+    /** All three sections, every key, as the run resolved them. */
+    public ObjectNode toJson() {
+        ObjectNode o = ConfigJson.object();
+        o.set("model", model.toJson());
+        o.set("train", train.toJson());
+        o.set("data", data.toJson());
+        return o;
+    }
+}
