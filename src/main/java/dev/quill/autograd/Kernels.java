@@ -1,0 +1,41 @@
+package dev.quill.autograd;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The one place that decides whether Quill's Java kernels (loops that read and write ND4J's host buffers
+ * directly) run, or the portable ND4J-op path. Java kernels need host memory, so they run only on the CPU
+ * backend; {@code -Dquill.kernels=nd4j} forces the ND4J path everywhere (the GPU fallback, tested on the CPU).
+ */
+public final class Kernels {
+
+    private static volatile Boolean forced;
+
+    private Kernels() {
+    }
+
+    /** True when Java kernels may run on this backend and have not been switched off. */
+    public static boolean java() {
+        Boolean f = forced;
+        if (f != null) {
+            return f;
+        }
+        return !"nd4j".equals(System.getProperty("quill.kernels")) && isCpuBackend();
+    }
+
+    /** Overrides the choice (tests use it to run both paths); null restores the default. */
+    public static void force(Boolean useJava) {
+        forced = useJava;
+    }
+
+    /** True on ND4J's native CPU backend. */
+    public static boolean isCpuBackend() {
+        return Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
+    }
+
+    /** True when {@code a}'s elements are its whole buffer, in order (what a Java kernel may loop over). */
+    public static boolean plain(INDArray a) {
+        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.quill.train;
+
+import dev.quill.autograd.Tensor;
+import java.util.Collection;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Gradient clipping by global norm (Pascanu et al., 2013): the norm of all gradients together,
+ * ||g|| = sqrt(sum over parameters of sum(g^2)); if it exceeds {@code max}, every gradient is scaled by
+ * max / (||g|| + 1e-6), the same rule as torch.nn.utils.clip_grad_norm_.
+ */
+public final class GradClip {
+
+    private GradClip() {
+    }
+
+    /** The global L2 norm of the parameters' gradients (missing gradients count as 0). */
+    public static double globalNorm(Collection<Tensor> params) {
+        double sq = 0;
+        for (Tensor p : params) {
+            INDArray g = p.grad();
+            if (g != null) {
+                double n = g.norm2Number().doubleValue();
+                sq += n * n;
+            }
+        }
+        return Math.sqrt(sq);
+    }
+
+    /** Scales the gradients so their global norm is at most {@code max} (0 = no clipping); returns the norm before. */
+    public static double clip(Collection<Tensor> params, double max) {
+        double norm = globalNorm(params);
+        if (max > 0 && norm > max && Double.isFinite(norm)) {
+            double scale = max / (norm + 1e-6);
+            for (Tensor p : params) {
+                if (p.grad() != null) {
+                    p.grad().muli(scale);
+                }
+            }
+        }
+        return norm;
+    }
+}
