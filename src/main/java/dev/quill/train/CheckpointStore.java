@@ -1,0 +1,110 @@
+package dev.quill.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The checkpoint directories of a run: {@code last/}, {@code best/} and {@code step-NNNNNNN/}, each
+ * written completely into a temporary directory and then renamed into place. A rename within one
+ * directory is atomic, so at every moment either the new {@code last/} or the previous one (parked as
+ * {@code .last.old} for the instant between two renames) is complete; {@link #resolve} finds whichever
+ * exists. A crash or {@code kill -9} never leaves a half-written {@code last/}.
+ */
+public final class CheckpointStore {
+
+    /** Writes the contents of one checkpoint into a directory. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(Path dir) throws IOException;
+    }
+
+    private final Path root;
+
+    public CheckpointStore(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Writes {@code name/} atomically: into {@code .name.tmp/}, then renamed over the old one. */
+    public Path write(String name, Writer writer) throws IOException {
+        Files.createDirectories(root);
+        Path target = root.resolve(name);
+        Path tmp = root.resolve("." + name + ".tmp");
+        Path old = root.resolve("." + name + ".old");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        writer.write(tmp);
+        deleteTree(old);
+        if (Files.exists(target)) {
+            move(target, old);
+        }
+        move(tmp, target);
+        deleteTree(old);
+        return target;
+    }
+
+    /** The complete checkpoint called {@code name}, recovering the parked previous one after a crash; or null. */
+    public Path resolve(String name) {
+        Path target = root.resolve(name);
+        if (Files.isDirectory(target)) {
+            return target;
+        }
+        Path old = root.resolve("." + name + ".old");
+        return Files.isDirectory(old) ? old : null;
+    }
+
+    /** Deletes {@code step-*} directories beyond the newest {@code keep}. */
+    public void prune(int keep) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        List<Path> steps;
+        try (Stream<Path> s = Files.list(root)) {
+            steps = s.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isDirectory(p))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        }
+        for (int i = 0; i < steps.size() - keep; i++) {
+            deleteTree(steps.get(i));
+        }
+    }
+
+    /** The directory name of the checkpoint of step {@code step}: {@code step-0000250}. */
+    public static String stepName(long step) {
+        return String.format("step-%07d", step);
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package dev.quill.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quill.autograd.GradMode;
+import dev.quill.autograd.MemoryScope;
+import dev.quill.autograd.Tensor;
+import dev.quill.config.BadInputException;
+import dev.quill.config.ConfigJson;
+import dev.quill.config.TrainConfig;
+import dev.quill.data.Batch;
+import dev.quill.data.RandomWindowSampler;
+import dev.quill.data.Tokens;
+import dev.quill.model.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a {@link TrainTask} on windows of a token stream. It knows nothing about GPTs: a step draws
+ * {@code grad_accum_steps} micro-batches, back-propagates each loss scaled by 1 / grad_accum_steps (so the
+ * summed gradient is that of the mean over all of them, as one big batch), clips the global gradient norm
+ * and makes one AdamW update at the scheduled learning rate. Around the steps: evaluation, early stopping,
+ * atomic checkpoints with exact resume, and metrics.
+ *
+ * <p>Each step's intermediates live in one {@link MemoryScope}, so memory is flat over a long run.
+ */
+public final class Trainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final String OPTIMIZER = "optimizer.safetensors";
+
+    /** How a run ended. */
+    public enum Stop { FINISHED, EARLY_STOPPED, INTERRUPTED }
+
+    /** What a run did: why it stopped, its last step, the last losses and where the checkpoints are. */
+    public record Result(Stop stop, long step, double trainLoss, double valLoss, double bestValLoss, Path lastCheckpoint) {
+    }
+
+    private final TrainConfig cfg;
+    private final TrainTask task;
+    private final Tokens trainTokens;
+    private final Tokens valTokens;
+    private final int blockSize;
+    private final CheckpointStore store;
+    private final LrSchedule schedule;
+    private final AdamW optimizer;
+    private final List<TrainListener> listeners = new ArrayList<>();
+    private volatile boolean stopRequested;
+
+    public Trainer(TrainConfig cfg, TrainTask task, Tokens train, Tokens val, int blockSize, Path outDir) {
+        this.cfg = cfg;
+        this.task = task;
+        this.trainTokens = train;
+        this.valTokens = val;
+        this.blockSize = blockSize;
+        this.store = new CheckpointStore(outDir);
+        this.schedule = LrSchedule.of(cfg);
+        this.optimizer = new AdamW(task.module().parameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
+        if (train.size() < blockSize + 1L) {
+            throw new BadInputException("training text has " + train.size() + " tokens, fewer than block_size + 1 = "
+                    + (blockSize + 1));
+        }
+    }
+
+    public Trainer addListener(TrainListener l) {
+        listeners.add(l);
+        return this;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** Asks the run to stop after the current step; it writes last/ and returns {@link Stop#INTERRUPTED}. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Trains from scratch (or from the weights the task already holds). */
+    public Result run() throws IOException {
+        return run(false);
+    }
+
+    /** Trains; with {@code resume}, continues exactly from {@code last/} of the output directory. */
+    public Result run(boolean resume) throws IOException {
+        Collection<Tensor> params = task.module().parameters().values();
+        TrainState state = new TrainState(0, task.rng().state(), 0, Double.POSITIVE_INFINITY, 0, Double.NaN, 0);
+        RandomWindowSampler sampler;
+        if (resume) {
+            Path last = store.resolve("last");
+            if (last == null) {
+                throw new BadInputException("--resume: no checkpoint to resume in " + store.root().resolve("last"));
+            }
+            state = TrainState.read(last);
+            task.load(last);
+            optimizer.restore(Safetensors.read(last.resolve(OPTIMIZER)).tensors(), state.step());
+            task.rng().restore(state.modelRngState());
+            sampler = RandomWindowSampler.restore(trainTokens, cfg.batchSize(), blockSize, state.samplerState());
+            LOG.info("resuming from {} at step {}", last, state.step());
+        } else {
+            sampler = RandomWindowSampler.create(trainTokens, cfg.batchSize(), blockSize, cfg.seed());
+        }
+        long step = state.step();
+        double bestVal = state.bestValLoss();
+        int stale = state.evalsWithoutImprovement();
+        double ema = state.trainLossEma();
+        double elapsed = state.elapsedSeconds();
+        double lastTrain = Double.NaN, lastVal = Double.NaN;
+        int bad = 0;
+        long tokensSinceLog = 0;
+        double secondsSinceLog = 0;
+        Stop stop = Stop.FINISHED;
+        Path lastDir = store.resolve("last");
+        long savedAt = resume ? step : -1;
+        long tokensPerStep = (long) cfg.batchSize() * blockSize * cfg.gradAccumSteps();
+
+        try (MetricsLog metrics = new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1)) {
+            while (step < cfg.maxIters()) {
+                if (stopRequested) {
+                    stop = Stop.INTERRUPTED;
+                    break;
+                }
+                double lr = schedule.lr(step);
+                long t0 = System.nanoTime();
+                double loss = 0;
+                double norm;
+                task.module().train(true);
+                try (MemoryScope scope = MemoryScope.open("train-step")) {
+                    for (int micro = 0; micro < cfg.gradAccumSteps(); micro++) {
+                        Batch batch = sampler.next();
+                        Tensor l = task.loss(batch).mul(1.0 / cfg.gradAccumSteps());
+                        loss += l.item();
+                        l.backward();
+                    }
+                    norm = GradClip.clip(params, cfg.gradClip());
+                    if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                        bad++;
+                        task.module().zeroGrad();
+                        LOG.warn("step {}: non-finite loss {} or gradient norm {}; update skipped ({} of at most {} in a row)",
+                                step + 1, loss, norm, bad, cfg.maxBadSteps());
+                        if (bad >= cfg.maxBadSteps()) {
+                            throw new TrainingFailedException("training diverged: " + bad + " consecutive steps with a non-finite"
+                                    + " loss or gradient at step " + (step + 1) + "; lower train.learning_rate or set train.grad_clip");
+                        }
+                        continue;
+                    }
+                    bad = 0;
+                    optimizer.step(lr);
+                    task.module().zeroGrad();
+                }
+                step++;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                elapsed += seconds;
+                secondsSinceLog += seconds;
+                tokensSinceLog += tokensPerStep;
+                lastTrain = loss;
+                ema = Double.isNaN(ema) ? loss : 0.9 * ema + 0.1 * loss;
+                for (TrainListener l : listeners) {
+                    l.onStep(step, cfg.maxIters(), loss, lr, tokensPerStep / seconds);
+                }
+                boolean last = step == cfg.maxIters();
+                boolean evalNow = cfg.evalInterval() > 0 && (step % cfg.evalInterval() == 0 || last);
+                boolean logNow = step % cfg.logIntervalSteps() == 0 || evalNow || last;
+                ObjectNode line = null;
+                if (logNow) {
+                    line = ConfigJson.object();
+                    line.put("step", step).put("train_loss", loss).put("train_loss_ema", ema).put("lr", lr)
+                            .put("grad_norm", norm).put("tokens_per_sec", tokensSinceLog / secondsSinceLog)
+                            .put("elapsed_s", elapsed).put("rss_mb", rssMb());
+                    tokensSinceLog = 0;
+                    secondsSinceLog = 0;
+                }
+                boolean improved = false;
+                if (evalNow) {
+                    double trainEst = estimate(trainTokens, step);
+                    lastVal = valTokens.size() > blockSize ? estimate(valTokens, step) : Double.NaN;
+                    line.put("train_loss_est", trainEst);
+                    if (Double.isFinite(lastVal)) {
+                        line.put("val_loss", lastVal).put("val_ppl", Math.exp(lastVal));
+                        improved = lastVal < bestVal - cfg.earlyStoppingMinDelta();
+                        if (lastVal < bestVal) {
+                            bestVal = lastVal;
+                        }
+                        stale = improved ? 0 : stale + 1;
+                    }
+                    LOG.info("step {}: train loss {}, val loss {}", step, fmt(trainEst), fmt(lastVal));
+                }
+                if (line != null) {
+                    metrics.write(line);
+                    for (TrainListener l : listeners) {
+                        l.onMetrics(line);
+                    }
+                }
+                if (evalNow) {
+                    LossPlot.write(metrics.lines(), store.root().resolve("loss.png"));
+                }
+                boolean early = evalNow && cfg.earlyStoppingPatience() > 0 && stale >= cfg.earlyStoppingPatience();
+                TrainState now = new TrainState(step, task.rng().state(), sampler.state(), bestVal, stale, ema, elapsed);
+                if (improved) {
+                    store.write("best", dir -> task.save(dir));
+                }
+                boolean periodic = cfg.checkpointInterval() > 0 && step % cfg.checkpointInterval() == 0;
+                if (evalNow || periodic) {
+                    lastDir = saveLast(now);
+                    savedAt = step;
+                    if (cfg.keepLast() > 0) {
+                        store.write(CheckpointStore.stepName(step), dir -> writeFull(dir, now));
+                        store.prune(cfg.keepLast());
+                    }
+                }
+                if (early) {
+                    LOG.info("early stopping at step {}: no val improvement of {} in {} evaluations", step,
+                            cfg.earlyStoppingMinDelta(), stale);
+                    stop = Stop.EARLY_STOPPED;
+                    break;
+                }
+                if (last) {
+                    break;
+                }
+            }
+            // the run ends (finished, early stop, interrupt): the final state goes to last/
+            TrainState end = new TrainState(step, task.rng().state(), sampler.state(), bestVal, stale, ema, elapsed);
+            if (savedAt != step) {
+                lastDir = saveLast(end);
+            }
+        }
+        return new Result(stop, step, lastTrain, lastVal, bestVal, lastDir);
+    }
+
+    private Path saveLast(TrainState s) throws IOException {
+        return store.write("last", dir -> writeFull(dir, s));
+    }
+
+    private void writeFull(Path dir, TrainState s) throws IOException {
+        task.save(dir);
+        Safetensors.write(dir.resolve(OPTIMIZER), optimizer.state(), Map.of("step", Long.toString(optimizer.stepCount())));
+        s.write(dir);
+    }
+
+    /**
+     * Mean loss over {@code eval_iters} random batches, in eval mode and without recording a graph. The
+     * batches come from a generator seeded by the step, so an evaluation never disturbs the training
+     * stream and a resumed run evaluates on the same batches.
+     */
+    private double estimate(Tokens tokens, long step) {
+        RandomWindowSampler s = RandomWindowSampler.create(tokens, cfg.batchSize(), blockSize, cfg.seed() * 31 + step);
+        double sum = 0;
+        task.module().train(false);
+        try (GradMode g = GradMode.off(); MemoryScope scope = MemoryScope.open("eval")) {
+            for (int i = 0; i < cfg.evalIters(); i++) {
+                sum += task.loss(s.next()).item();
+            }
+        } finally {
+            task.module().train(true);
+        }
+        return sum / cfg.evalIters();
+    }
+
+    private static String fmt(double v) {
+        return Double.isFinite(v) ? String.format("%.4f", v) : "n/a";
+    }
+
+    /** Resident memory of this process in MB (Linux), or -1. */
+    static long rssMb() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

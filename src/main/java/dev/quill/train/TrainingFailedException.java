@@ -1,0 +1,9 @@
+package dev.quill.train;
+
+/** Training cannot go on (for example: too many consecutive steps with a non-finite loss or gradient). */
+public class TrainingFailedException extends RuntimeException {
+
+    public TrainingFailedException(String message) {
+        super(message);
+    }
+}
