@@ -72,15 +72,17 @@ public final class TextStream {
                 }
                 consumed += in.position();
                 in.compact();
-                while (pending.length() >= pieceChars) {
-                    int cut = cutPoint(pending, pieceChars);
-                    if (cut <= 0) {
+                int start = 0;
+                while (pending.length() - start >= pieceChars) {
+                    int cut = cutPoint(pending, start, pieceChars);
+                    if (cut <= start) {
                         break;
                     }
-                    sink.accept(pending.substring(0, cut));
-                    pending.delete(0, cut);
+                    sink.accept(pending.substring(start, cut));
+                    start = cut;
                     any = true;
                 }
+                pending.delete(0, start);
             }
         } catch (NoSuchFileException e) {
             throw new BadInputException("no such file: " + file.toAbsolutePath() + "; check the path");
@@ -103,31 +105,38 @@ public final class TextStream {
     }
 
     /**
-     * The last safe cut at or before {@code pieceChars}, or the last one overall if there is none before;
-     * 0 when there is none yet and the text is still under the hard limit.
+     * Where the piece starting at {@code start} should end: the last safe cut at most {@code pieceChars}
+     * on, else the first safe cut after that (looking no further than the hard limit), else a forced cut
+     * at {@code pieceChars} once the hard limit is reached, else {@code start} (no cut yet: read more).
+     * The work is proportional to the piece, never to everything pending.
      */
-    static int cutPoint(CharSequence s, int pieceChars) {
+    static int cutPoint(CharSequence s, int start, int pieceChars) {
         int n = s.length();
-        int lastSafe = 0;
-        for (int p = 1; p < n; p++) {
-            char c = s.charAt(p);
-            if ((c == ' ' || c == '\n') && Character.isLetterOrDigit(s.charAt(p - 1))) {
-                lastSafe = p;
-                if (p >= pieceChars) {
-                    break;
-                }
+        int target = start + pieceChars;
+        for (int p = Math.min(target, n - 1); p > start; p--) {
+            if (isSafeCut(s, p)) {
+                return p;
             }
         }
-        if (lastSafe > 0) {
-            return lastSafe;
+        long limit = Math.min(n, start + (long) HARD_LIMIT_FACTOR * pieceChars);
+        for (int p = target + 1; p < limit; p++) {
+            if (isSafeCut(s, p)) {
+                return p;
+            }
         }
-        if ((long) n >= (long) HARD_LIMIT_FACTOR * pieceChars) {
-            int p = pieceChars;
+        if (n - start >= (long) HARD_LIMIT_FACTOR * pieceChars) {
+            int p = target;
             if (Character.isLowSurrogate(s.charAt(p)) && Character.isHighSurrogate(s.charAt(p - 1))) {
                 p++; // never split a surrogate pair
             }
             return p;
         }
-        return 0;
+        return start;
+    }
+
+    /** A letter or digit followed by a space or newline: always a chunk boundary, see the class comment. */
+    private static boolean isSafeCut(CharSequence s, int p) {
+        char c = s.charAt(p);
+        return (c == ' ' || c == '\n') && Character.isLetterOrDigit(s.charAt(p - 1));
     }
 }

@@ -62,26 +62,40 @@ class TokenFileTest {
         String text = TestData.tinyShakespeare();
         var tok = BpeTokenizer.train(text.substring(0, 200_000), BpeTokenizer.Options.of(400));
         var file = TokenFile.encode(TestData.tinyShakespearePath(), tok, false, dir.resolve("ts.bin"));
-        assertThat(file.toArray()).containsExactly(tok.encode(text));
+        // isEqualTo compares with Arrays.equals; containsExactly is quadratic on 650k ids
+        assertThat(file.toArray()).isEqualTo(tok.encode(text));
     }
 
     @Property(tries = 100)
-    void piecesConcatenateToTheTextAndEncodeLikeTheWhole(
-            @ForAll("text") String text, @ForAll @IntRange(min = 1, max = 40) int pieceChars) throws IOException {
+    void piecesConcatenateToTheText(@ForAll("text") String text, @ForAll @IntRange(min = 1, max = 40) int pieceChars)
+            throws IOException {
+        assertThat(String.join("", pieces(text, pieceChars))).isEqualTo(text);
+    }
+
+    /**
+     * With pieceChars >= 19 the hard limit (16 x pieceChars >= 304) exceeds these texts (<= 300 chars), so
+     * every cut is a safe cut and streaming must give exactly the ids of encoding the whole text. (A forced
+     * cut inside a long word may differ; TextStream documents that.)
+     */
+    @Property(tries = 100)
+    void safeCutsEncodeLikeTheWholeText(@ForAll("text") String text, @ForAll @IntRange(min = 19, max = 40) int pieceChars)
+            throws IOException {
+        var ids = new ArrayList<Integer>();
+        for (String piece : pieces(text, pieceChars)) {
+            for (int id : STREAM_TOK.encode(piece)) {
+                ids.add(id);
+            }
+        }
+        assertThat(ids).containsExactlyElementsOf(boxed(STREAM_TOK.encode(text)));
+    }
+
+    private static List<String> pieces(String text, int pieceChars) throws IOException {
         Path file = Files.createTempFile("quill-stream", ".txt");
         try {
             Files.writeString(file, text, StandardCharsets.UTF_8);
             var pieces = new ArrayList<String>();
             TextStream.forEachPiece(file, pieceChars, pieces::add);
-            assertThat(String.join("", pieces)).isEqualTo(text);
-            var tok = STREAM_TOK;
-            var ids = new ArrayList<Integer>();
-            for (String piece : pieces) {
-                for (int id : tok.encode(piece)) {
-                    ids.add(id);
-                }
-            }
-            assertThat(ids).containsExactlyElementsOf(boxed(tok.encode(text)));
+            return pieces;
         } finally {
             Files.deleteIfExists(file);
         }
