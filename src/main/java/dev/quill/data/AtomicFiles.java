@@ -8,6 +8,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Write-then-rename, so a reader never sees half a file: the bytes go to a temporary file in the
@@ -38,7 +39,14 @@ final class AtomicFiles {
             throw new BadInputException("cannot write " + target + ": it has no parent directory");
         }
         Files.createDirectories(dir);
-        return Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+        try {
+            // createTempFile makes owner-only files; the result is an ordinary data file
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep its default
+        }
+        return temp;
     }
 
     /** Moves {@code temp} over {@code target}, atomically where the file system allows it. */
