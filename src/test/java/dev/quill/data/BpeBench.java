@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * Measures BPE on tiny Shakespeare: training to a vocabulary size (default 1,024) and encoding
  * throughput. Not a test; run by hand (see docs/02-data.md for the command):
- * {@code java -cp ... dev.quill.data.BpeBench [vocabSize] [path]}.
+ * {@code java -cp ... dev.quill.data.BpeBench [vocabSize] [path] [out.json]}. With {@code out.json} it
+ * only trains and saves, like {@code quill tokenizer train} will.
  */
 public final class BpeBench {
 
@@ -21,6 +22,11 @@ public final class BpeBench {
         long t1 = System.nanoTime();
         var tok = BpeTokenizer.train(text, BpeTokenizer.Options.of(vocab));
         long t2 = System.nanoTime();
+        if (args.length > 2) {
+            tok.save(Path.of(args[2]));
+            System.out.printf("trained %d tokens in %.0f ms, saved to %s%n", tok.vocabSize(), (t2 - t1) / 1e6, args[2]);
+            return;
+        }
         int[] ids = tok.encode(text);
         long t3 = System.nanoTime();
         var fresh = BpeTokenizer.train(text, BpeTokenizer.Options.of(vocab)); // cold cache: a new tokenizer
