@@ -38,10 +38,15 @@ public record Batch(INDArray inputs, INDArray targets, int[] inputIds, int[] tar
             throw new IllegalArgumentException("expected " + batchSize + " x " + blockSize + " ids, got "
                     + inputIds.length + " and " + targetIds.length);
         }
-        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        // Outside any workspace: the arrays must outlive whatever scope the caller (or the prefetch
+        // thread) is in. scopeOutOfWorkspaces() is a no-op when no workspace is open.
+        var scope = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+        try {
             INDArray in = Nd4j.createFromArray(inputIds).reshape(batchSize, blockSize);   // (B, T)
             INDArray tg = Nd4j.createFromArray(targetIds).reshape(batchSize, blockSize);  // (B, T)
             return new Batch(in, tg, inputIds, targetIds);
+        } finally {
+            scope.close();
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.NoSuchElementException;
 
 /**
  * Consecutive, non-overlapping windows for evaluation: window k covers tokens {@code [k*T, k*T + T]}
- * ({@code T + 1} tokens, stride {@code T}), so each token is predicted exactly once. There are
+ * ({@code T + 1} tokens, stride {@code T}), so no token is predicted twice. There are
  * {@code floor((n - 1) / T)} windows; the incomplete tail is dropped. The same file always gives the same
  * windows, so an evaluation is exactly reproducible.
  */
