@@ -33,6 +33,7 @@ public record Batch(INDArray inputs, INDArray targets, int[] inputIds, int[] tar
     }
 
     /** Builds the ND4J arrays from row-major ids. */
+    @SuppressWarnings("try") // the scope is used for its effect, not referenced
     public static Batch of(int batchSize, int blockSize, int[] inputIds, int[] targetIds) {
         if (inputIds.length != (long) batchSize * blockSize || targetIds.length != inputIds.length) {
             throw new IllegalArgumentException("expected " + batchSize + " x " + blockSize + " ids, got "
@@ -40,13 +41,10 @@ public record Batch(INDArray inputs, INDArray targets, int[] inputIds, int[] tar
         }
         // Outside any workspace: the arrays must outlive whatever scope the caller (or the prefetch
         // thread) is in. scopeOutOfWorkspaces() is a no-op when no workspace is open.
-        var scope = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
-        try {
+        try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray in = Nd4j.createFromArray(inputIds).reshape(batchSize, blockSize);   // (B, T)
             INDArray tg = Nd4j.createFromArray(targetIds).reshape(batchSize, blockSize);  // (B, T)
             return new Batch(in, tg, inputIds, targetIds);
-        } finally {
-            scope.close();
         }
     }
 
