@@ -1,0 +1,230 @@
+package dev.quill.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quill.config.BadInputException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One token per Unicode code point: the vocabulary is the sorted set of distinct code points in the
+ * training text, so id order is code point order. On tiny Shakespeare that is 65 symbols with
+ * {@code '\n'} = 0, {@code ' '} = 1, {@code 'A'} = 13 and {@code 'a'} = 39, the same ids as nanoGPT's
+ * character preparation (which sorts Python characters, i.e. code points).
+ *
+ * <p>A character outside the vocabulary is an error naming it and its position ({@link Unknown#ERROR},
+ * the default) or becomes the special token {@value #UNKNOWN_TOKEN} ({@link Unknown#MAP_TO_UNKNOWN}),
+ * which is then the first special token, right after the characters.
+ */
+public final class CharTokenizer implements Tokenizer {
+
+    /** The special token that stands for every unknown character under {@link Unknown#MAP_TO_UNKNOWN}. */
+    public static final String UNKNOWN_TOKEN = "<|unk|>";
+
+    /** What encoding does with a character that is not in the vocabulary. */
+    public enum Unknown {
+        /** Throw a {@link BadInputException} naming the character and where it is. */
+        ERROR,
+        /** Emit the id of {@value CharTokenizer#UNKNOWN_TOKEN}. */
+        MAP_TO_UNKNOWN
+    }
+
+    /**
+     * How to train a character tokenizer.
+     *
+     * @param normalizeNfc  NFC-normalise text before training and encoding
+     * @param unknown       what to do with characters outside the vocabulary
+     * @param specialTokens special tokens to reserve after the characters (after {@value #UNKNOWN_TOKEN})
+     */
+    public record Options(boolean normalizeNfc, Unknown unknown, List<String> specialTokens) {
+        /** The defaults: no normalisation, unknown characters are an error, no special tokens. */
+        public static final Options DEFAULT = new Options(false, Unknown.ERROR, List.of());
+
+        public Options {
+            Objects.requireNonNull(unknown, "unknown");
+            specialTokens = List.copyOf(specialTokens);
+        }
+    }
+
+    private final int[] codePoints;      // id -> code point, strictly increasing
+    private final boolean nfc;
+    private final Unknown unknown;
+    private final SpecialTokens specials;
+
+    private CharTokenizer(int[] codePoints, boolean nfc, Unknown unknown, SpecialTokens specials) {
+        this.codePoints = codePoints;
+        this.nfc = nfc;
+        this.unknown = unknown;
+        this.specials = specials;
+        if (unknown == Unknown.MAP_TO_UNKNOWN && !specials.ids().containsKey(UNKNOWN_TOKEN)) {
+            throw new IllegalArgumentException("MAP_TO_UNKNOWN needs the special token " + UNKNOWN_TOKEN);
+        }
+    }
+
+    /** Trains with {@link Options#DEFAULT}. */
+    public static CharTokenizer train(String text) {
+        return train(text, Options.DEFAULT);
+    }
+
+    /**
+     * Builds the vocabulary from the distinct code points of {@code text}.
+     *
+     * @throws BadInputException if the text is empty or not well-formed Unicode
+     */
+    public static CharTokenizer train(String text, Options options) {
+        String prepared = Text.prepare(text, options.normalizeNfc());
+        if (prepared.isEmpty()) {
+            throw new BadInputException("cannot train a tokenizer on empty text: give it a non-empty corpus");
+        }
+        int[] distinct = prepared.codePoints().distinct().sorted().toArray();
+        var names = new ArrayList<String>();
+        if (options.unknown() == Unknown.MAP_TO_UNKNOWN) {
+            names.add(UNKNOWN_TOKEN);
+        }
+        names.addAll(options.specialTokens());
+        return new CharTokenizer(distinct, options.normalizeNfc(), options.unknown(),
+                SpecialTokens.of(distinct.length, names));
+    }
+
+    /** The vocabulary: code point of each ordinary id (a copy). */
+    public int[] codePoints() {
+        return codePoints.clone();
+    }
+
+    /** The policy for characters outside the vocabulary. */
+    public Unknown unknown() {
+        return unknown;
+    }
+
+    @Override
+    public String type() {
+        return "char";
+    }
+
+    @Override
+    public int vocabSize() {
+        return codePoints.length + specials.size();
+    }
+
+    @Override
+    public boolean normalizesNfc() {
+        return nfc;
+    }
+
+    @Override
+    public Map<String, Integer> specialTokens() {
+        return specials.ids();
+    }
+
+    @Override
+    public int specialTokenId(String name) {
+        return specials.id(name);
+    }
+
+    @Override
+    public int[] encode(String text, boolean allowSpecial) {
+        String prepared = Text.prepare(text, nfc);
+        var out = new IntList(prepared.length());
+        specials.split(prepared, allowSpecial, new SpecialTokens.Visitor() {
+            @Override
+            public void text(int from, int to) {
+                for (int i = from; i < to; ) {
+                    int cp = prepared.codePointAt(i);
+                    out.add(idOf(cp, prepared, i));
+                    i += Character.charCount(cp);
+                }
+            }
+
+            @Override
+            public void special(int id) {
+                out.add(id);
+            }
+        });
+        return out.toArray();
+    }
+
+    private int idOf(int codePoint, String text, int index) {
+        int id = Arrays.binarySearch(codePoints, codePoint);
+        if (id >= 0) {
+            return id;
+        }
+        if (unknown == Unknown.MAP_TO_UNKNOWN) {
+            return specials.id(UNKNOWN_TOKEN);
+        }
+        throw new BadInputException("character " + Text.describe(codePoint) + " at " + Text.position(text, index)
+                + " is not in the tokenizer's vocabulary of " + codePoints.length
+                + " characters; remove it, retrain on text that has it, or map unknown characters to " + UNKNOWN_TOKEN);
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        var sb = new StringBuilder(ids.length);
+        for (int id : ids) {
+            if (id >= 0 && id < codePoints.length) {
+                sb.appendCodePoint(codePoints[id]);
+            } else if (specials.isSpecial(id)) {
+                sb.append(specials.name(id));
+            } else {
+                throw new BadInputException("token id " + id + " is outside the vocabulary [0, " + vocabSize() + ")");
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public CharTokenizer withSpecialTokens(List<String> names) {
+        return new CharTokenizer(codePoints, nfc, unknown, specials.plus(names));
+    }
+
+    @Override
+    public void save(Path file) {
+        var root = TokenizerJson.header(type(), nfc, specials);
+        root.put("unknown", unknown.name().toLowerCase(java.util.Locale.ROOT));
+        var vocab = root.putArray("vocab");
+        for (int cp : codePoints) {
+            vocab.add(new String(Character.toChars(cp)));
+        }
+        TokenizerJson.write(file, root);
+    }
+
+    static CharTokenizer fromJson(JsonNode root, String source) {
+        boolean nfc = TokenizerJson.bool(root, "normalize_nfc", source);
+        String unknownName = TokenizerJson.text(root, "unknown", source);
+        Unknown unknown;
+        try {
+            unknown = Unknown.valueOf(unknownName.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw TokenizerJson.bad(source, "unknown must be \"error\" or \"map_to_unknown\", not \"" + unknownName + "\"");
+        }
+        JsonNode vocab = TokenizerJson.array(root, "vocab", source);
+        int[] cps = new int[vocab.size()];
+        for (int i = 0; i < cps.length; i++) {
+            JsonNode node = vocab.get(i);
+            String s = node.isTextual() ? node.asText() : "";
+            if (s.isEmpty() || s.codePointCount(0, s.length()) != 1) {
+                throw TokenizerJson.bad(source, "vocab[" + i + "] must be a string of exactly one character");
+            }
+            cps[i] = s.codePointAt(0);
+            if (i > 0 && cps[i] <= cps[i - 1]) {
+                throw TokenizerJson.bad(source, "vocab must be strictly increasing in code point order (at " + i + ")");
+            }
+        }
+        if (cps.length == 0) {
+            throw TokenizerJson.bad(source, "vocab is empty");
+        }
+        var specials = SpecialTokens.of(cps.length, TokenizerJson.specialNames(root, source));
+        if (unknown == Unknown.MAP_TO_UNKNOWN && !specials.ids().containsKey(UNKNOWN_TOKEN)) {
+            throw TokenizerJson.bad(source, "unknown is map_to_unknown but " + UNKNOWN_TOKEN + " is not a special token");
+        }
+        return new CharTokenizer(cps, nfc, unknown, specials);
+    }
+
+    @Override
+    public String toString() {
+        return "CharTokenizer[vocab=" + vocabSize() + ", specials=" + specials.ids().keySet() + ", nfc=" + nfc + "]";
+    }
+}

@@ -1,0 +1,63 @@
+package dev.quill.data;
+
+import dev.quill.config.BadInputException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Where text comes from: files read as strict UTF-8, and tiny Shakespeare (Karpathy's char-rnn corpus,
+ * 1,115,394 bytes of plays) found in the data folder or downloaded there once.
+ *
+ * <p>The data folder is the system property {@value #DATA_DIR_PROPERTY}, or {@code data} in the
+ * working directory. An explicit path, where a method takes one, always wins over it.
+ */
+public final class Corpora {
+
+    /** The system property that names the data folder. */
+    public static final String DATA_DIR_PROPERTY = "quill.data.dir";
+
+    /** Tiny Shakespeare: where it lives on the web, its size and its hash. */
+    public static final RemoteFile TINY_SHAKESPEARE = new RemoteFile(
+            "tinyshakespeare.txt",
+            URI.create("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"),
+            1_115_394L,
+            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed");
+
+    private Corpora() {
+    }
+
+    /** The data folder: {@code -Dquill.data.dir}, else {@code data}. */
+    public static Path dataDir() {
+        return Path.of(System.getProperty(DATA_DIR_PROPERTY, "data"));
+    }
+
+    /** The text of tiny Shakespeare from the data folder, downloading it there if missing. */
+    public static String tinyShakespeare() {
+        return readText(TINY_SHAKESPEARE.ensure(dataDir()));
+    }
+
+    /**
+     * Reads a whole text file as UTF-8, strictly.
+     *
+     * @throws BadInputException if the file is missing, empty, or not valid UTF-8 (with the byte offset)
+     */
+    public static String readText(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new BadInputException("no such file: " + file.toAbsolutePath() + "; check the path");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + file, e);
+        }
+        if (bytes.length == 0) {
+            throw new BadInputException("the corpus " + file + " is empty: give it some text");
+        }
+        return Text.decodeUtf8(bytes, file.toString());
+    }
+}
