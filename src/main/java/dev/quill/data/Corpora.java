@@ -42,6 +42,16 @@ public final class Corpora {
     }
 
     /**
+     * The training text: {@code file} when one is given (an explicit path always wins), else tiny
+     * Shakespeare from the data folder.
+     *
+     * @param file a text file, or {@code null} for the default corpus
+     */
+    public static String textOrTinyShakespeare(Path file) {
+        return file != null ? readText(file) : tinyShakespeare();
+    }
+
+    /**
      * Reads a whole text file as UTF-8, strictly.
      *
      * @throws BadInputException if the file is missing, empty, or not valid UTF-8 (with the byte offset)

@@ -26,6 +26,14 @@ class CorporaTest {
     }
 
     @Test
+    void anExplicitPathWinsOverTheDefaultCorpus(@TempDir Path dir) throws IOException {
+        TestData.tinyShakespearePath(); // the default exists, and still must not be used
+        Path mine = Files.writeString(dir.resolve("mine.txt"), "my own corpus\n", StandardCharsets.UTF_8);
+        assertThat(Corpora.textOrTinyShakespeare(mine)).isEqualTo("my own corpus\n");
+        assertThat(Corpora.textOrTinyShakespeare(null)).hasSize(1_115_394);
+    }
+
+    @Test
     void validUtf8IsReadExactly(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("ok.txt");
         String text = "na\u00efve \u6771\u4eac \uD83D\uDE00 \uFFFD is a real replacement character\n";

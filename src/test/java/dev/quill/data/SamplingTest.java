@@ -85,6 +85,18 @@ class SamplingTest {
     }
 
     @Test
+    void batchesMadeInsideAWorkspaceAreNotAttachedToIt() {
+        Batch batch;
+        try (var ws = org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAndActivateWorkspace("quill-test-ws")) {
+            batch = RandomWindowSampler.create(ramp(100), 2, 4, 3).next();
+            assertThat(batch.inputs().isAttached()).isFalse();
+        }
+        // the workspace is closed: an attached array would now fail loudly
+        assertThat(batch.targets().sumNumber().longValue())
+                .isEqualTo(IntStream.of(batch.targetIds()).asLongStream().sum());
+    }
+
+    @Test
     void everyOffsetIncludingTheLastIsReachable() {
         // n = 12, T = 4: offsets 0..7; with enough draws all 8 appear, and none outside
         var sampler = RandomWindowSampler.create(ramp(12), 1, 4, 7);
