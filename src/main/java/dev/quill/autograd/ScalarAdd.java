@@ -6,7 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class ScalarAdd extends Function {
 
     static Tensor apply(Tensor x, double c) {
-        return new ScalarAdd().output(x.value().add(c), x);
+        // see ScalarMul: ND4J mishandles a NaN scalar operand
+        INDArray y = Double.isNaN(c) ? x.value().ulike().assign(Double.NaN) : x.value().add(c);
+        return new ScalarAdd().output(y, x);
     }
 
     @Override

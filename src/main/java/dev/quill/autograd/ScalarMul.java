@@ -10,11 +10,13 @@ final class ScalarMul extends Function {
     static Tensor apply(Tensor x, double c) {
         ScalarMul f = new ScalarMul();
         f.c = c;
-        return f.output(x.value().mul(c), x);
+        // ND4J 1.0.0-M2.1 turns a NaN scalar operand into 1e-5 (2 * NaN gives 2e-5), so NaN is spelled out
+        INDArray y = Double.isNaN(c) ? x.value().ulike().assign(Double.NaN) : x.value().mul(c);
+        return f.output(y, x);
     }
 
     @Override
     protected void backward(INDArray dy) {
-        accumulateOwned(0, dy.mul(c));
+        accumulateOwned(0, Double.isNaN(c) ? dy.ulike().assign(Double.NaN) : dy.mul(c));
     }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** {@code loss.png}: train loss (raw and smoothed) and val loss against the step, drawn with XChart. */
@@ -39,7 +38,7 @@ public final class LossPlot {
         }
         XYChart chart = new XYChartBuilder().width(900).height(500).title("Loss").xAxisTitle("step").yAxisTitle("cross-entropy").build();
         chart.getStyler().setMarkerSize(4);
-        chart.addSeries("train", steps, train).setMarker(SeriesMarkers.NONE).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        chart.addSeries("train", steps, train).setMarker(SeriesMarkers.NONE);
         chart.addSeries("train (EMA)", steps, ema).setMarker(SeriesMarkers.NONE);
         if (!val.isEmpty()) {
             chart.addSeries("val", evalSteps, val).setMarker(SeriesMarkers.CIRCLE);

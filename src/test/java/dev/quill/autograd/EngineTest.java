@@ -162,4 +162,13 @@ class EngineTest {
         assertThat(logits.softmax().value().toDoubleVector()).containsExactly(1.0, 0.0, 0.0);
         assertThat(logits.logSoftmax().value().toDoubleVector()).containsExactly(0.0, -1000.0, -2000.0);
     }
+
+    @Test
+    void aNaNScalarGivesNaN() {
+        // ND4J alone computes 2 * NaN as 2e-5; the engine must not inherit that
+        Tensor x = Tensor.leaf(Nd4j.createFromArray(2.0f, 3.0f));
+        assertThat(java.util.Arrays.stream(x.mul(Double.NaN).value().toDoubleVector()).allMatch(Double::isNaN)).isTrue();
+        assertThat(java.util.Arrays.stream(x.add(Double.NaN).value().toDoubleVector()).allMatch(Double::isNaN)).isTrue();
+        assertThat(x.mul(2.0).value().toDoubleVector()).containsExactly(4.0, 6.0);
+    }
 }
