@@ -1,44 +1,84 @@
 package dev.quill.cli;
 
+import dev.quill.config.BadInputException;
+import dev.quill.train.TrainingFailedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** The top-level {@code quill} command; subcommands hang off it. */
+/** The top-level {@code quill} command; the subcommands hang off it. */
 @Command(name = "quill",
         mixinStandardHelpOptions = true,
         versionProvider = QuillCommand.Version.class,
         description = "Quill: a GPT you can read, trained and run from Java.",
-        subcommands = {CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, TokenizerCommand.class, InfoCommand.class, CommandLine.HelpCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Run 'quill help COMMAND' for a command's options."})
 public final class QuillCommand implements Runnable {
 
+    /** Exit codes: 0 success, 1 failure while running, 2 bad usage or input, 130 interrupted. */
+    public static final int OK = 0, FAILED = 1, BAD_INPUT = 2, INTERRUPTED = 130;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
 
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /**
-     * Runs the command line with the given streams and returns the exit code: 0 success, 2 bad usage or
-     * bad input, 1 a failure while running, 130 after Ctrl-C.
-     */
+    /** Runs the command line with the given streams and returns the exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new QuillCommand());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
         // Bad usage: one line naming the problem, exit 2, no usage dump.
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("quill: " + ex.getMessage() + " (see 'quill --help')");
-            return 2;
+            ex.getCommandLine().getErr().println("quill: " + ex.getMessage() + " (see 'quill help "
+                    + ex.getCommandLine().getCommandName() + "')");
+            return BAD_INPUT;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            PrintWriter e = commandLine.getErr();
+            if (verbose) {
+                ex.printStackTrace(e);
+            }
+            return report(ex, e);
         });
         return cl.execute(args);
+    }
+
+    /** One line on stderr for an exception, and its exit code. */
+    static int report(Throwable ex, PrintWriter err) {
+        Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (t instanceof BadInputException) {
+            err.println("quill: " + t.getMessage());
+            return BAD_INPUT;
+        }
+        if (t instanceof NoSuchFileException n) {
+            err.println("quill: file not found: " + n.getFile());
+            return BAD_INPUT;
+        }
+        if (t instanceof TrainingFailedException) {
+            err.println("quill: " + t.getMessage());
+            return FAILED;
+        }
+        String msg = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+        err.println("quill: " + t.getClass().getSimpleName() + ": " + msg + " (run with --verbose for details)");
+        return FAILED;
     }
 
     /** The version from the build ({@code version.properties}, filled in by Maven). */

@@ -1,0 +1,51 @@
+package dev.quill.autograd;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What Quill is running on: ND4J's backend, the device, and the thread settings. Threads are chosen once,
+ * before the JVM starts, through environment variables (the {@code quill} launcher, Surefire and the
+ * benchmarks set them): {@code OMP_NUM_THREADS}, {@code SD_MAX_THREADS}, {@code SD_MASTER_THREADS},
+ * {@code OPENBLAS_NUM_THREADS} and {@code OMP_WAIT_POLICY}. ND4J reads them when its native library loads;
+ * changing them later has no reliable effect, so Quill only reports them.
+ */
+public final class Backend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
+    private static final String[] THREAD_VARIABLES = {"OMP_NUM_THREADS", "SD_MAX_THREADS", "SD_MASTER_THREADS",
+            "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY"};
+    private static volatile boolean logged;
+
+    private Backend() {
+    }
+
+    /** Backend, device, memory, threads and the thread variables, as ordered key/value pairs. */
+    public static Map<String, String> describe() {
+        Map<String, String> out = new LinkedHashMap<>();
+        var env = Nd4j.getExecutioner().getEnvironmentInformation();
+        out.put("backend", Nd4j.getBackend().getClass().getSimpleName().replace("Backend", "").toUpperCase());
+        out.put("device", Kernels.isCpuBackend() ? "CPU: " + Runtime.getRuntime().availableProcessors() + " cores"
+                : String.valueOf(env.getOrDefault("cuda.deviceName", "GPU")));
+        out.put("blas", String.valueOf(env.getOrDefault("blas.vendor", "unknown")));
+        out.put("nd4j_threads", Integer.toString(Nd4j.getEnvironment().maxThreads()));
+        out.put("java_kernels", Boolean.toString(Kernels.java()));
+        out.put("max_heap_mb", Long.toString(Runtime.getRuntime().maxMemory() >> 20));
+        for (String v : THREAD_VARIABLES) {
+            String value = System.getenv(v);
+            out.put(v, value == null ? "(unset)" : value);
+        }
+        return out;
+    }
+
+    /** Logs {@link #describe()} once per process (at start-up of a run). */
+    public static void logOnce() {
+        if (!logged) {
+            logged = true;
+            LOG.info("backend: {}", describe());
+        }
+    }
+}

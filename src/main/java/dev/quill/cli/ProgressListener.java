@@ -1,0 +1,52 @@
+package dev.quill.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quill.train.TrainListener;
+import java.io.PrintWriter;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Training progress on stderr: a progress bar with step, loss, lr and tokens/s on a terminal, one plain
+ * line per metrics line otherwise (so CI logs stay readable).
+ */
+final class ProgressListener implements TrainListener {
+
+    private final PrintWriter err;
+    private final boolean terminal;
+    private ProgressBar bar;
+
+    ProgressListener(PrintWriter err, boolean terminal) {
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    @Override
+    public void onStep(long step, long maxSteps, double loss, double lr, double tokensPerSec) {
+        if (!terminal) {
+            return;
+        }
+        if (bar == null) {
+            bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(maxSteps)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        }
+        bar.stepTo(step);
+        bar.setExtraMessage(String.format(" loss %.4f lr %.2e %,.0f tok/s", loss, lr, tokensPerSec));
+        if (step >= maxSteps) {
+            bar.close();
+        }
+    }
+
+    @Override
+    public void onMetrics(ObjectNode line) {
+        if (terminal && !line.has("val_loss")) {
+            return;
+        }
+        String val = line.has("val_loss") ? String.format(" | val %.4f", line.get("val_loss").asDouble()) : "";
+        err.printf("step %d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s%s%n", line.get("step").asLong(),
+                line.get("train_loss").asDouble(), line.get("lr").asDouble(), line.get("grad_norm").asDouble(),
+                line.get("tokens_per_sec").asDouble(), val);
+        err.flush();
+    }
+}

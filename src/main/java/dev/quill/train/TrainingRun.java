@@ -1,0 +1,209 @@
+package dev.quill.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quill.autograd.Backend;
+import dev.quill.autograd.Rng;
+import dev.quill.config.BadInputException;
+import dev.quill.config.ConfigJson;
+import dev.quill.config.ModelConfig;
+import dev.quill.config.RunConfig;
+import dev.quill.data.BpeTokenizer;
+import dev.quill.data.CharTokenizer;
+import dev.quill.data.Corpora;
+import dev.quill.data.DuplicateLines;
+import dev.quill.data.TokenSplit;
+import dev.quill.data.Tokenizer;
+import dev.quill.data.Tokens;
+import dev.quill.model.Checkpoint;
+import dev.quill.model.Gpt;
+import dev.quill.model.Safetensors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole run from a {@link RunConfig}: read the text, make or load the tokenizer, split the tokens,
+ * build (or resume, or initialize from a checkpoint) the GPT, and train it with a {@link Trainer} into an
+ * output directory that also gets {@code run.json}, the run's record.
+ */
+public final class TrainingRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+
+    private final RunConfig config;
+    private final Path outDir;
+    private final boolean resume;
+    private final Tokenizer tokenizer;
+    private final GptTask task;
+    private final Trainer trainer;
+    private final ObjectNode record;
+
+    private TrainingRun(RunConfig config, Path outDir, boolean resume, Tokenizer tokenizer, GptTask task, Trainer trainer,
+                        ObjectNode record) {
+        this.config = config;
+        this.outDir = outDir;
+        this.resume = resume;
+        this.tokenizer = tokenizer;
+        this.task = task;
+        this.trainer = trainer;
+        this.record = record;
+    }
+
+    /** Prepares everything; nothing is written to {@code outDir} until {@link #run()}. */
+    public static TrainingRun prepare(RunConfig cfg, Path outDir, boolean resume) throws IOException {
+        Backend.logOnce();
+        Path dataPath = cfg.data().path() == null ? null : Path.of(cfg.data().path());
+        String text = Corpora.textOrTinyShakespeare(dataPath);
+        Path resolvedData = dataPath != null ? dataPath : Corpora.dataDir().resolve(Corpora.TINY_SHAKESPEARE.fileName());
+        if (cfg.data().dedup()) {
+            text = DuplicateLines.remove(text);
+        }
+        Path last = resume ? new CheckpointStore(outDir).resolve("last") : null;
+        if (resume && last == null) {
+            throw new BadInputException("--resume: no checkpoint to resume in " + outDir.resolve("last"));
+        }
+        Path initFrom = "scratch".equals(cfg.train().initFrom()) ? null : Path.of(cfg.train().initFrom());
+        Tokenizer tokenizer;
+        if (last != null && Files.exists(last.resolve(Checkpoint.TOKENIZER))) {
+            tokenizer = Tokenizer.load(last.resolve(Checkpoint.TOKENIZER));
+        } else if (initFrom != null) {
+            tokenizer = Tokenizer.load(initFrom.resolve(Checkpoint.TOKENIZER));
+        } else if ("bpe".equals(cfg.data().tokenizer())) {
+            tokenizer = BpeTokenizer.train(text, BpeTokenizer.Options.of(cfg.data().vocabSize()));
+        } else {
+            tokenizer = CharTokenizer.train(text);
+        }
+        Tokens tokens = Tokens.of(tokenizer.encode(text));
+        TokenSplit split = TokenSplit.of(tokens, cfg.data().valFraction());
+        LOG.info("data: {} characters, {} tokens ({} train, {} val), vocabulary {}", text.length(), tokens.size(),
+                split.train().size(), split.val().size(), tokenizer.vocabSize());
+        if (split.train().size() < cfg.model().blockSize() + 1L) {
+            throw new BadInputException("the training text has " + split.train().size() + " tokens, fewer than block_size + 1 = "
+                    + (cfg.model().blockSize() + 1) + "; use more text or a smaller model.block_size");
+        }
+        ModelConfig modelCfg = resolveVocab(cfg, tokenizer);
+        if (initFrom != null || last != null) {
+            ModelConfig saved = Checkpoint.readConfig(last != null ? last : initFrom);
+            if (!saved.equals(modelCfg.withVocabSize(saved.vocabSize())) || saved.vocabSize() < tokenizer.vocabSize()) {
+                throw new BadInputException("the model config differs from the checkpoint's in " + (last != null ? last : initFrom)
+                        + ": checkpoint " + saved.toJson() + ", config " + modelCfg.toJson());
+            }
+            modelCfg = saved;
+        }
+        RunConfig resolved = cfg.withModel(modelCfg);
+        Gpt model = new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
+        if (initFrom != null && last == null) {
+            Path w = initFrom.resolve(Checkpoint.WEIGHTS);
+            model.loadState(Safetensors.read(w).tensors(), false, w.toString());
+            LOG.info("initialized from {}", initFrom);
+        }
+        model.logParameterCount();
+        GptTask task = new GptTask(model, tokenizer);
+        Trainer trainer = new Trainer(cfg.train(), task, split.train(), split.val(), modelCfg.blockSize(), outDir);
+        ObjectNode record = ConfigJson.object();
+        record.put("name", cfg.name());
+        record.set("config", resolved.toJson());
+        record.put("seed", cfg.train().seed());
+        record.put("data_path", resolvedData.toAbsolutePath().toString());
+        record.put("data_sha256", sha256(resolvedData));
+        record.put("tokenizer", tokenizer.type()).put("vocab_size", tokenizer.vocabSize());
+        record.put("parameters", model.parameterCount()).put("parameters_without_positions", model.parameterCountWithoutPositions());
+        record.put("tokens_train", split.train().size()).put("tokens_val", split.val().size());
+        record.put("git_commit", gitCommit());
+        record.put("java", System.getProperty("java.version"));
+        ObjectNode backend = record.putObject("backend");
+        Backend.describe().forEach(backend::put);
+        return new TrainingRun(resolved, outDir, resume, tokenizer, task, trainer, record);
+    }
+
+    private static ModelConfig resolveVocab(RunConfig cfg, Tokenizer tokenizer) {
+        int v = tokenizer.vocabSize();
+        if (cfg.vocabSizeExplicit()) {
+            if (cfg.model().vocabSize() < v) {
+                throw new BadInputException("model.vocab_size = " + cfg.model().vocabSize() + " is smaller than the tokenizer's "
+                        + v + "; remove it (the tokenizer decides) or make it at least " + v);
+            }
+            return cfg.model();
+        }
+        return cfg.model().withVocabSize(v);
+    }
+
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    public GptTask task() {
+        return task;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The config as resolved (vocabulary from the tokenizer, or the checkpoint's model). */
+    public RunConfig config() {
+        return config;
+    }
+
+    /** Trains; writes run.json at the start and again, with the results, at the end. */
+    public Trainer.Result run() throws IOException {
+        Files.createDirectories(outDir);
+        record.put("start", Instant.now().toString());
+        writeRecord();
+        Trainer.Result r = trainer.run(resume);
+        record.put("end", Instant.now().toString());
+        record.put("stop", r.stop().name().toLowerCase()).put("step", r.step());
+        putFinite(record, "final_train_loss", r.trainLoss());
+        putFinite(record, "final_val_loss", r.valLoss());
+        putFinite(record, "best_val_loss", r.bestValLoss());
+        writeRecord();
+        return r;
+    }
+
+    private void writeRecord() throws IOException {
+        Path tmp = outDir.resolve("run.json.tmp");
+        Files.writeString(tmp, ConfigJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
+        Files.move(tmp, outDir.resolve("run.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void putFinite(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) {
+            o.put(key, v);
+        } else {
+            o.putNull(key);
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return "unavailable";
+        }
+    }
+
+    /** The git commit of the working directory, when it is a git checkout; else "unknown". */
+    static String gitCommit() {
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return p.waitFor() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
+        } catch (IOException | InterruptedException e) {
+            return "unknown";
+        }
+    }
+}
