@@ -1,0 +1,136 @@
+package dev.quill.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quill.config.ConfigJson;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line in-process: outputs, exit codes, and one-line errors for each class of bad input. */
+class CliTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run quill(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = QuillCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @TempDir
+    static Path dir;
+    static Path text;
+    static Path run;
+
+    @BeforeAll
+    static void trainATinyModel() throws Exception {
+        text = dir.resolve("text.txt");
+        Files.writeString(text, Files.readString(Path.of("data/tinyshakespeare.txt")).substring(0, 20_000));
+        run = dir.resolve("run");
+        Run r = quill("train", "--data", text.toString(), "--out", run.toString(), "--set", "model.n_layer=1",
+                "--set", "model.n_embd=32", "--set", "model.block_size=16", "--set", "train.max_iters=12",
+                "--set", "train.eval_interval=6", "--set", "train.eval_iters=2", "--set", "train.batch_size=4");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode result = ConfigJson.MAPPER.readTree(r.out());
+        assertThat(result.get("step").asInt()).isEqualTo(12);
+        assertThat(result.get("val_loss").asDouble()).isFinite();
+        assertThat(r.err()).contains("parameters:", "step 6 |", "val ");
+    }
+
+    @Test
+    void infoReportsTheConfigParametersAndTrainingState() throws Exception {
+        Run r = quill("info", "--checkpoint", run.resolve("last").toString());
+        assertThat(r.code()).isZero();
+        JsonNode info = ConfigJson.MAPPER.readTree(r.out());
+        assertThat(info.at("/model/n_embd").asInt()).isEqualTo(32);
+        // V*C + T*C + L*(12C^2 + 2C) + C with V = the text's distinct characters
+        long v = info.at("/model/vocab_size").asLong();
+        assertThat(info.get("parameters").asLong()).isEqualTo(v * 32 + 16 * 32 + (12 * 32 * 32 + 2 * 32) + 32);
+        assertThat(info.at("/training/step").asInt()).isEqualTo(12);
+        assertThat(info.at("/tokenizer/type").asText()).isEqualTo("char");
+        Run backend = quill("info", "--backend");
+        assertThat(ConfigJson.MAPPER.readTree(backend.out()).at("/backend/backend").asText()).isEqualTo("CPU");
+    }
+
+    @Test
+    void tokenizerEncodeAndDecodeRoundTrip() {
+        String tok = run.resolve("last/tokenizer.json").toString();
+        Run enc = quill("tokenizer", "encode", "--tokenizer", tok, "First Citizen");
+        assertThat(enc.code()).isZero();
+        assertThat(enc.out()).matches("(\\d+ )*\\d+\\R");
+        String[] ids = enc.out().trim().split(" ");
+        String[] args = new String[4 + ids.length];
+        args[0] = "tokenizer";
+        args[1] = "decode";
+        args[2] = "--tokenizer";
+        args[3] = tok;
+        System.arraycopy(ids, 0, args, 4, ids.length);
+        assertThat(quill(args).out()).isEqualTo("First Citizen");
+        Run trained = quill("tokenizer", "train", "--type", "bpe", "--vocab-size", "300", "--data", text.toString(),
+                "--out", dir.resolve("bpe.json").toString());
+        assertThat(trained.code()).isZero();
+        assertThat(quill("tokenizer", "decode", "--tokenizer", dir.resolve("bpe.json").toString(), "72", "105").out()).isEqualTo("Hi");
+    }
+
+    @Test
+    void eachKindOfBadInputIsOneLineAndExitTwo() throws Exception {
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"train\": {\"max_iters\": }");
+        Path badUtf8 = dir.resolve("bad.txt");
+        Files.write(badUtf8, new byte[] {'a', 'b', (byte) 0xC3, (byte) 0x28, 'c'});
+        Path empty = dir.resolve("empty.txt");
+        Files.writeString(empty, "");
+        String[][] cases = {
+            {"--bogus"},
+            {"nosuchcommand"},
+            {"train", "--config", bad.toString()},
+            {"train", "--set", "train.max_iter=3"},
+            {"train", "--set", "train.max_iters=abc"},
+            {"train", "--set", "model.dropout=1.5"},
+            {"train", "--config", dir.resolve("missing.json").toString()},
+            {"train", "--data", badUtf8.toString(), "--out", dir.resolve("o1").toString()},
+            {"train", "--data", empty.toString(), "--out", dir.resolve("o2").toString()},
+            {"train", "--resume", "--out", dir.resolve("nothing-here").toString()},
+            {"info", "--checkpoint", dir.resolve("nope").toString()},
+            {"tokenizer", "encode", "--tokenizer", run.resolve("last/tokenizer.json").toString(), "\u4e2d"},
+        };
+        String[] expected = {"Unknown option", "Unmatched argument", "malformed JSON at line 1", "did you mean train.max_iters?",
+            "train.max_iters must be an integer", "model.dropout = 1.5", "does not exist", "byte", "empty",
+            "no checkpoint to resume", "config.json is missing", "U+4E2D"};
+        for (int i = 0; i < cases.length; i++) {
+            Run r = quill(cases[i]);
+            assertThat(r.code()).as("exit code of %s: %s", String.join(" ", cases[i]), r.err()).isEqualTo(2);
+            assertThat(r.err().strip().lines().count()).as("one line for %s: %s", String.join(" ", cases[i]), r.err()).isEqualTo(1);
+            assertThat(r.err()).as(String.join(" ", cases[i])).contains(expected[i]).doesNotContain("\tat ");
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void anExistingRunIsNeverOverwrittenWithoutResume() throws Exception {
+        long before = Files.getLastModifiedTime(run.resolve("last/model.safetensors")).toMillis();
+        Run r = quill("train", "--data", text.toString(), "--out", run.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("already holds a run; use --resume");
+        assertThat(Files.getLastModifiedTime(run.resolve("last/model.safetensors")).toMillis()).isEqualTo(before);
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertThat(quill("--version").out()).startsWith("quill 0.1.0-SNAPSHOT");
+        Run help = quill("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("train", "tokenizer", "info");
+        assertThat(quill("help", "train").out()).contains("--resume", "--set");
+    }
+}
