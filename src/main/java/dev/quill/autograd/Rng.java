@@ -56,6 +56,20 @@ public final class Rng {
         }
     }
 
+    /** Uniform long in [0, bound), rejecting the last partial block of 63-bit values so none is favoured. */
+    public long nextLong(long bound) {
+        if (bound <= 0) {
+            throw new IllegalArgumentException("nextLong: bound must be positive, got " + bound);
+        }
+        long limit = Long.MAX_VALUE - (Long.MAX_VALUE % bound); // a multiple of bound
+        while (true) {
+            long r = nextLong() >>> 1;
+            if (r < limit) {
+                return r % bound;
+            }
+        }
+    }
+
     /** Standard normal by Box-Muller: sqrt(-2 ln u1) * cos(2 pi u2), with u1 in (0, 1]. */
     public double nextGaussian() {
         double u1 = 1.0 - nextDouble();

@@ -1,5 +1,7 @@
 package dev.quill.data;
 
+import dev.quill.autograd.Rng;
+
 import dev.quill.config.BadInputException;
 
 /**
@@ -7,7 +9,7 @@ import dev.quill.config.BadInputException;
  * tokens at offsets drawn uniformly from {@code [0, n - T - 1]}; inputs are each window's first
  * {@code T} tokens and targets its last {@code T}.
  *
- * <p>Deterministic: the offsets come from a {@link SplitMix64} seeded at construction. {@link #state()}
+ * <p>Deterministic: the offsets come from a {@link dev.quill.autograd.Rng} seeded at construction. {@link #state()}
  * is that generator's state; a sampler built with {@link #restore} on the same tokens continues with
  * exactly the batches this one would have produced next.
  */
@@ -16,9 +18,9 @@ public final class RandomWindowSampler implements BatchSource {
     private final Tokens tokens;
     private final int batchSize;
     private final int blockSize;
-    private final SplitMix64 random;
+    private final Rng random;
 
-    private RandomWindowSampler(Tokens tokens, int batchSize, int blockSize, SplitMix64 random) {
+    private RandomWindowSampler(Tokens tokens, int batchSize, int blockSize, Rng random) {
         if (batchSize < 1 || blockSize < 1) {
             throw new BadInputException("batch_size and block_size must be positive, not " + batchSize + " and " + blockSize);
         }
@@ -34,12 +36,12 @@ public final class RandomWindowSampler implements BatchSource {
 
     /** A sampler of {@code batchSize} windows of {@code blockSize} (+1) tokens, seeded with {@code seed}. */
     public static RandomWindowSampler create(Tokens tokens, int batchSize, int blockSize, long seed) {
-        return new RandomWindowSampler(tokens, batchSize, blockSize, new SplitMix64(seed));
+        return new RandomWindowSampler(tokens, batchSize, blockSize, new Rng(seed));
     }
 
     /** A sampler that continues from a saved {@link #state()}. */
     public static RandomWindowSampler restore(Tokens tokens, int batchSize, int blockSize, long state) {
-        return new RandomWindowSampler(tokens, batchSize, blockSize, new SplitMix64(state));
+        return new RandomWindowSampler(tokens, batchSize, blockSize, new Rng(state));
     }
 
     /** Number of distinct window offsets: {@code n - T}. */
