@@ -1,6 +1,19 @@
 /**
- * Phase 4: training (arrives with the training issue): cross-entropy loss, AdamW with decay groups,
- * learning-rate schedules, gradient clipping and accumulation, the trainer with evaluation, early stopping,
- * atomic checkpoints, exact resume and metrics.
+ * Phase 4: training.
+ *
+ * <p>Open {@link dev.quill.train.Trainer} first: it trains any {@link dev.quill.train.TrainTask} (a module,
+ * a loss on a batch, a way to save and load it) on windows of a token stream. One step: draw
+ * {@code grad_accum_steps} micro-batches, back-propagate each loss divided by their number (so the summed
+ * gradient equals one big batch's), clip the global gradient norm ({@link dev.quill.train.GradClip}), and
+ * make one {@link dev.quill.train.AdamW} update at the rate of the schedule
+ * ({@link dev.quill.train.CosineWithWarmup}, {@link dev.quill.train.LinearWithWarmup} or constant).
+ * AdamW decays matrices and embeddings but not biases and norm gains.
+ *
+ * <p>Around the steps: evaluation on random batches of train and val, early stopping on val loss,
+ * checkpoints written atomically ({@link dev.quill.train.CheckpointStore}: temporary directory, then a
+ * rename) with the optimizer's moments and every random stream, so {@code --resume} continues bit for bit;
+ * {@code metrics.jsonl} ({@link dev.quill.train.MetricsLog}) and {@code loss.png}
+ * ({@link dev.quill.train.LossPlot}). {@link dev.quill.train.TrainingRun} assembles a whole run from a
+ * {@link dev.quill.config.RunConfig}: text, tokenizer, split, model, trainer, and {@code run.json}.
  */
 package dev.quill.train;
