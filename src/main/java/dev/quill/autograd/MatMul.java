@@ -94,24 +94,25 @@ final class MatMul extends Function {
 
     /** op(x) @ op(y) into a fresh output: one GEMM for 2-D, one batched call for 3-D and more. */
     static INDArray product(INDArray x, INDArray y, boolean tx, boolean ty) {
+        int r = x.rank();
+        long[] outShape = x.shape().clone();
+        outShape[r - 2] = tx ? x.size(r - 1) : x.size(r - 2);
+        outShape[r - 1] = ty ? y.size(r - 2) : y.size(r - 1);
+        return productInto(x, y, Nd4j.createUninitialized(x.dataType(), outShape), tx, ty);
+    }
+
+    /** op(x) @ op(y) written into {@code out}, a plain c-order array of the right shape; returns out. */
+    static INDArray productInto(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty) {
         x = Shapes.contiguous(x);
         y = Shapes.contiguous(y);
         int r = x.rank();
-        long m = tx ? x.size(r - 1) : x.size(r - 2);
-        long n = ty ? y.size(r - 2) : y.size(r - 1);
         if (r == 2) {
-            INDArray out = Nd4j.createUninitialized(x.dataType(), m, n);
             return Nd4j.gemm(x, y, out, tx, ty, 1.0, 0.0);
         }
-        long[] batch = Arrays.copyOf(x.shape(), r - 2);
-        long nb = Shapes.length(batch);
+        long nb = Shapes.length(Arrays.copyOf(x.shape(), r - 2));
         INDArray x3 = x.reshape(nb, x.size(r - 2), x.size(r - 1));
         INDArray y3 = y.reshape(nb, y.size(r - 2), y.size(r - 1));
-        INDArray out = Nd4j.createUninitialized(x.dataType(), nb, m, n);
-        Nd4j.matmul(x3, y3, out, tx, ty, false);
-        long[] outShape = Arrays.copyOf(batch, r);
-        outShape[r - 2] = m;
-        outShape[r - 1] = n;
-        return out.reshape(outShape);
+        Nd4j.matmul(x3, y3, out.reshape(nb, out.size(r - 2), out.size(r - 1)), tx, ty, false);
+        return out;
     }
 }

@@ -337,6 +337,14 @@ public final class Tensor {
         return AttentionOp.apply(q, k, v, dropout, rng, training);
     }
 
+    /**
+     * Fused multi-head causal attention from the packed projection {@code qkv} (B, T, 3C) to (B, T, C):
+     * the head split, attention and head merge of {@code CausalSelfAttention} in one op.
+     */
+    public static Tensor causalSelfAttention(Tensor qkv, int nHead, double dropout, Rng rng, boolean training) {
+        return QkvAttentionOp.apply(qkv, nHead, dropout, rng, training);
+    }
+
     @Override
     public String toString() {
         String what = name != null ? name : (creator != null ? creator.name() : "leaf");

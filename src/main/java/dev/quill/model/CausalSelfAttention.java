@@ -17,8 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *   y = softmax(mask(q k^T / sqrt(hs))) v        (B, nh, T, hs)
  *   y -> (B, T, C),  out = dropout(c_proj(y))
  * </pre>
- * The attention line runs as one fused op ({@link Tensor#attention}); {@link #attendComposite} spells out
- * the same computation op by op, for reading and as the fused op's oracle.
+ * The split, attention and merge run as one fused op ({@link Tensor#causalSelfAttention}); the composite
+ * path ({@link #useFusedAttention} off) spells out the same computation op by op with {@code split},
+ * {@code reshape}, {@code permute} and {@link #attendComposite}, for reading and as the fused op's oracle.
  */
 public final class CausalSelfAttention extends Module {
 
@@ -48,14 +49,17 @@ public final class CausalSelfAttention extends Module {
         long t = x.size(1);
         long c = x.size(2);
         long hs = c / nHead;
-        List<Tensor> qkv = cAttn.forward(x).split(2, 3);                              // 3 x (B, T, C)
-        Tensor q = qkv.get(0).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);          // (B, nh, T, hs)
-        Tensor k = qkv.get(1).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);          // (B, nh, T, hs)
-        Tensor v = qkv.get(2).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);          // (B, nh, T, hs)
-        Tensor y = fused
-                ? Tensor.attention(q, k, v, dropout, rng, isTraining())               // (B, nh, T, hs)
-                : attendComposite(q, k, v);
-        y = y.permute(0, 2, 1, 3).reshape(b, t, c);                                   // (B, T, C)
+        Tensor qkvPacked = cAttn.forward(x);                                          // (B, T, 3C)
+        Tensor y;
+        if (fused) {
+            y = Tensor.causalSelfAttention(qkvPacked, nHead, dropout, rng, isTraining()); // (B, T, C)
+        } else {
+            List<Tensor> qkv = qkvPacked.split(2, 3);                                 // 3 x (B, T, C)
+            Tensor q = qkv.get(0).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);      // (B, nh, T, hs)
+            Tensor k = qkv.get(1).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);      // (B, nh, T, hs)
+            Tensor v = qkv.get(2).reshape(b, t, nHead, hs).permute(0, 2, 1, 3);      // (B, nh, T, hs)
+            y = attendComposite(q, k, v).permute(0, 2, 1, 3).reshape(b, t, c);        // (B, T, C)
+        }
         return cProj.forward(y).dropout(dropout, rng, isTraining());                  // (B, T, C)
     }
 

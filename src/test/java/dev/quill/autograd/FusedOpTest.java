@@ -79,6 +79,33 @@ class FusedOpTest {
         assertGradient(ts -> Tensor.attention(ts.get(0), ts.get(1), ts.get(2), p, new Rng(3), true), q, k, v);
     }
 
+    @Property(tries = 6)
+    void packedQkvAttentionGradients(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
+                                     @ForAll @IntRange(min = 1, max = 5) int t, @ForAll @IntRange(min = 1, max = 3) int hs,
+                                     @ForAll boolean dropout) {
+        INDArray qkv = TestArrays.randn(40, b, t, 3L * nh * hs);
+        double p = dropout ? 0.25 : 0.0;
+        assertGradient(ts -> Tensor.causalSelfAttention(ts.get(0), nh, p, new Rng(4), true), qkv);
+    }
+
+    /** The packed op against split, reshape, permute, composite attention, permute, reshape. */
+    static Tensor packedComposite(Tensor qkv, int nh, double p, Rng rng) {
+        long b = qkv.size(0), t = qkv.size(1), c = qkv.size(2) / 3, hs = c / nh;
+        List<Tensor> parts = qkv.split(2, 3);
+        Tensor q = parts.get(0).reshape(b, t, nh, hs).permute(0, 2, 1, 3);
+        Tensor k = parts.get(1).reshape(b, t, nh, hs).permute(0, 2, 1, 3);
+        Tensor v = parts.get(2).reshape(b, t, nh, hs).permute(0, 2, 1, 3);
+        return attentionComposite(q, k, v, p, rng, true).permute(0, 2, 1, 3).reshape(b, t, c);
+    }
+
+    @Test
+    void packedAttentionAgreesWithItsComposite() {
+        for (double p : new double[] {0.0, 0.3}) {
+            check3(ts -> Tensor.causalSelfAttention(ts.get(0), 4, p, new Rng(8), true),
+                    ts -> packedComposite(ts.get(0), 4, p, new Rng(8)), TestArrays.randn(41, 2, 9, 3 * 16));
+        }
+    }
+
     @Test
     void fusedAndCompositeAgreeInFloatValuesAndGradients() {
         check3(ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5),
