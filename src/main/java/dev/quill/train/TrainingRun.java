@@ -46,9 +46,11 @@ public final class TrainingRun {
     private final GptTask task;
     private final Trainer trainer;
     private final ObjectNode record;
+    private final Tokens trainTokens;
 
     private TrainingRun(RunConfig config, Path outDir, boolean resume, Tokenizer tokenizer, GptTask task, Trainer trainer,
-                        ObjectNode record) {
+                        ObjectNode record, Tokens trainTokens) {
+        this.trainTokens = trainTokens;
         this.config = config;
         this.outDir = outDir;
         this.resume = resume;
@@ -122,7 +124,7 @@ public final class TrainingRun {
         record.put("java", System.getProperty("java.version"));
         ObjectNode backend = record.putObject("backend");
         Backend.describe().forEach(backend::put);
-        return new TrainingRun(resolved, outDir, resume, tokenizer, task, trainer, record);
+        return new TrainingRun(resolved, outDir, resume, tokenizer, task, trainer, record, split.train());
     }
 
     private static ModelConfig resolveVocab(RunConfig cfg, Tokenizer tokenizer) {
@@ -135,6 +137,11 @@ public final class TrainingRun {
             return cfg.model();
         }
         return cfg.model().withVocabSize(v);
+    }
+
+    /** An LR range test on this run's model and training tokens (the model is restored afterwards). */
+    public LrFinder lrFinder() {
+        return new LrFinder(config.train(), task, trainTokens, config.model().blockSize());
     }
 
     public Trainer trainer() {
