@@ -41,6 +41,52 @@ public final class Backend {
         return out;
     }
 
+    /**
+     * Checks that the device a user asked for ("cpu", "cuda"/"gpu" or "auto") is the one running, and fails with
+     * one line that says what is missing otherwise: the build (the cuda profile), or the driver and runtime.
+     */
+    public static void require(String wanted) {
+        if (wanted == null || wanted.equals("auto")) {
+            return;
+        }
+        boolean cudaClasses;
+        try {
+            Class.forName("org.nd4j.linalg.jcublas.JCublasBackend", false, Backend.class.getClassLoader());
+            cudaClasses = true;
+        } catch (ClassNotFoundException e) {
+            cudaClasses = false;
+        }
+        switch (wanted) {
+            case "cpu" -> {
+                if (cudaClasses && !isCpu()) {
+                    throw new dev.quill.config.BadInputException("--device cpu: this build runs on the GPU backend; "
+                            + "rebuild without -Pcuda (QUILL_BACKEND unset) for the CPU");
+                }
+            }
+            case "gpu", "cuda" -> {
+                if (!cudaClasses) {
+                    throw new dev.quill.config.BadInputException("--device cuda: this build has no GPU backend; build it with "
+                            + "'mvn -Pcuda package' (or run with QUILL_BACKEND=cuda ./quill), which needs an NVIDIA driver for CUDA 11.6");
+                }
+                String failure;
+                try {
+                    failure = isCpu() ? "ND4J loaded the CPU backend instead" : null;
+                } catch (Throwable t) {
+                    failure = t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+                }
+                if (failure != null) {
+                    throw new dev.quill.config.BadInputException("--device cuda: the CUDA backend did not start (" + failure
+                            + "); it needs an NVIDIA GPU, its driver (libcuda.so.1) and the CUDA 11.6 runtime; see docs/gpu.md");
+                }
+            }
+            default -> throw new dev.quill.config.BadInputException("--device " + wanted + ": must be cpu, cuda or auto");
+        }
+    }
+
+    private static boolean isCpu() {
+        return Kernels.isCpuBackend();
+    }
+
     /** Logs {@link #describe()} once per process (at start-up of a run). */
     public static void logOnce() {
         if (!logged) {

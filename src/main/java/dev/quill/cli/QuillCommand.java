@@ -32,6 +32,10 @@ public final class QuillCommand implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
+    @Option(names = "--device", scope = CommandLine.ScopeType.INHERIT, paramLabel = "cpu|cuda|auto",
+            description = "Require a device (default: auto, whatever this build runs on; QUILL_BACKEND=cuda ./quill builds the GPU one).")
+    String device;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -57,6 +61,22 @@ public final class QuillCommand implements Runnable {
                 ex.printStackTrace(e);
             }
             return report(ex, e);
+        });
+        // --device is checked before any command runs, so a wrong one fails in one line
+        cl.setExecutionStrategy(parseResult -> {
+            String wanted = null;
+            for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+                if (p.hasMatchedOption("--device")) {
+                    wanted = p.matchedOptionValue("--device", null);
+                }
+            }
+            try {
+                dev.quill.autograd.Backend.require(wanted);
+            } catch (BadInputException e) {
+                parseResult.commandSpec().commandLine().getErr().println("quill: " + e.getMessage());
+                return BAD_INPUT;
+            }
+            return new CommandLine.RunLast().execute(parseResult);
         });
         return cl.execute(args);
     }

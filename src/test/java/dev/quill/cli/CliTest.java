@@ -126,6 +126,16 @@ class CliTest {
     }
 
     @Test
+    void askingForTheGpuWithoutItIsOneLine() {
+        Run r = quill("--device", "cuda", "info", "--backend");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("quill: --device cuda: this build has no GPU backend; build it with 'mvn -Pcuda package'")
+                .doesNotContain("\n");
+        assertThat(quill("info", "--backend", "--device", "cpu").code()).isZero();
+        assertThat(quill("--device", "tpu", "info", "--backend").err()).contains("must be cpu, cuda or auto");
+    }
+
+    @Test
     void versionAndHelp() {
         assertThat(quill("--version").out()).startsWith("quill 0.1.0-SNAPSHOT");
         Run help = quill("--help");
