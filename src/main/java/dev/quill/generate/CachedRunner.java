@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * recomputes their keys and values. With refill = block_size (the default) that is exactly nanoGPT's crop
  * {@code idx[:, -block_size:]}: the logits equal the no-cache path at every step, past block_size too, but
  * once the context is longer than block_size every step costs a full window again, since dropping the
- * oldest token shifts every position. A smaller refill keeps only that many tokens, so the next
+ * oldest token shifts every position (so from then on the step is a plain forward of the window and the
+ * cache is left alone). A smaller refill keeps only that many tokens, so the next
  * block_size - refill steps are cheap again; the text then differs from nanoGPT's (less context right
  * after each slide).
  */
@@ -46,6 +47,12 @@ final class CachedRunner extends ContextRunner {
         int to = length();
         if (cache.length() < cache.capacity()) {
             return lastLogits(() -> model.forward(ids(to - 1, to), cache));       // (B, 1, V) -> (B, V)
+        }
+        if (refill == blockSize) {
+            // Exact slide: clearing and re-feeding block_size tokens would fill the cache again, and the next
+            // step would have to slide again. So the cache is left full and unused, and this step is the
+            // plain forward of the window: the same numbers, without writing keys and values no step reads.
+            return lastLogits(() -> model.forward(ids(to - blockSize, to)));       // (B, T, V) -> (B, V)
         }
         cache.clear();                                                             // slide: positions restart at 0
         return lastLogits(() -> model.forward(ids(to - refill, to), cache));      // (B, refill, V) -> (B, V)
