@@ -1,0 +1,65 @@
+package dev.quill.generate;
+
+import dev.quill.model.Gpt;
+import dev.quill.model.KvCache;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * With a KV cache: the prompt is fed once, then each step feeds one position (B, 1) and attends to the
+ * cached keys and values of all earlier positions.
+ *
+ * <p>The sliding window, exactly: positions are absolute within the cache, 0 .. block_size - 1. While the
+ * context has at most block_size tokens, every step's logits equal the full forward's (to fp32 rounding).
+ * When the cache is full and one more token arrives, the cache is cleared and the last {@code refill}
+ * tokens of the context (the new one included) are fed again at positions 0 .. refill - 1, which
+ * recomputes their keys and values. With refill = block_size (the default) that is exactly nanoGPT's crop
+ * {@code idx[:, -block_size:]}: the logits equal the no-cache path at every step, past block_size too, but
+ * once the context is longer than block_size every step costs a full window again, since dropping the
+ * oldest token shifts every position (so from then on the step is a plain forward of the window and the
+ * cache is left alone). A smaller refill keeps only that many tokens, so the next
+ * block_size - refill steps are cheap again; the text then differs from nanoGPT's (less context right
+ * after each slide).
+ */
+final class CachedRunner extends ContextRunner {
+
+    private final KvCache cache;
+    private final int refill;
+
+    /** @param refill tokens re-fed when the window slides, 1 .. block_size */
+    CachedRunner(Gpt model, int[][] prompts, int refill) {
+        super(model, prompts);
+        if (refill < 1 || refill > blockSize) {
+            throw new IllegalArgumentException("cache refill must be in 1 .. block_size = " + blockSize + ", got " + refill);
+        }
+        this.refill = refill;
+        this.cache = new KvCache(model.config(), batch, DataType.FLOAT);
+    }
+
+    @Override
+    float[][] start() {
+        cache.clear();
+        return lastLogits(() -> model.forward(ids(0, length()), cache));          // (B, L, V) -> (B, V)
+    }
+
+    @Override
+    float[][] append(int[] next) {
+        push(next);
+        int to = length();
+        if (cache.length() < cache.capacity()) {
+            return lastLogits(() -> model.forward(ids(to - 1, to), cache));       // (B, 1, V) -> (B, V)
+        }
+        if (refill == blockSize) {
+            // Exact slide: clearing and re-feeding block_size tokens would fill the cache again, and the next
+            // step would have to slide again. So the cache is left full and unused, and this step is the
+            // plain forward of the window: the same numbers, without writing keys and values no step reads.
+            return lastLogits(() -> model.forward(ids(to - blockSize, to)));       // (B, T, V) -> (B, V)
+        }
+        cache.clear();                                                             // slide: positions restart at 0
+        return lastLogits(() -> model.forward(ids(to - refill, to), cache));      // (B, refill, V) -> (B, V)
+    }
+
+    /** Positions filled in the cache (for tests). */
+    int cacheLength() {
+        return cache.length();
+    }
+}

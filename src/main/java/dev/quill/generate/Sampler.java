@@ -1,0 +1,20 @@
+package dev.quill.generate;
+
+import dev.quill.autograd.Rng;
+
+/**
+ * Picks the next token id from one row of logits (V unnormalized log-probabilities). Implementations never
+ * modify the caller's array and draw all randomness from the given {@link Rng}, so a seed fixes the text.
+ *
+ * <p>Logits of {@code -Infinity} mark forbidden tokens: no sampler ever returns one.
+ */
+public interface Sampler {
+
+    /** The next token id, in {@code [0, logits.length)}. */
+    int sample(double[] logits, Rng rng);
+
+    /** {@link #sample(double[], Rng)} of a float row (what the model returns), widened to double. */
+    default int sample(float[] logits, Rng rng) {
+        return sample(Logits.widen(logits), rng);
+    }
+}
