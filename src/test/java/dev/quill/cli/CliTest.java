@@ -135,6 +135,68 @@ class CliTest {
         assertThat(quill("--device", "tpu", "info", "--backend").err()).contains("must be cpu, cuda or auto");
     }
 
+    /** Every file of the checkpoint with its size and modification time: reading commands must not change it. */
+    static java.util.Map<String, String> snapshot(Path dir) throws Exception {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                m.put(p.getFileName().toString(), Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void generateEvaluateAndChatReadTheCheckpointWithoutWritingIt() throws Exception {
+        Path ckpt = run.resolve("last");
+        var before = snapshot(ckpt);
+
+        Run g = quill("generate", "--checkpoint", ckpt.toString(), "--prompt", "First", "--max-new-tokens", "20", "--seed", "3");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).startsWith("First");
+        assertThat(g.out().strip().length()).isGreaterThan("First".length());
+        assertThat(quill("generate", "--checkpoint", ckpt.toString(), "--prompt", "First", "--max-new-tokens", "20", "--seed", "3").out())
+                .isEqualTo(g.out()); // seeded
+
+        Path prompts = dir.resolve("prompts.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"To be\"}\nWhat\n");
+        Run pf = quill("generate", "--checkpoint", ckpt.toString(), "--prompt-file", prompts.toString(), "--max-new-tokens", "8",
+                "--temperature", "0");
+        assertThat(pf.code()).as(pf.err()).isZero();
+        var lines = pf.out().strip().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(ConfigJson.MAPPER.readTree(lines.get(0)).get("prompt").asText()).isEqualTo("To be");
+        assertThat(ConfigJson.MAPPER.readTree(lines.get(1)).get("tokens").asInt()).isEqualTo(8);
+
+        Run e = quill("evaluate", "--checkpoint", ckpt.toString(), "--data", text.toString(), "--json");
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(e.out().strip().lines().count()).isEqualTo(1);
+        JsonNode j = ConfigJson.MAPPER.readTree(e.out());
+        assertThat(j.get("tokens").asLong()).isEqualTo(j.get("windows").asLong() * 16);
+        // val part: 2,000 characters of the 20,000, cut into windows of 17 with stride 16
+        assertThat(j.get("windows").asLong()).isEqualTo((2000 - 1) / 16);
+        assertThat(j.get("loss").asDouble()).isFinite().isPositive();
+        assertThat(j.get("perplexity").asDouble()).isCloseTo(Math.exp(j.get("loss").asDouble()), org.assertj.core.data.Offset.offset(1e-9));
+
+        assertThat(snapshot(ckpt)).isEqualTo(before);
+    }
+
+    @Test
+    void chatIsScriptableThroughStdin() throws Exception {
+        var gen = dev.quill.generate.Generator.load(run.resolve("last"));
+        var out = new java.io.StringWriter();
+        var cfg = dev.quill.generate.GenerationConfig.of(5, dev.quill.generate.SampleConfig.greedy());
+        ChatSession session = new ChatSession(gen, cfg, new java.io.PrintWriter(out, true));
+        Path saved = dir.resolve("transcript.txt");
+        String script = String.join("\n", "/set temperature=0.5", "/set top_k=abc", "First \\", "Citizen", "/show", "/reset",
+                "/save " + saved, "/quit", "never read");
+        ChatCommand.runPlain(session, new java.io.BufferedReader(new java.io.StringReader(script)));
+        String o = out.toString();
+        assertThat(o).contains("temperature=0.5", "error: top_k = abc: not a number", "context cleared", "saved 2 entries");
+        assertThat(Files.readString(saved)).startsWith("> First \nCitizen\n");
+        assertThat(session.context()).isEmpty(); // after /reset
+    }
+
     @Test
     void versionAndHelp() {
         assertThat(quill("--version").out()).startsWith("quill 0.1.0-SNAPSHOT");
