@@ -1,6 +1,7 @@
 package dev.quill.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -17,32 +18,131 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * (term 1 is the direct path, term 2 goes through mu, term 3 through rstd; docs/01-autograd.md derives
  * them.) ND4J's own LayerNorm op has no epsilon, hence this one. {@code b} may be null (no bias).
+ *
+ * <p>Two implementations of the same math: on the CPU a Java loop over the rows (two passes forward,
+ * two backward, nothing allocated but the outputs), keeping only mu and rstd per row; elsewhere ND4J ops.
  */
 final class LayerNormOp extends Function {
 
+    private final double eps;
+    // Java path
+    private INDArray x;
+    private double[] mean;
+    private double[] rstdRows;
+    // ND4J path
     private INDArray xhat; // (..., C)
     private INDArray rstd; // (..., 1)
     private INDArray g;    // (C)
 
+    private LayerNormOp(double eps) {
+        this.eps = eps;
+    }
+
     static Tensor apply(Tensor x, Tensor gain, Tensor bias, double eps) {
         NormChecks.check("layerNorm", x, gain, bias);
-        LayerNormOp f = new LayerNormOp();
+        LayerNormOp f = new LayerNormOp(eps);
         INDArray v = x.value();
+        f.g = gain.value();
+        INDArray b = bias == null ? null : bias.value();
+        INDArray y = HostBuffer.usable(v, f.g, b) ? f.forwardJava(v, b) : f.forwardNd4j(v, b);
+        return bias == null ? f.output(y, x, gain) : f.output(y, x, gain, bias);
+    }
+
+    private INDArray forwardJava(INDArray v, INDArray b) {
+        int c = (int) v.size(-1);
+        int rows = (int) (v.length() / c);
+        x = v;
+        mean = new double[rows];
+        rstdRows = new double[rows];
+        INDArray y = Nd4j.createUninitialized(v.dataType(), v.shape());
+        HostBuffer xs = HostBuffer.of(v), ys = HostBuffer.of(y);
+        double[] gain = NormChecks.doubles(g);
+        double[] shift = b == null ? new double[c] : NormChecks.doubles(b);
+        for (int r = 0; r < rows; r++) {
+            int o = r * c;
+            double sum = 0;
+            for (int j = 0; j < c; j++) {
+                sum += xs.get(o + j);
+            }
+            double mu = sum / c;
+            double sq = 0;
+            for (int j = 0; j < c; j++) {
+                double d = xs.get(o + j) - mu;
+                sq += d * d;
+            }
+            double rs = 1.0 / Math.sqrt(sq / c + eps);
+            for (int j = 0; j < c; j++) {
+                ys.set(o + j, (xs.get(o + j) - mu) * rs * gain[j] + shift[j]);
+            }
+            mean[r] = mu;
+            rstdRows[r] = rs;
+        }
+        return y;
+    }
+
+    private INDArray forwardNd4j(INDArray v, INDArray b) {
         int last = v.rank() - 1;
         INDArray centered = v.sub(v.mean(true, last));                                   // (..., C)
         INDArray variance = centered.mul(centered).mean(true, last);                     // (..., 1)
-        f.rstd = Transforms.pow(variance.addi(eps), -0.5, false);                        // (..., 1)
-        f.xhat = centered.muli(f.rstd);                                                  // (..., C)
-        f.g = gain.value();
-        INDArray y = f.xhat.mul(f.g);
-        if (bias != null) {
-            y.addi(bias.value());
-        }
-        return bias == null ? f.output(y, x, gain) : f.output(y, x, gain, bias);
+        rstd = Transforms.pow(variance.addi(eps), -0.5, false);                          // (..., 1)
+        xhat = centered.muli(rstd);                                                      // (..., C)
+        INDArray y = xhat.mul(g);
+        return b == null ? y : y.addi(b);
     }
 
     @Override
     protected void backward(INDArray dy) {
+        if (x != null && HostBuffer.usable(dy)) {
+            backwardJava(Shapes.contiguous(dy));
+        } else {
+            backwardNd4j(dy);
+        }
+    }
+
+    private void backwardJava(INDArray dy) {
+        int c = (int) x.size(-1);
+        int rows = mean.length;
+        HostBuffer xs = HostBuffer.of(x), dys = HostBuffer.of(dy);
+        double[] gain = NormChecks.doubles(g);
+        double[] dg = new double[c], db = new double[c];
+        INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(x.dataType(), x.shape()) : null;
+        HostBuffer dxs = dx == null ? null : HostBuffer.of(dx);
+        for (int r = 0; r < rows; r++) {
+            int o = r * c;
+            double mu = mean[r], rs = rstdRows[r];
+            double sumD = 0, sumDX = 0;
+            for (int j = 0; j < c; j++) {
+                double xhatJ = (xs.get(o + j) - mu) * rs;
+                double dyJ = dys.get(o + j);
+                double dxhat = dyJ * gain[j];
+                sumD += dxhat;
+                sumDX += dxhat * xhatJ;
+                dg[j] += dyJ * xhatJ;
+                db[j] += dyJ;
+            }
+            if (dxs != null) {
+                double meanD = sumD / c, meanDX = sumDX / c;           // through mu, through rstd
+                for (int j = 0; j < c; j++) {
+                    double xhatJ = (xs.get(o + j) - mu) * rs;
+                    dxs.set(o + j, rs * (dys.get(o + j) * gain[j] - meanD - xhatJ * meanDX));
+                }
+            }
+        }
+        if (dx != null) {
+            accumulateOwned(0, dx);
+        }
+        if (needsGrad(1)) {
+            accumulateOwned(1, NormChecks.array(dg, g));
+        }
+        if (inputs().length > 2 && needsGrad(2)) {
+            accumulateOwned(2, NormChecks.array(db, g));
+        }
+    }
+
+    private void backwardNd4j(INDArray dy) {
+        if (xhat == null) { // forward ran the Java path: rebuild what the ND4J path keeps
+            forwardNd4j(x, null);
+        }
         int last = dy.rank() - 1;
         if (needsGrad(0)) {
             INDArray dxhat = dy.mul(g);

@@ -1,11 +1,15 @@
 package dev.quill.autograd;
 
-/** Shape checks shared by the normalization ops: gain and bias are vectors of the last axis's size. */
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Shape checks and small helpers shared by the normalization ops. */
 final class NormChecks {
 
     private NormChecks() {
     }
 
+    /** Gain and bias are vectors of the last axis's size, of the input's type. */
     static void check(String op, Tensor x, Tensor gain, Tensor bias) {
         long c = x.size(-1);
         for (Tensor p : bias == null ? new Tensor[] {gain} : new Tensor[] {gain, bias}) {
@@ -17,5 +21,25 @@ final class NormChecks {
                 throw new IllegalArgumentException(op + ": data types differ: " + x.dataType() + " and " + p.dataType());
             }
         }
+    }
+
+    /** A small vector's values on the Java heap (gains and biases are read once per row). */
+    static double[] doubles(INDArray v) {
+        HostBuffer b = HostBuffer.of(v);
+        double[] out = new double[(int) v.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = b.get(i);
+        }
+        return out;
+    }
+
+    /** A vector shaped and typed like {@code like}, holding {@code values}. */
+    static INDArray array(double[] values, INDArray like) {
+        INDArray a = Nd4j.createUninitialized(like.dataType(), like.shape());
+        HostBuffer b = HostBuffer.of(a);
+        for (int i = 0; i < values.length; i++) {
+            b.set(i, values[i]);
+        }
+        return a;
     }
 }

@@ -144,6 +144,41 @@ class FusedOpTest {
         return x.sub(y).amaxNumber().doubleValue();
     }
 
+    @Property(tries = 6)
+    void normKernelsAndNd4jPathAgreeAndBothPassTheGradientCheck(@ForAll @IntRange(min = 1, max = 3) int rows,
+                                                              @ForAll @IntRange(min = 1, max = 9) int c, @ForAll boolean rms) {
+        INDArray x = TestArrays.randn(50, 2, rows, c).muli(1.5).addi(0.3);
+        INDArray g = TestArrays.randn(51, c);
+        INDArray b = TestArrays.randn(52, c);
+        Function<List<Tensor>, Tensor> f = ts -> rms ? ts.get(0).rmsNorm(ts.get(1), ts.get(2), 1e-5)
+                : ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5);
+        Kernels.force(false);
+        try {
+            assertGradient(f, x, g, b); // the ND4J path, forced
+            check3(f, f, x, g, b);      // (warm-up of the comparison helper on one path)
+        } finally {
+            Kernels.force(null);
+        }
+        assertGradient(f, x, g, b);     // the Java kernel
+        // the two paths on the same inputs: values and every gradient
+        List<Tensor> a = leaves(new INDArray[] {x, g, b});
+        Kernels.force(false);
+        List<Tensor> n = leaves(new INDArray[] {x, g, b});
+        Tensor yn;
+        try {
+            yn = f.apply(n);
+            yn.backward(TestArrays.randn(53, yn.shape()).castTo(DataType.FLOAT));
+        } finally {
+            Kernels.force(null);
+        }
+        Tensor ya = f.apply(a);
+        ya.backward(TestArrays.randn(53, ya.shape()).castTo(DataType.FLOAT));
+        assertThat(maxAbs(ya.value(), yn.value())).isLessThan(1e-5);
+        for (int i = 0; i < 3; i++) {
+            assertThat(maxAbs(a.get(i).grad(), n.get(i).grad())).as("gradient %d", i).isLessThan(1e-4);
+        }
+    }
+
     @Test
     void attentionNeverLooksAhead() {
         // changing the key and value of the last position must not change any earlier output
