@@ -26,6 +26,7 @@ public final class Tensor {
     private final Function creator;
     private final MemoryScope scope;
     private INDArray grad;
+    private boolean gradIsZero; // zeroGrad() was called: grad's contents are stale and count as zero
     private boolean retainGrad;
     private boolean released;
     private String name;
@@ -71,6 +72,10 @@ public final class Tensor {
     /** The gradient of the last {@link #backward()} (summed over calls until {@link #zeroGrad()}), or null. */
     public INDArray grad() {
         checkUsable();
+        if (gradIsZero) {
+            grad.assign(0);
+            gradIsZero = false;
+        }
         return grad;
     }
 
@@ -136,10 +141,13 @@ public final class Tensor {
         return Tensor.of(value());
     }
 
-    /** Sets the gradient to zero (keeping its memory), as before each accumulation of a new step. */
+    /**
+     * Sets the gradient to zero, keeping its memory, as before each accumulation of a new step. The zeroing
+     * is lazy: the next accumulation overwrites instead of adding, which saves a pass over every parameter.
+     */
     public void zeroGrad() {
         if (grad != null) {
-            grad.assign(0);
+            gradIsZero = true;
         }
     }
 
@@ -254,7 +262,10 @@ public final class Tensor {
             throw new IllegalStateException("gradient of shape " + Shapes.str(g.shape()) + " for " + describe()
                     + " of shape " + Shapes.str(value.shape()) + " (a backward bug)");
         }
-        if (grad != null) {
+        if (grad != null && gradIsZero) {
+            grad.assign(g);
+            gradIsZero = false;
+        } else if (grad != null) {
             grad.addi(g);
         } else if (scope == null && MemoryScope.current() != null) {
             grad = MemoryScope.outside(() -> g.dup('c'));

@@ -1,7 +1,10 @@
 package dev.quill.train;
 
+import dev.quill.autograd.Kernels;
 import dev.quill.autograd.Tensor;
+import java.nio.FloatBuffer;
 import java.util.Collection;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -19,12 +22,26 @@ public final class GradClip {
         double sq = 0;
         for (Tensor p : params) {
             INDArray g = p.grad();
-            if (g != null) {
+            if (g == null) {
+                continue;
+            }
+            if (Kernels.java() && Kernels.plain(g) && g.dataType() == DataType.FLOAT) {
+                sq += sumOfSquares(g.data().asNioFloat(), (int) g.length()); // no native call per parameter
+            } else {
                 double n = g.norm2Number().doubleValue();
                 sq += n * n;
             }
         }
         return Math.sqrt(sq);
+    }
+
+    private static double sumOfSquares(FloatBuffer b, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double v = b.get(i);
+            s += v * v;
+        }
+        return s;
     }
 
     /** Scales the gradients so their global norm is at most {@code max} (0 = no clipping); returns the norm before. */

@@ -252,9 +252,13 @@ public final class Trainer {
         RandomWindowSampler s = RandomWindowSampler.create(tokens, cfg.batchSize(), blockSize, cfg.seed() * 31 + step);
         double sum = 0;
         task.module().train(false);
-        try (GradMode g = GradMode.off(); MemoryScope scope = MemoryScope.open("eval")) {
+        try (GradMode g = GradMode.off()) {
             for (int i = 0; i < cfg.evalIters(); i++) {
-                sum += task.loss(s.next()).item();
+                // one scope per batch: a scope around all of them would learn (and keep) eval_iters
+                // forwards' worth of memory
+                try (MemoryScope scope = MemoryScope.open("eval")) {
+                    sum += task.loss(s.next()).item();
+                }
             }
         } finally {
             task.module().train(true);

@@ -74,6 +74,29 @@ class OpGradientTest {
         assertGradient(t -> t.get(0).log(), TestArrays.uniform(6, 0.2, 3.0, a, b));
     }
 
+    @Test
+    void geluNd4jFallbackPathAlsoChecks() {
+        INDArray x = TestArrays.randn(55, 3, 7).muli(2);
+        Kernels.force(false);
+        try {
+            assertGradient(t -> t.get(0).gelu(), x);
+            assertGradient(t -> t.get(0).geluTanh(), x);
+        } finally {
+            Kernels.force(null);
+        }
+        // both paths give the same values
+        double[] java = Tensor.of(x).gelu().value().toDoubleVector();
+        Kernels.force(false);
+        try {
+            assertThat(Tensor.of(x).gelu().value().toDoubleVector()).containsExactly(java, org.assertj.core.data.Offset.offset(1e-14));
+        } finally {
+            Kernels.force(null);
+        }
+        // GELU's known values: gelu(0) = 0, gelu(1) = Phi(1) = 0.8413447460685429
+        assertThat(Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(0.0, 1.0)).gelu().value().toDoubleVector())
+                .containsExactly(new double[] {0.0, 0.8413447460685429}, org.assertj.core.data.Offset.offset(1e-15));
+    }
+
     // ------------------------------------------------------------ matmul
 
     @Property(tries = 10)
