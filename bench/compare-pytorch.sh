@@ -21,6 +21,7 @@ PY=/usr/bin/python3
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
 echo "system BLAS: $blas"
 case "$blas" in *openblas*) ;; *) echo "WARNING: the system BLAS is not OpenBLAS; PyTorch will be ~15x slower (apt-get install libopenblas0-pthread)" >&2 ;; esac
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; figures are noisy when this exceeds the CPU count)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 mkdir -p out/bench
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -34,6 +35,8 @@ run_cfg() {
   $PY tools/reference/train_reference.py --config "$cfg" --steps "$steps" --warmup "$warmup" | tee "$log-pytorch.txt" | grep -E '^(torch|ms/step|RESULT)'
   local pt
   pt=$(grep '^RESULT' "$log-pytorch.txt" | field tokens_per_s)
+  local pt_cpu
+  pt_cpu=$(grep '^RESULT' "$log-pytorch.txt" | field cpu_ms_per_step)
   local best_tps=0 best_n=
   for n in "${threads[@]}"; do
     echo "== $cfg: Quill, $n thread(s), $steps steps after $warmup warm-up"
@@ -42,7 +45,11 @@ run_cfg() {
       --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
     local q
     q=$(grep '^RESULT' "$log-quill-t$n.txt" | field tokens_per_s)
-    awk -v q="$q" -v p="$pt" -v n="$n" -v c="$cfg" 'BEGIN { printf "COMPARE config=%s quill_threads=%s quill_tokens_per_s=%.1f pytorch_tokens_per_s=%.1f ratio=%.3f\n", c, n, q, p, q / p }'
+    local q_cpu
+    q_cpu=$(grep '^RESULT' "$log-quill-t$n.txt" | field cpu_ms_per_step)
+    # ratio: wall-clock tokens/s, Quill over PyTorch (> 1: Quill faster). cpu_ratio: PyTorch's CPU ms/step over
+    # Quill's main-thread CPU ms/step, meaningful when both run one thread (less sensitive to a busy machine).
+    awk -v q="$q" -v p="$pt" -v n="$n" -v c="$cfg" -v qc="$q_cpu" -v pc="$pt_cpu" 'BEGIN { printf "COMPARE config=%s quill_threads=%s quill_tokens_per_s=%.1f pytorch_tokens_per_s=%.1f ratio=%.3f quill_cpu_ms=%.1f pytorch_cpu_ms=%.1f cpu_ratio=%.3f\n", c, n, q, p, q / p, qc, pc, pc / qc }'
     if awk -v q="$q" -v b="$best_tps" 'BEGIN { exit !(q > b) }'; then best_tps=$q; best_n=$n; fi
   done
   awk -v q="$best_tps" -v p="$pt" -v n="$best_n" -v c="$cfg" 'BEGIN { printf "BEST config=%s quill_threads=%s ratio=%.3f (Quill %.1f vs PyTorch %.1f tokens/s)\n", c, n, q / p, q, p }'

@@ -84,10 +84,10 @@ def main():
         y = torch.stack([train[i + 1:i + 1 + T] for i in ix])
         return x, y
 
-    times = []
+    times, cpu = [], []
     total = args.warmup + args.steps
     for it in range(total):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         lr = get_lr(it, c["lr_decay_iters"])
         for g in opt.param_groups:
             g["lr"] = lr
@@ -101,6 +101,7 @@ def main():
         ms = (time.perf_counter() - t0) * 1e3
         if it >= args.warmup:
             times.append(ms)
+            cpu.append((time.process_time() - c0) * 1e3)
         if (it + 1) % args.log_every == 0 or it == 0 or it + 1 == total:
             print(f"step {it + 1}: loss {loss_value:.4f}, {ms:.1f} ms{' (warm-up)' if it < args.warmup else ''}",
                   flush=True)
@@ -109,8 +110,9 @@ def main():
     q = sorted(times)
     print(f"ms/step over {len(times)} steps after {args.warmup} warm-up: median {med:.2f}, "
           f"mean {statistics.fmean(times):.2f}, p10 {q[len(q) // 10]:.2f}, p90 {q[(9 * len(q)) // 10]:.2f}, min {q[0]:.2f}")
+    print(f"process CPU ms/step: median {statistics.median(cpu):.2f}")
     print(f"RESULT impl=pytorch config={args.config} steps={len(times)} warmup={args.warmup} ms_per_step={med:.2f} "
-          f"tokens_per_s={tps:.1f} achieved_gflops={tps * flops_per_token / 1e9:.2f} threads={torch.get_num_threads()}",
+          f"tokens_per_s={tps:.1f} achieved_gflops={tps * flops_per_token / 1e9:.2f} cpu_ms_per_step={statistics.median(cpu):.2f} threads={torch.get_num_threads()}",
           flush=True)
 
 

@@ -76,12 +76,16 @@ public final class TrainThroughput {
 
         int total = warmup + steps;
         double[] ms = new double[steps];
+        double[] cpuMs = new double[steps];
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int it = 0; it < total; it++) {
+            long c0 = mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             double loss = run.step(it);
             double stepMs = (System.nanoTime() - t0) / 1e6;
             if (it >= warmup) {
                 ms[it - warmup] = stepMs;
+                cpuMs[it - warmup] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
             }
             long step = it + 1;
             if (step % logEvery == 0 || step == 1 || step == total) {
@@ -104,9 +108,16 @@ public final class TrainThroughput {
         System.out.printf(Locale.ROOT, "ms/step over %d steps after %d warm-up: median %.2f, mean %.2f, p10 %.2f, p90 %.2f, min %.2f%n",
                 steps, warmup, median, Arrays.stream(ms).average().orElse(Double.NaN), percentile(sorted, 0.1),
                 percentile(sorted, 0.9), sorted[0]);
+        double[] cpuSorted = cpuMs.clone();
+        Arrays.sort(cpuSorted);
+        double cpuMedian = percentile(cpuSorted, 0.5);
+        // main-thread CPU time: with 1 thread (ND4J and OpenBLAS run on the caller) it is the step's whole
+        // CPU cost, far less sensitive than wall time to other processes on a shared machine
+        System.out.printf(Locale.ROOT, "main-thread CPU ms/step: median %.2f (all of the step's CPU only with 1 thread)%n", cpuMedian);
         System.out.printf(Locale.ROOT, "RESULT impl=quill config=%s steps=%d warmup=%d ms_per_step=%.2f tokens_per_s=%.1f"
-                        + " achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f rss_mb=%d%n",
-                config, steps, warmup, median, tokensPerSec, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak, rssMb());
+                        + " achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d%n",
+                config, steps, warmup, median, tokensPerSec, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
+                cpuMedian, rssMb());
     }
 
     /** The Trainer's estimate: mean loss of 20 batches from a sampler seeded by the step, no graph. */
