@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Quill vs PyTorch training throughput on the same machine, one after the other (issue 9).
+#
+#   bench/compare-pytorch.sh [baby|6x384|all] [threads...]      e.g.  bench/compare-pytorch.sh baby 1 2
+#
+# Needs: target/benchmarks.jar (mvn -B -q -Pjmh -DskipTests package), Debian python3-torch with OpenBLAS as
+# the system BLAS (libopenblas0-pthread), data/tinyshakespeare.txt. A benchmark, not part of mvn verify.
+# Steps: baby 150 timed after 30 warm-up; 6x384 8 after 2 (about 12 s per step in PyTorch). Override with
+# BABY_STEPS / BABY_WARMUP / BIG_STEPS / BIG_WARMUP. Quill runs once per thread count given (default 1 and 2)
+# with OMP_WAIT_POLICY=PASSIVE and OMP_NUM_THREADS = SD_MAX_THREADS = SD_MASTER_THREADS = OPENBLAS_NUM_THREADS = n.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which_cfg=${1:-baby}
+shift || true
+threads=("$@")
+[ ${#threads[@]} -eq 0 ] && threads=(1 2)
+JAR=target/benchmarks.jar
+PY=/usr/bin/python3
+[ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
+[ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (cp ../shared/data/tinyshakespeare.txt data/)" >&2; exit 1; }
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
+echo "system BLAS: $blas"
+case "$blas" in *openblas*) ;; *) echo "WARNING: the system BLAS is not OpenBLAS; PyTorch will be ~15x slower (apt-get install libopenblas0-pthread)" >&2 ;; esac
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; figures are noisy when this exceeds the CPU count)"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+mkdir -p out/bench
+stamp=$(date +%Y%m%d-%H%M%S)
+
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }
+
+run_cfg() {
+  local cfg=$1 steps=$2 warmup=$3
+  local log=out/bench/$stamp-$cfg
+  echo "== $cfg: PyTorch, $steps steps after $warmup warm-up"
+  $PY tools/reference/train_reference.py --config "$cfg" --steps "$steps" --warmup "$warmup" | tee "$log-pytorch.txt" | grep -E '^(torch|ms/step|RESULT)'
+  local pt
+  pt=$(grep '^RESULT' "$log-pytorch.txt" | field tokens_per_s)
+  local pt_cpu
+  pt_cpu=$(grep '^RESULT' "$log-pytorch.txt" | field cpu_ms_per_step)
+  local best_tps=0 best_n=
+  for n in "${threads[@]}"; do
+    echo "== $cfg: Quill, $n thread(s), $steps steps after $warmup warm-up"
+    OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$n SD_MAX_THREADS=$n SD_MASTER_THREADS=$n OPENBLAS_NUM_THREADS=$n \
+      java -Xmx4g -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
+      --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
+    local q
+    q=$(grep '^RESULT' "$log-quill-t$n.txt" | field tokens_per_s)
+    local q_cpu
+    q_cpu=$(grep '^RESULT' "$log-quill-t$n.txt" | field cpu_ms_per_step)
+    # ratio: wall-clock tokens/s, Quill over PyTorch (> 1: Quill faster). cpu_ratio: PyTorch's CPU ms/step over
+    # Quill's main-thread CPU ms/step, meaningful when both run one thread (less sensitive to a busy machine).
+    awk -v q="$q" -v p="$pt" -v n="$n" -v c="$cfg" -v qc="$q_cpu" -v pc="$pt_cpu" 'BEGIN { printf "COMPARE config=%s quill_threads=%s quill_tokens_per_s=%.1f pytorch_tokens_per_s=%.1f ratio=%.3f quill_cpu_ms=%.1f pytorch_cpu_ms=%.1f cpu_ratio=%.3f\n", c, n, q, p, q / p, qc, pc, pc / qc }'
+    if awk -v q="$q" -v b="$best_tps" 'BEGIN { exit !(q > b) }'; then best_tps=$q; best_n=$n; fi
+  done
+  awk -v q="$best_tps" -v p="$pt" -v n="$best_n" -v c="$cfg" 'BEGIN { printf "BEST config=%s quill_threads=%s ratio=%.3f (Quill %.1f vs PyTorch %.1f tokens/s)\n", c, n, q / p, q, p }'
+}
+
+case "$which_cfg" in
+  baby) run_cfg baby "${BABY_STEPS:-150}" "${BABY_WARMUP:-30}" ;;
+  6x384) run_cfg 6x384 "${BIG_STEPS:-8}" "${BIG_WARMUP:-2}" ;;
+  all) run_cfg baby "${BABY_STEPS:-150}" "${BABY_WARMUP:-30}"; run_cfg 6x384 "${BIG_STEPS:-8}" "${BIG_WARMUP:-2}" ;;
+  *) echo "usage: $0 [baby|6x384|all] [threads...]" >&2; exit 2 ;;
+esac
+echo "logs: out/bench/$stamp-*"

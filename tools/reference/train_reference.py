@@ -1,0 +1,120 @@
+"""PyTorch side of the training-throughput comparison (issue 9): the same GPT as Quill, trained the same way.
+
+Run from the repository root:
+    /usr/bin/python3 tools/reference/train_reference.py --config baby --steps 150 --warmup 30
+    /usr/bin/python3 tools/reference/train_reference.py --config 6x384 --steps 8 --warmup 2
+
+The model is tools/reference/gpt_reference.py's (nanoGPT's architecture, torch's own layers). Settings are
+nanoGPT's: char-level tiny Shakespeare (data/tinyshakespeare.txt), first 90% of the tokens train; baby = 4 layers,
+4 heads, 128 wide, block 64, batch 12, dropout 0, bias False; 6x384 = 6x6x384, block 256, batch 64, dropout 0.2;
+both AdamW (torch.optim.AdamW, decay 0.1 on tensors with dim >= 2 only, betas (0.9, 0.99), eps 1e-8), lr 1e-3 with
+nanoGPT's warmup (100) + cosine decay to 1e-4, grad clip 1.0. Each step is timed whole: get_batch (random
+windows, as nanoGPT), forward, loss.item(), backward, clip, step, zero_grad. Threads: torch's default, printed.
+The last line is parseable:
+    RESULT impl=pytorch config=baby steps=.. warmup=.. ms_per_step=.. tokens_per_s=.. threads=..
+"""
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpt_reference import Gpt, config  # noqa: E402
+
+CONFIGS = {
+    "baby": dict(batch=12, block=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, lr_decay_iters=2000),
+    "6x384": dict(batch=64, block=256, n_layer=6, n_head=6, n_embd=384, dropout=0.2, lr_decay_iters=5000),
+}
+LR, MIN_LR, WARMUP, WD, BETAS, EPS, CLIP = 1e-3, 1e-4, 100, 0.1, (0.9, 0.99), 1e-8, 1.0
+
+
+def get_lr(it, decay_iters):
+    """nanoGPT's schedule: linear warmup, then cosine from LR to MIN_LR at decay_iters."""
+    if it < WARMUP:
+        return LR * (it + 1) / (WARMUP + 1)
+    if it > decay_iters:
+        return MIN_LR
+    ratio = (it - WARMUP) / (decay_iters - WARMUP)
+    return MIN_LR + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (LR - MIN_LR)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", default="baby", choices=sorted(CONFIGS))
+    ap.add_argument("--steps", type=int, default=150, help="timed steps after warm-up")
+    ap.add_argument("--warmup", type=int, default=30, help="untimed steps first")
+    ap.add_argument("--data", default=os.path.join("data", "tinyshakespeare.txt"))
+    ap.add_argument("--seed", type=int, default=1337)
+    ap.add_argument("--log-every", type=int, default=10)
+    args = ap.parse_args()
+    c = CONFIGS[args.config]
+
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()} (default), "
+          f"interop {torch.get_num_interop_threads()}", flush=True)
+    with open(args.data, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    data = torch.tensor([stoi[ch] for ch in text], dtype=torch.int64)
+    train = data[: int(len(data) * 0.9)]                                   # nanoGPT: n = len(data); train = data[:int(n*0.9)]
+
+    torch.manual_seed(args.seed)
+    cfg = config(vocab_size=len(chars), block_size=c["block"], n_layer=c["n_layer"], n_head=c["n_head"],
+                 n_embd=c["n_embd"], dropout=c["dropout"], bias=False)
+    model = Gpt(cfg)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": WD}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=LR, betas=BETAS, eps=EPS)
+    n_params = sum(p.numel() for p in params) - model.transformer.wpe.weight.numel()
+    B, T = c["batch"], c["block"]
+    flops_per_token = 6 * n_params + 12 * c["n_layer"] * c["n_embd"] * T
+    print(f"config {args.config}: {cfg}; batch {B}; params {n_params} without positions; "
+          f"model FLOPs/token {flops_per_token}", flush=True)
+
+    def get_batch():
+        ix = torch.randint(len(train) - T, (B,))
+        x = torch.stack([train[i:i + T] for i in ix])
+        y = torch.stack([train[i + 1:i + 1 + T] for i in ix])
+        return x, y
+
+    times, cpu = [], []
+    total = args.warmup + args.steps
+    for it in range(total):
+        t0, c0 = time.perf_counter(), time.process_time()
+        lr = get_lr(it, c["lr_decay_iters"])
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = get_batch()
+        _, loss = model(x, y)
+        loss_value = loss.item()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        ms = (time.perf_counter() - t0) * 1e3
+        if it >= args.warmup:
+            times.append(ms)
+            cpu.append((time.process_time() - c0) * 1e3)
+        if (it + 1) % args.log_every == 0 or it == 0 or it + 1 == total:
+            print(f"step {it + 1}: loss {loss_value:.4f}, {ms:.1f} ms{' (warm-up)' if it < args.warmup else ''}",
+                  flush=True)
+    med = statistics.median(times)
+    tps = B * T / (med / 1e3)
+    q = sorted(times)
+    print(f"ms/step over {len(times)} steps after {args.warmup} warm-up: median {med:.2f}, "
+          f"mean {statistics.fmean(times):.2f}, p10 {q[len(q) // 10]:.2f}, p90 {q[(9 * len(q)) // 10]:.2f}, min {q[0]:.2f}")
+    print(f"process CPU ms/step: median {statistics.median(cpu):.2f}")
+    print(f"RESULT impl=pytorch config={args.config} steps={len(times)} warmup={args.warmup} ms_per_step={med:.2f} "
+          f"tokens_per_s={tps:.1f} achieved_gflops={tps * flops_per_token / 1e9:.2f} cpu_ms_per_step={statistics.median(cpu):.2f} threads={torch.get_num_threads()}",
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()
