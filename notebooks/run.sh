@@ -63,11 +63,22 @@ status=0
 for nb in notebooks/*.ipynb; do
   name=$(basename "$nb" .ipynb)
   start=$(date +%s)
-  if (cd notebooks && /usr/bin/jupyter nbconvert --to notebook --execute \
+  run_one() {
+    (cd notebooks && /usr/bin/jupyter nbconvert --to notebook --execute \
         --ExecutePreprocessor.kernel_name=quill-java \
         --ExecutePreprocessor.kernel_manager_class=quill_kernel_manager.WarmStartKernelManager \
         --ExecutePreprocessor.timeout=600 \
-        --output-dir "$OUT" --output "$name" "$(basename "$nb")" >"$OUT/$name.log" 2>&1); then
+        --output-dir "$OUT" --output "$name" "$(basename "$nb")" >"$OUT/$name.log" 2>&1)
+  }
+  ok=0
+  run_one && ok=1
+  # The kernel's start-up race (see notebooks/kernel/quill_kernel_manager.py) can still strike on a busy
+  # machine; it shows as "Kernel didn't respond", never as a cell failure, so that case alone is retried.
+  if [ $ok = 0 ] && grep -q "Kernel didn't respond" "$OUT/$name.log"; then
+    echo "kernel did not start for $nb; retrying once with a longer warm-up" >&2
+    QUILL_KERNEL_WARMUP_S=40 run_one && ok=1
+  fi
+  if [ $ok = 1 ]; then
     echo "PASS $nb ($(( $(date +%s) - start )) s)"
   else
     echo "FAIL $nb ($(( $(date +%s) - start )) s); the error:"
