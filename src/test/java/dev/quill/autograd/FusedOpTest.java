@@ -99,6 +99,19 @@ class FusedOpTest {
     }
 
     @Test
+    void attentionNd4jFallbackPathAlsoChecks() {
+        INDArray qkv = TestArrays.randn(42, 2, 5, 3 * 6);
+        Kernels.force(false);
+        try {
+            assertGradient(ts -> Tensor.causalSelfAttention(ts.get(0), 2, 0.2, new Rng(4), true), qkv);
+            check3(ts -> Tensor.causalSelfAttention(ts.get(0), 2, 0.0, new Rng(8), true),
+                    ts -> packedComposite(ts.get(0), 2, 0.0, new Rng(8)), qkv);
+        } finally {
+            Kernels.force(null);
+        }
+    }
+
+    @Test
     void packedAttentionAgreesWithItsComposite() {
         for (double p : new double[] {0.0, 0.3}) {
             check3(ts -> Tensor.causalSelfAttention(ts.get(0), 4, p, new Rng(8), true),
