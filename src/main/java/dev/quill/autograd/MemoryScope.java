@@ -47,6 +47,16 @@ public final class MemoryScope implements AutoCloseable {
             .policySpill(SpillPolicy.REALLOCATE)
             .build();
 
+    /**
+     * Native memory that ND4J allocates outside workspaces (op descriptors, a few buffers) is released only
+     * when the Java objects that own it are collected; with a large heap the collector may wait for
+     * gigabytes. So every {@code quill.gc.interval} closes of an outermost scope (default 100, 0 = never),
+     * and at most once a second, a full collection runs. Measured on the two-layer MLP of
+     * {@code MemoryFlatness}: 150 MB flat over 6,000 passes with it, 1.1 GB and growing at 10,000 without.
+     */
+    private static final int GC_INTERVAL = Integer.getInteger("quill.gc.interval", 100);
+    private static final ThreadLocal<long[]> CLOSES = ThreadLocal.withInitial(() -> new long[] {0, System.nanoTime()});
+
     private final String name;
     private final MemoryWorkspace workspace;
     private final Thread owner;
@@ -110,6 +120,14 @@ public final class MemoryScope implements AutoCloseable {
         stack.pop();
         open = false;
         workspace.close();
+        if (stack.isEmpty() && GC_INTERVAL > 0) {
+            long[] c = CLOSES.get();
+            if (++c[0] >= GC_INTERVAL && System.nanoTime() - c[1] > 1_000_000_000L) {
+                c[0] = 0;
+                c[1] = System.nanoTime();
+                System.gc();
+            }
+        }
     }
 
     @Override

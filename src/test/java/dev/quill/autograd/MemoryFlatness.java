@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>
  *   java -cp "$(cat target/classpath.txt):target/classes:target/test-classes" \
  *       dev.quill.autograd.MemoryFlatness 10000 [noscope]
+ * (-Dquill.gc.interval=0 turns off the scopes' periodic collection, to see why it is there)
  * </pre>
  */
 public final class MemoryFlatness {
