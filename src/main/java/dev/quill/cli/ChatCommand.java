@@ -43,6 +43,7 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        dev.quill.autograd.Backend.logOnce();
         Generator gen = Generator.load(checkpoint);
         PrintWriter out = spec.commandLine().getOut();
         ChatSession session = new ChatSession(gen, sampling.config().withMaxNewTokens(Math.min(sampling.maxNewTokens, 200)), out);

@@ -39,6 +39,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.quill.autograd.Backend.logOnce();
         EvalSplit s = EvalSplit.parse(split);
         EvalResult r = Evaluator.load(checkpoint, batchSize).evaluate(data, s, valFraction);
         if (json) {

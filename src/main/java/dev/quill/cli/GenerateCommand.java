@@ -44,6 +44,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        dev.quill.autograd.Backend.logOnce();
         if (numSamples < 1) {
             throw new BadInputException("--num-samples " + numSamples + ": must be at least 1");
         }
