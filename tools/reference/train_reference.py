@@ -50,6 +50,8 @@ def main():
     ap.add_argument("--data", default=os.path.join("data", "tinyshakespeare.txt"))
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--save", metavar="DIR", help="write the final weights as DIR/model.safetensors (nanoGPT names) "
+                    "with a Quill config.json, so `quill evaluate` can score the PyTorch model")
     args = ap.parse_args()
     c = CONFIGS[args.config]
 
@@ -105,6 +107,22 @@ def main():
         if (it + 1) % args.log_every == 0 or it == 0 or it + 1 == total:
             print(f"step {it + 1}: loss {loss_value:.4f}, {ms:.1f} ms{' (warm-up)' if it < args.warmup else ''}",
                   flush=True)
+    if args.save:
+        import json
+        from st_writer import write
+        os.makedirs(args.save, exist_ok=True)
+        # named_parameters lists a tied weight once (as transformer.wte.weight), as Quill's checkpoints do
+        write(os.path.join(args.save, "model.safetensors"),
+              {name: p.detach().contiguous() for name, p in model.named_parameters()}, {"format": "pt"})
+        quill_cfg = dict(format_version=1, vocab_size=len(chars), block_size=T, n_layer=c["n_layer"], n_head=c["n_head"],
+                         n_embd=c["n_embd"], dropout=c["dropout"], bias=False, norm="layernorm", norm_eps=1e-5,
+                         positions="learned", tie_embeddings=True, activation="gelu", mlp_ratio=4)
+        with open(os.path.join(args.save, "config.json"), "w") as f:
+            json.dump(quill_cfg, f, indent=2)
+        with open(os.path.join(args.save, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump({"type": "char", "version": 1, "normalize_nfc": False, "special_tokens": [], "unknown": "error",
+                       "vocab": chars}, f, ensure_ascii=False)
+        print(f"saved {args.save}", flush=True)
     med = statistics.median(times)
     tps = B * T / (med / 1e3)
     q = sorted(times)
