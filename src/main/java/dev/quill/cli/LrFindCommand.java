@@ -4,10 +4,9 @@ import dev.quill.config.RunConfig;
 import dev.quill.train.LrFinder;
 import dev.quill.train.TrainingRun;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,17 +19,8 @@ final class LrFindCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Run config JSON.")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one value (repeatable).")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--data", paramLabel = "FILE", description = "Training text (overrides data.path).")
-    Path data;
-
-    @Option(names = "--out", paramLabel = "DIR", description = "Where lr_find.png and lr_find.jsonl go (default: out/<config name>).")
-    Path out;
+    @Mixin
+    RunOptions run;
 
     @Option(names = "--steps", defaultValue = "200", description = "Steps of the test (default 200).")
     int steps;
@@ -43,13 +33,9 @@ final class LrFindCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig cfg = RunConfig.load(config, sets);
-        if (data != null) {
-            cfg = cfg.withData(cfg.data().withPath(data.toString()));
-        }
-        Path dir = out != null ? out : Path.of("out", cfg.name());
-        TrainingRun run = TrainingRun.prepare(cfg, dir, false);
-        LrFinder.Result r = run.lrFinder().run(startLr, endLr, steps);
+        RunConfig cfg = run.load();
+        Path dir = run.outDir(cfg);
+        LrFinder.Result r = TrainingRun.prepare(cfg, dir, false).lrFinder().run(startLr, endLr, steps);
         LrFinder.write(r, dir);
         spec.commandLine().getErr().println("plot: " + dir.resolve("lr_find.png") + ", curve: " + dir.resolve("lr_find.jsonl"));
         spec.commandLine().getOut().printf("%.3g%n", r.suggestion());
