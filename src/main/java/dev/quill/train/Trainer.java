@@ -7,7 +7,6 @@ import dev.quill.autograd.Tensor;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.TrainConfig;
-import dev.quill.data.Batch;
 import dev.quill.data.RandomWindowSampler;
 import dev.quill.data.Tokens;
 import dev.quill.model.Safetensors;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * and makes one AdamW update at the scheduled learning rate. Around the steps: evaluation, early stopping,
  * atomic checkpoints with exact resume, and metrics.
  *
- * <p>Each step's intermediates live in one {@link MemoryScope}, so memory is flat over a long run.
+ * <p>Each micro-batch's intermediates live in one {@link MemoryScope}, so memory is flat over a long run.
  */
 public final class Trainer {
 
@@ -131,13 +130,16 @@ public final class Trainer {
                 double loss = 0;
                 double norm;
                 task.module().train(true);
-                try (MemoryScope scope = MemoryScope.open("train-step")) {
-                    for (int micro = 0; micro < cfg.gradAccumSteps(); micro++) {
-                        Batch batch = sampler.next();
-                        Tensor l = task.loss(batch).mul(1.0 / cfg.gradAccumSteps());
+                // one scope per micro-batch: its activations are dropped as soon as its gradients have been
+                // added into the parameters' (which live outside), so accumulation also lowers peak memory
+                for (int micro = 0; micro < cfg.gradAccumSteps(); micro++) {
+                    try (MemoryScope scope = MemoryScope.open("train-step")) {
+                        Tensor l = task.loss(sampler.next()).mul(1.0 / cfg.gradAccumSteps());
                         loss += l.item();
                         l.backward();
                     }
+                }
+                try (MemoryScope scope = MemoryScope.open("update")) {
                     norm = GradClip.clip(params, cfg.gradClip());
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                         bad++;
