@@ -36,6 +36,7 @@ public final class Gpt extends Module {
     private final List<Block> blocks = new ArrayList<>();
     private final Norm lnF;
     private final Tensor lmHead; // wte's weight when tied
+    private RowDecoder rowDecoder; // the single-token generation path, made on first use
 
     /** A freshly initialized model in single precision. */
     public Gpt(ModelConfig config, long seed) {
@@ -123,6 +124,14 @@ public final class Gpt extends Module {
         }
         int t = (int) idx.size(1);
         int start = cache.length();
+        if (RowDecoder.applies(this, idx)) {                                        // one token: Java loops
+            if (rowDecoder == null) {
+                rowDecoder = new RowDecoder(this);
+            }
+            float[] logits = rowDecoder.step(idx.getInt(0, 0), cache);
+            cache.advance(1);
+            return Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(logits).reshape(1, 1, logits.length));
+        }
         Tensor x = wte.forward(idx).add(positions.forward(start, t));             // (B, t, C)
         for (int i = 0; i < blocks.size(); i++) {
             x = blocks.get(i).forwardCached(x, cache, i);                            // (B, t, C)

@@ -68,6 +68,14 @@ public final class KvCache {
         };
     }
 
+    INDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    INDArray values(int layer) {
+        return values[layer];
+    }
+
     void advance(int t) {
         length += t;
     }

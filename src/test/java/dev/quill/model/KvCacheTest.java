@@ -39,6 +39,44 @@ class KvCacheTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"layernorm, learned, true, true, gelu", "rmsnorm, sinusoidal, false, false, gelu_tanh",
+            "rmsnorm, learned, true, false, gelu"})
+    void singleTokenJavaPathEqualsFullForwardAndTheNd4jPath(String norm, String pos, boolean bias, boolean tied, String act) {
+        ModelConfig c = new ModelConfig(23, 10, 2, 2, 16, 0.0, bias, ModelConfig.Norm.valueOf(norm.toUpperCase()), 1e-5,
+                ModelConfig.Positions.valueOf(pos.toUpperCase()), tied, ModelConfig.Activation.valueOf(act.toUpperCase()), 4);
+        Gpt model = new Gpt(c, 6);
+        model.train(false);
+        // gains and biases away from 1 and 0, so a wrong norm or bias in the Java path shows
+        model.parameters().forEach((name, p) -> {
+            if (p.rank() == 1) {
+                p.value().addi(org.nd4j.linalg.factory.Nd4j.rand(DataType.FLOAT, p.shape()).subi(0.5));
+            }
+        });
+        int[][] seq = {{3, 1, 4, 1, 5, 9, 2, 6, 5, 22}};
+        try (GradMode g = GradMode.off()) {
+            KvCache java = new KvCache(c, 1, DataType.FLOAT);
+            KvCache nd4j = new KvCache(c, 1, DataType.FLOAT);
+            for (int t = 0; t < 10; t++) {
+                INDArray step = model.forward(slice(seq, t, t + 1), java).value();      // the Java path
+                dev.quill.autograd.Kernels.force(false);
+                INDArray general;
+                try {
+                    general = model.forward(slice(seq, t, t + 1), nd4j).value();        // the general path
+                } finally {
+                    dev.quill.autograd.Kernels.force(null);
+                }
+                INDArray all = model.forward(slice(seq, 0, t + 1)).value();
+                INDArray last = all.get(NDArrayIndex.all(), NDArrayIndex.interval(t, t + 1), NDArrayIndex.all());
+                assertThat(maxAbs(step, last)).as("position %d vs full forward", t).isLessThan(1e-5);
+                assertThat(maxAbs(step, general)).as("position %d vs ND4J path", t).isLessThan(1e-5);
+            }
+            assertThat(java.length()).isEqualTo(10);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.forward(slice(seq, 0, 1), java))
+                    .hasMessageContaining("KV cache full");
+        }
+    }
+
     private static INDArray slice(int[][] seq, int from, int to) {
         int[][] out = new int[seq.length][to - from];
         for (int b = 0; b < seq.length; b++) {
