@@ -33,8 +33,13 @@ final class SamplingOptions {
     @Option(names = "--no-cache", description = "Recompute the whole context for every token (no KV cache), as nanoGPT does.")
     boolean noCache;
 
+    @Option(names = "--cache-refill", paramLabel = "N", defaultValue = "0",
+            description = "When the context fills block_size, keep the last N tokens in the cache and go on (fast); "
+                    + "0 (default) recomputes the window at every step past it, exactly as nanoGPT's crop.")
+    int cacheRefill;
+
     GenerationConfig config() {
         SampleConfig s = new SampleConfig(temperature, topK, topP, repetitionPenalty, seed);
-        return GenerationConfig.of(maxNewTokens, s).withStop(stop).withKvCache(!noCache);
+        return GenerationConfig.of(maxNewTokens, s).withStop(stop).withKvCache(!noCache).withCacheRefill(cacheRefill);
     }
 }
