@@ -161,10 +161,19 @@ final class RowDecoder {
         float[] y = new float[out];
         for (int o = 0; o < out; o++) {
             int row = o * in;
-            float s = 0;
-            for (int i = 0; i < in; i++) {
-                s += w.get(row + i) * x[i];
+            // four partial sums: independent chains the CPU can run side by side
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int i = 0;
+            for (; i + 3 < in; i += 4) {
+                s0 += w.get(row + i) * x[i];
+                s1 += w.get(row + i + 1) * x[i + 1];
+                s2 += w.get(row + i + 2) * x[i + 2];
+                s3 += w.get(row + i + 3) * x[i + 3];
             }
+            for (; i < in; i++) {
+                s0 += w.get(row + i) * x[i];
+            }
+            float s = (s0 + s1) + (s2 + s3);
             y[o] = b == null ? s : s + b.get(o);
         }
         return y;
