@@ -198,6 +198,30 @@ class CliTest {
     }
 
     @Test
+    void continuedPreTrainingStartsFromACheckpointAndRefusesAnotherShape() throws Exception {
+        String[] tiny = {"--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.block_size=16",
+            "--set", "train.eval_interval=0", "--set", "train.batch_size=4", "--set", "train.log_interval=1"};
+        Path cont = dir.resolve("continued");
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--data", text.toString(), "--out", cont.toString(),
+                "--set", "train.max_iters=0", "--set", "train.init_from=" + run.resolve("last")), java.util.Arrays.stream(tiny))
+                .toArray(String[]::new);
+        Run r = quill(args);
+        assertThat(r.code()).as(r.err()).isZero();
+        // zero steps: the new run's weights are exactly the checkpoint's it started from (a fresh init would differ)
+        var from = dev.quill.model.Safetensors.read(run.resolve("last/model.safetensors")).tensors();
+        var now = dev.quill.model.Safetensors.read(cont.resolve("last/model.safetensors")).tensors();
+        assertThat(now.keySet()).isEqualTo(from.keySet());
+        from.forEach((name, a) -> assertThat(now.get(name)).as(name).isEqualTo(a));
+        assertThat(Files.readString(cont.resolve("last/tokenizer.json"))).isEqualTo(Files.readString(run.resolve("last/tokenizer.json")));
+        String[] wrong = java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--data", text.toString(), "--out",
+                dir.resolve("wrong").toString(), "--set", "train.init_from=" + run.resolve("last"), "--set", "model.n_embd=64"),
+                java.util.Arrays.stream(new String[] {"--set", "model.n_layer=1", "--set", "model.block_size=16"})).toArray(String[]::new);
+        Run w = quill(wrong);
+        assertThat(w.code()).isEqualTo(2);
+        assertThat(w.err()).contains("the model config differs from the checkpoint's");
+    }
+
+    @Test
     void versionAndHelp() {
         assertThat(quill("--version").out()).startsWith("quill 0.1.0-SNAPSHOT");
         Run help = quill("--help");
