@@ -134,7 +134,10 @@ public final class Trainer {
                 // added into the parameters' (which live outside), so accumulation also lowers peak memory
                 for (int micro = 0; micro < cfg.gradAccumSteps(); micro++) {
                     try (MemoryScope scope = MemoryScope.open("train-step")) {
-                        Tensor l = task.loss(sampler.next()).mul(1.0 / cfg.gradAccumSteps());
+                        Tensor l = task.loss(sampler.next());
+                        if (cfg.gradAccumSteps() > 1) {
+                            l = l.mul(1.0 / cfg.gradAccumSteps()); // the mean over all micro-batches
+                        }
                         loss += l.item();
                         l.backward();
                     }
