@@ -34,8 +34,8 @@ final class SamplingOptions {
     boolean noCache;
 
     @Option(names = "--cache-refill", paramLabel = "N", defaultValue = "0",
-            description = "When the context fills block_size, keep the last N tokens in the cache and go on (fast); "
-                    + "0 (default) recomputes the window at every step past it, exactly as nanoGPT's crop.")
+            description = "When the context fills block_size, keep the last N tokens in the cache and go on; "
+                    + "0 (default) keeps half of block_size; N = block_size is nanoGPT's exact crop (a full window per token).")
     int cacheRefill;
 
     GenerationConfig config() {

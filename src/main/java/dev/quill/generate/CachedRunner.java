@@ -10,20 +10,28 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * <p>The sliding window, exactly: positions are absolute within the cache, 0 .. block_size - 1. While the
  * context has at most block_size tokens, every step's logits equal the full forward's (to fp32 rounding).
- * When the cache is full and one more token arrives, the cache is cleared and the last {@code refill}
- * tokens of the context (the new one included) are fed again at positions 0 .. refill - 1, which
- * recomputes their keys and values. With refill = block_size (the default) that is exactly nanoGPT's crop
- * {@code idx[:, -block_size:]}: the logits equal the no-cache path at every step, past block_size too, but
- * once the context is longer than block_size every step costs a full window again, since dropping the
- * oldest token shifts every position (so from then on the step is a plain forward of the window and the
- * cache is left alone). A smaller refill keeps only that many tokens, so the next
- * block_size - refill steps are cheap again; the text then differs from nanoGPT's (less context right
- * after each slide).
+ * When the cache is full and one more token arrives, the window slides: the cache is cleared and the last
+ * {@code refill} tokens of the context (the new one included) are fed again at positions 0 .. refill - 1,
+ * which rebuilds their keys and values for the new window; the next block_size - refill steps are single
+ * positions again. The default refill is half of block_size ({@link #defaultRefill}): right after a slide
+ * the model sees block_size / 2 tokens of context, growing back to block_size before the next slide, and
+ * one slide's cost (a forward of block_size / 2 positions) is spread over block_size / 2 tokens.
+ *
+ * <p>With refill = block_size the result is exactly nanoGPT's crop {@code idx[:, -block_size:]}: the logits
+ * equal the no-cache path at every step, past block_size too. But once the context is longer than
+ * block_size, dropping the oldest token shifts every position, so nothing cached can be reused and every
+ * step costs a full window (from then on the step is a plain forward of the window and the cache is left
+ * alone): many times slower, which is why it is not the default.
  */
 final class CachedRunner extends ContextRunner {
 
     private final KvCache cache;
     private final int refill;
+
+    /** The refill used when the configuration leaves it at 0: half of block_size, at least 1. */
+    static int defaultRefill(int blockSize) {
+        return Math.max(1, blockSize / 2);
+    }
 
     /** @param refill tokens re-fed when the window slides, 1 .. block_size */
     CachedRunner(Gpt model, int[][] prompts, int refill) {

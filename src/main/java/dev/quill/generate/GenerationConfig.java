@@ -14,8 +14,9 @@ import java.util.Objects;
  *                      forward of the (cropped) context every step, as nanoGPT's {@code generate}
  * @param startToken    the id an empty prompt starts from; -1 means {@code '\n'} when the tokenizer has it as
  *                      one token, else id 0
- * @param cacheRefill   tokens re-fed when the cache is full and the window slides; 0 means block_size, which
- *                      reproduces nanoGPT's crop exactly (see {@link CachedRunner}); fewer trade exactness for speed
+ * @param cacheRefill   tokens kept (re-fed) when the cache is full and the window slides; 0 (the default) means
+ *                      half of block_size; block_size reproduces nanoGPT's crop exactly, at the price of a full
+ *                      window's forward for every token past it (see {@link CachedRunner})
  */
 public record GenerationConfig(int maxNewTokens, List<String> stop, SampleConfig sampling, boolean kvCache,
                                int startToken, int cacheRefill) {
@@ -32,7 +33,7 @@ public record GenerationConfig(int maxNewTokens, List<String> stop, SampleConfig
             ConfigJson.require(!s.isEmpty(), S, "stop", "\"\"", "stop sequences must not be empty");
         }
         ConfigJson.require(startToken >= -1, S, "start_token", startToken, "must be a token id, or -1 for the default");
-        ConfigJson.require(cacheRefill >= 0, S, "cache_refill", cacheRefill, "must be >= 0 (0 means block_size)");
+        ConfigJson.require(cacheRefill >= 0, S, "cache_refill", cacheRefill, "must be >= 0 (0 means half of block_size)");
     }
 
     /** maxNewTokens with the given sampling, no stop sequences, the KV cache on, default start token. */

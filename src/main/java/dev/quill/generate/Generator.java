@@ -121,7 +121,7 @@ public final class Generator {
     private Completion[] loop(int[][] prompts, GenerationConfig cfg, List<Consumer<String>> sinks) {
         int b = prompts.length;
         int blockSize = model.config().blockSize();
-        int refill = cfg.cacheRefill() == 0 ? blockSize : Math.min(cfg.cacheRefill(), blockSize);
+        int refill = cfg.cacheRefill() == 0 ? CachedRunner.defaultRefill(blockSize) : Math.min(cfg.cacheRefill(), blockSize);
         SamplerChain chain = cfg.sampling().sampler();
         Row[] rows = new Row[b];
         for (int r = 0; r < b; r++) {

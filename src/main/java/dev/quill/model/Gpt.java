@@ -36,7 +36,6 @@ public final class Gpt extends Module {
     private final List<Block> blocks = new ArrayList<>();
     private final Norm lnF;
     private final Tensor lmHead; // wte's weight when tied
-    private RowDecoder rowDecoder; // the single-token generation path, made on first use
 
     /** A freshly initialized model in single precision. */
     public Gpt(ModelConfig config, long seed) {
@@ -125,10 +124,7 @@ public final class Gpt extends Module {
         int t = (int) idx.size(1);
         int start = cache.length();
         if (RowDecoder.applies(this, idx)) {                                        // one token: Java loops
-            if (rowDecoder == null) {
-                rowDecoder = new RowDecoder(this);
-            }
-            float[] logits = rowDecoder.step(idx.getInt(0, 0), cache);
+            float[] logits = cache.decoder(this).step(idx.getInt(0, 0), cache);
             cache.advance(1);
             return Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(logits).reshape(1, 1, logits.length));
         }

@@ -13,8 +13,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * allocated once outside any memory scope; {@link #length()} positions are filled.
  *
  * <p>Inference only: the cache holds values, not graph history. When it is full (block_size positions),
- * the generator slides the window: it {@link #clear()}s the cache and feeds the last block_size - 1 tokens
- * again, which recomputes their keys and values at their new positions 0 .. block_size - 2.
+ * the generator slides the window: it {@link #clear()}s the cache and feeds the last tokens of the context
+ * again, which recomputes their keys and values at their new positions from 0 (how many: the generate
+ * package's {@code CachedRunner}).
  */
 public final class KvCache {
 
@@ -22,6 +23,7 @@ public final class KvCache {
     private final INDArray[] values;
     private final int capacity;
     private int length;
+    private RowDecoder decoder; // the single-token path's copy of the weights, made on first use
 
     public KvCache(ModelConfig cfg, int batch, DataType type) {
         this.capacity = cfg.blockSize();
@@ -43,7 +45,18 @@ public final class KvCache {
         return capacity;
     }
 
-    /** Forgets every position (the memory is kept). */
+    /**
+     * The single-token decoder for this cache, made from the model's weights on first use and kept until the
+     * cache is dropped: a cache belongs to one generation with fixed weights (make a new one after training).
+     */
+    RowDecoder decoder(Gpt model) {
+        if (decoder == null) {
+            decoder = new RowDecoder(model);
+        }
+        return decoder;
+    }
+
+    /** Forgets every position (the memory and the weights' copy are kept). */
     public void clear() {
         length = 0;
     }

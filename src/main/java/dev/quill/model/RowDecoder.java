@@ -7,35 +7,93 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One new token of one sequence through the whole GPT with the {@link KvCache}, in plain Java loops over the
- * weights' host buffers. With a single position every product is a matrix-vector product of a few hundred
- * thousand multiply-adds, far less work than the fixed cost of the hundred-odd native calls the general
- * path makes, so generation on the CPU takes this path (see {@link Gpt#forward(INDArray, KvCache)}). The
- * arithmetic is exactly the general path's; {@code KvCacheTest} compares the two at every step.
+ * One new token of one sequence through the whole GPT with the {@link KvCache}, in plain Java loops. With a
+ * single position every product is a matrix-vector product of a few hundred thousand multiply-adds, far less
+ * work than the fixed cost of the hundred-odd native calls the general path makes, so generation on the CPU
+ * takes this path (see {@link Gpt#forward(INDArray, KvCache)}).
+ *
+ * <p>The decoder works on a copy of the weights in Java arrays, taken when it is made (a {@link KvCache}
+ * makes one on first use and keeps it): each projection is stored transposed, (in, out), so that
+ * {@code y = x W^T} runs as {@code y += x[i] * Wt[i, :]} over contiguous rows, a loop the JIT turns into
+ * vector instructions. The arithmetic is the general path's up to float rounding: {@code KvCacheTest}
+ * compares the two at every position. Exact GELU takes erf from {@link #erf(double)} (absolute error below
+ * 1.5e-7, well under a float's rounding of the activations it scales).
  */
 final class RowDecoder {
 
+    /** Models above this many parameters take the general path: the copy would cost more than it saves. */
+    static final long MAX_PARAMETERS = 20_000_000L;
+
     private final ModelConfig cfg;
-    private final Map<String, Tensor> p;
     private final int c;
     private final int nh;
     private final int hs;
+    private final int hidden;
+    private final int vocab;
+    private final float[] wte;                  // (V, C) as stored: the embedding reads one row
+    private final float[] wpe;                  // (block_size, C), or null for sinusoidal positions
+    private final float[] headT;                // (C, V): the head, transposed
+    private final float[] lnFGain;
+    private final float[] lnFBias;
+    private final Layer[] layers;
+
+    // scratch, reused every step (a decoder serves one sequence at a time)
+    private final float[] x;
+    private final float[] xn;
+    private final float[] qkv;
+    private final float[] att;
+    private final float[] proj;
+    private final float[] hid;
+    private final float[] kRows;
+    private final float[] vRows;
+    private final float[] scores;
+
+    /** One block's weights; projections transposed to (in, out). Biases and the LayerNorm shift may be null. */
+    private record Layer(float[] ln1Gain, float[] ln1Bias, float[] attnT, float[] attnBias, float[] attnProjT,
+                         float[] attnProjBias, float[] ln2Gain, float[] ln2Bias, float[] fcT, float[] fcBias,
+                         float[] mlpProjT, float[] mlpProjBias) {
+    }
 
     RowDecoder(Gpt model) {
         this.cfg = model.config();
-        this.p = model.parameters();
+        Map<String, Tensor> p = model.parameters();
         this.c = cfg.nEmbd();
         this.nh = cfg.nHead();
         this.hs = cfg.headSize();
+        this.hidden = cfg.mlpRatio() * c;
+        this.vocab = cfg.vocabSize();
+        this.wte = copy(p, "transformer.wte.weight");
+        this.wpe = cfg.positions() == ModelConfig.Positions.LEARNED ? copy(p, "transformer.wpe.weight") : null;
+        this.headT = transposed(p, p.containsKey("lm_head.weight") ? "lm_head.weight" : "transformer.wte.weight");
+        this.lnFGain = copy(p, "transformer.ln_f.weight");
+        this.lnFBias = copy(p, "transformer.ln_f.bias");
+        this.layers = new Layer[cfg.nLayer()];
+        for (int l = 0; l < layers.length; l++) {
+            String h = "transformer.h." + l + ".";
+            layers[l] = new Layer(copy(p, h + "ln_1.weight"), copy(p, h + "ln_1.bias"),
+                    transposed(p, h + "attn.c_attn.weight"), copy(p, h + "attn.c_attn.bias"),
+                    transposed(p, h + "attn.c_proj.weight"), copy(p, h + "attn.c_proj.bias"),
+                    copy(p, h + "ln_2.weight"), copy(p, h + "ln_2.bias"),
+                    transposed(p, h + "mlp.c_fc.weight"), copy(p, h + "mlp.c_fc.bias"),
+                    transposed(p, h + "mlp.c_proj.weight"), copy(p, h + "mlp.c_proj.bias"));
+        }
+        this.x = new float[c];
+        this.xn = new float[c];
+        this.qkv = new float[3 * c];
+        this.att = new float[c];
+        this.proj = new float[Math.max(c, 1)];
+        this.hid = new float[hidden];
+        this.kRows = new float[cfg.blockSize() * hs];
+        this.vRows = new float[cfg.blockSize() * hs];
+        this.scores = new float[cfg.blockSize()];
     }
 
-    /** True when this path can run: CPU kernels, single precision, one sequence, one new token. */
+    /** True when this path can run: CPU kernels, single precision, a small model, one sequence, one token. */
     static boolean applies(Gpt model, INDArray idx) {
-        return Kernels.java() && model.dataType() == DataType.FLOAT && idx.size(0) == 1 && idx.size(1) == 1;
+        return Kernels.java() && model.dataType() == DataType.FLOAT && idx.size(0) == 1 && idx.size(1) == 1
+                && model.parameterCount() <= MAX_PARAMETERS;
     }
 
     /** Logits (V) of the token at position {@code cache.length()}; fills that position of every layer. */
@@ -44,147 +102,173 @@ final class RowDecoder {
         if (pos >= cache.capacity()) {
             throw new IllegalStateException("KV cache full: position " + pos + " is past block_size " + cache.capacity());
         }
-        float[] x = new float[c];
-        FloatBuffer wte = buf("transformer.wte.weight");
-        for (int i = 0; i < c; i++) {
-            x[i] = wte.get(token * c + i);
+        for (int i = 0; i < c; i++) {                                  // x = wte[token] + position(pos)
+            x[i] = wte[token * c + i] + (wpe != null ? wpe[pos * c + i] : (float) SinusoidalPositions.value(pos, i, c));
         }
-        if (cfg.positions() == ModelConfig.Positions.LEARNED) {
-            FloatBuffer wpe = buf("transformer.wpe.weight");
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            norm(x, w.ln1Gain, w.ln1Bias, xn);
+            attention(xn, w, cache, l, pos);                           // att -> proj
             for (int i = 0; i < c; i++) {
-                x[i] += wpe.get(pos * c + i);
+                x[i] += proj[i];                                       // x = x + attn(ln_1(x))
             }
-        } else {
+            norm(x, w.ln2Gain, w.ln2Bias, xn);
+            mlp(xn, w);                                                // -> proj
             for (int i = 0; i < c; i++) {
-                x[i] += (float) SinusoidalPositions.value(pos, i, c);
-            }
-        }
-        for (int l = 0; l < cfg.nLayer(); l++) {
-            String h = "transformer.h." + l + ".";
-            float[] a = attention(norm(x, h + "ln_1"), h + "attn.", cache, l, pos);
-            for (int i = 0; i < c; i++) {
-                x[i] += a[i];
-            }
-            float[] m = mlp(norm(x, h + "ln_2"), h + "mlp.");
-            for (int i = 0; i < c; i++) {
-                x[i] += m[i];
+                x[i] += proj[i];                                       // x = x + mlp(ln_2(x))
             }
         }
-        float[] xf = norm(x, "transformer.ln_f");
-        Tensor head = p.containsKey("lm_head.weight") ? p.get("lm_head.weight") : p.get("transformer.wte.weight");
-        return linear(head.value().data().asNioFloat(), null, xf, cfg.vocabSize());
+        norm(x, lnFGain, lnFBias, xn);
+        float[] logits = new float[vocab];
+        linear(headT, null, xn, c, vocab, logits);                     // (C) @ (C, V) -> (V)
+        return logits;
     }
 
-    private float[] attention(float[] x, String prefix, KvCache cache, int layer, int pos) {
-        float[] qkv = linear(buf(prefix + "c_attn.weight"), bias(prefix + "c_attn.bias"), x, 3 * c);
+    /**
+     * Attention of the new position over positions 0 .. pos of one layer; writes this position's key and
+     * value into the cache. Per head: p = softmax(q . k_j / sqrt(hs)) over j, y = sum_j p_j v_j.
+     */
+    private void attention(float[] in, Layer w, KvCache cache, int layer, int pos) {
+        linear(w.attnT, w.attnBias, in, c, 3 * c, qkv);              // (C) -> (3C): q | k | v
         FloatBuffer keys = cache.keys(layer).data().asNioFloat();     // (1, nh, cap, hs)
         FloatBuffer values = cache.values(layer).data().asNioFloat();
         int cap = cache.capacity();
-        float[] y = new float[c];
-        float[] scores = new float[pos + 1];
+        int n = pos + 1;
         double scale = 1.0 / Math.sqrt(hs);
         for (int head = 0; head < nh; head++) {
             int base = head * cap * hs;
-            for (int d = 0; d < hs; d++) {                            // this position's key and value
-                keys.put(base + pos * hs + d, qkv[c + head * hs + d]);
-                values.put(base + pos * hs + d, qkv[2 * c + head * hs + d]);
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j <= pos; j++) {                          // q . k_j / sqrt(hs), keys 0..pos
-                double s = 0;
-                for (int d = 0; d < hs; d++) {
-                    s += qkv[head * hs + d] * keys.get(base + j * hs + d);
+            keys.put(base + pos * hs, qkv, c + head * hs, hs);         // this position's key and value
+            values.put(base + pos * hs, qkv, 2 * c + head * hs, hs);
+            keys.get(base, kRows, 0, n * hs);                          // keys and values 0 .. pos, one bulk copy each
+            values.get(base, vRows, 0, n * hs);
+            int q = head * hs;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                int kj = j * hs;
+                float s0 = 0, s1 = 0;
+                int d = 0;
+                for (; d + 1 < hs; d += 2) {
+                    s0 += qkv[q + d] * kRows[kj + d];
+                    s1 += qkv[q + d + 1] * kRows[kj + d + 1];
                 }
-                scores[j] = (float) (s * scale);
+                if (d < hs) {
+                    s0 += qkv[q + d] * kRows[kj + d];
+                }
+                scores[j] = (float) ((s0 + s1) * scale);
                 max = Math.max(max, scores[j]);
             }
             double sum = 0;
-            for (int j = 0; j <= pos; j++) {
+            for (int j = 0; j < n; j++) {
                 scores[j] = (float) Math.exp(scores[j] - max);
                 sum += scores[j];
             }
-            for (int d = 0; d < hs; d++) {                            // sum_j p_j v_j
-                double acc = 0;
-                for (int j = 0; j <= pos; j++) {
-                    acc += scores[j] * values.get(base + j * hs + d);
+            float inv = (float) (1.0 / sum);
+            java.util.Arrays.fill(att, q, q + hs, 0f);
+            for (int j = 0; j < n; j++) {                              // y += p_j v_j
+                float pj = scores[j] * inv;
+                int vj = j * hs;
+                for (int d = 0; d < hs; d++) {
+                    att[q + d] += pj * vRows[vj + d];
                 }
-                y[head * hs + d] = (float) (acc / sum);
             }
         }
-        return linear(buf(prefix + "c_proj.weight"), bias(prefix + "c_proj.bias"), y, c);
+        linear(w.attnProjT, w.attnProjBias, att, c, c, proj);
     }
 
-    private float[] mlp(float[] x, String prefix) {
-        int hidden = cfg.mlpRatio() * c;
-        float[] hdn = linear(buf(prefix + "c_fc.weight"), bias(prefix + "c_fc.bias"), x, hidden);
+    /** proj = c_proj(gelu(c_fc(in))). */
+    private void mlp(float[] in, Layer w) {
+        linear(w.fcT, w.fcBias, in, c, hidden, hid);
         if (cfg.activation() == ModelConfig.Activation.GELU_TANH) {
-            for (int i = 0; i < hidden; i++) {
-                double v = hdn[i];
-                hdn[i] = (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
+            for (int i = 0; i < hidden; i++) {                         // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3)))
+                double v = hid[i];
+                hid[i] = (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
             }
         } else {
-            INDArray e = Nd4j.createFromArray(hdn).muli(1.0 / Math.sqrt(2.0));
-            Nd4j.exec(new Erf(e, e));                                 // erf(x / sqrt 2), one native call
-            FloatBuffer erf = e.data().asNioFloat();
-            for (int i = 0; i < hidden; i++) {
-                hdn[i] = (float) (hdn[i] * 0.5 * (1 + erf.get(i)));
+            for (int i = 0; i < hidden; i++) {                         // 0.5 v (1 + erf(v / sqrt 2))
+                double v = hid[i];
+                hid[i] = (float) (0.5 * v * (1 + erf(v * 0.7071067811865476)));
             }
         }
-        return linear(buf(prefix + "c_proj.weight"), bias(prefix + "c_proj.bias"), hdn, c);
+        linear(w.mlpProjT, w.mlpProjBias, hid, hidden, c, proj);
     }
 
-    private float[] norm(float[] x, String prefix) {
-        FloatBuffer g = buf(prefix + ".weight");
-        FloatBuffer b = bias(prefix + ".bias");
+    /** LayerNorm (with mean) or RMSNorm (without), times the gain, plus the shift when there is one. */
+    private void norm(float[] in, float[] gain, float[] shift, float[] out) {
         double mean = 0;
         if (cfg.norm() == ModelConfig.Norm.LAYERNORM) {
-            for (float v : x) {
+            for (float v : in) {
                 mean += v;
             }
             mean /= c;
         }
         double sq = 0;
-        for (float v : x) {
+        for (float v : in) {
             sq += (v - mean) * (v - mean);
         }
         double rstd = 1.0 / Math.sqrt(sq / c + cfg.normEps());
-        float[] y = new float[c];
         for (int i = 0; i < c; i++) {
-            y[i] = (float) ((x[i] - mean) * rstd * g.get(i) + (b == null ? 0 : b.get(i)));
+            out[i] = (float) ((in[i] - mean) * rstd * gain[i] + (shift == null ? 0 : shift[i]));
         }
-        return y;
     }
 
-    /** y = W x + b for W (out, in) in PyTorch's layout. */
-    private static float[] linear(FloatBuffer w, FloatBuffer b, float[] x, int out) {
-        int in = x.length;
-        float[] y = new float[out];
-        for (int o = 0; o < out; o++) {
-            int row = o * in;
-            // four partial sums: independent chains the CPU can run side by side
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int i = 0;
-            for (; i + 3 < in; i += 4) {
-                s0 += w.get(row + i) * x[i];
-                s1 += w.get(row + i + 1) * x[i + 1];
-                s2 += w.get(row + i + 2) * x[i + 2];
-                s3 += w.get(row + i + 3) * x[i + 3];
-            }
-            for (; i < in; i++) {
-                s0 += w.get(row + i) * x[i];
-            }
-            float s = (s0 + s1) + (s2 + s3);
-            y[o] = b == null ? s : s + b.get(o);
+    /**
+     * y = x W^T + b with W^T stored (in, out): y = b + sum_i x[i] Wt[i, :]. Four rows of Wt per pass over y,
+     * so y is read and written a quarter as often; the inner loop runs over contiguous floats and vectorizes.
+     */
+    static void linear(float[] wt, float[] b, float[] in, int nIn, int nOut, float[] y) {
+        if (b == null) {
+            java.util.Arrays.fill(y, 0, nOut, 0f);
+        } else {
+            System.arraycopy(b, 0, y, 0, nOut);
         }
-        return y;
+        int i = 0;
+        for (; i + 3 < nIn; i += 4) {
+            float x0 = in[i], x1 = in[i + 1], x2 = in[i + 2], x3 = in[i + 3];
+            int r0 = i * nOut, r1 = r0 + nOut, r2 = r1 + nOut, r3 = r2 + nOut;
+            for (int o = 0; o < nOut; o++) {
+                y[o] += x0 * wt[r0 + o] + x1 * wt[r1 + o] + x2 * wt[r2 + o] + x3 * wt[r3 + o];
+            }
+        }
+        for (; i < nIn; i++) {
+            float xi = in[i];
+            int r = i * nOut;
+            for (int o = 0; o < nOut; o++) {
+                y[o] += xi * wt[r + o];
+            }
+        }
     }
 
-    private FloatBuffer buf(String name) {
-        return p.get(name).value().data().asNioFloat();
+    /**
+     * erf(z) by Abramowitz and Stegun's formula 7.1.26: with t = 1 / (1 + p |z|),
+     * erf(|z|) = 1 - (a1 t + a2 t^2 + a3 t^3 + a4 t^4 + a5 t^5) exp(-z^2), absolute error below 1.5e-7;
+     * erf is odd.
+     */
+    static double erf(double z) {
+        double a = Math.abs(z);
+        double t = 1.0 / (1.0 + 0.3275911 * a);
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        double r = 1.0 - poly * Math.exp(-a * a);
+        return z < 0 ? -r : r;
     }
 
-    private FloatBuffer bias(String name) {
+    /** A parameter's values in a Java array, as stored; null when the model has no such parameter. */
+    private static float[] copy(Map<String, Tensor> p, String name) {
         Tensor t = p.get(name);
-        return t == null ? null : t.value().data().asNioFloat();
+        return t == null ? null : t.value().dup().data().asFloat();
+    }
+
+    /** A weight (out, in) copied transposed, (in, out). */
+    private static float[] transposed(Map<String, Tensor> p, String name) {
+        INDArray w = p.get(name).value();                               // (out, in)
+        int out = (int) w.size(0);
+        int in = (int) w.size(1);
+        float[] src = w.dup().data().asFloat();
+        float[] t = new float[in * out];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                t[i * out + o] = src[o * in + i];
+            }
+        }
+        return t;
     }
 }

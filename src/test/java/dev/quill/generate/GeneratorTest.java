@@ -53,9 +53,35 @@ class GeneratorTest {
     }
 
     @Test
+    void theDefaultSlideKeepsHalfTheBlockAndIsNotTheExactCrop() {
+        assertThat(CachedRunner.defaultRefill(BLOCK)).isEqualTo(BLOCK / 2);
+        assertThat(CachedRunner.defaultRefill(1)).isEqualTo(1);
+        Generator gen = TinyModels.generator(BLOCK, 7);
+        var cfg = GenerationConfig.of(4 * BLOCK, new SampleConfig(1.5, 0, 1.0, 1.0, 11));
+        assertThat(gen.generate("the cat", cfg).tokens())
+                .containsExactly(gen.generate("the cat", cfg.withCacheRefill(BLOCK / 2)).tokens());
+        // one token past a full window: the half-window logits are not the crop's
+        Gpt model = TinyModels.model(ModelConfig.Positions.LEARNED, BLOCK, 3);
+        model.train(false);
+        int[][] prompt = {{1, 2, 3, 4, 5, 6, 7, 8}};
+        var half = new CachedRunner(model, prompt, CachedRunner.defaultRefill(BLOCK));
+        var full = new FullRunner(model, prompt);
+        half.start();
+        full.start();
+        float[] a = half.append(new int[] {9})[0];
+        float[] b = full.append(new int[] {9})[0];
+        assertThat(half.cacheLength()).isEqualTo(BLOCK / 2);
+        double diff = 0;
+        for (int v = 0; v < a.length; v++) {
+            diff = Math.max(diff, Math.abs(a[v] - b[v]));
+        }
+        assertThat(diff).isGreaterThan(1e-5);
+    }
+
+    @Test
     void greedyTextIsTheSameWithAndWithoutCachePastBlockSize() {
         Generator gen = TinyModels.generator(BLOCK, 7);
-        var cfg = GenerationConfig.of(5 * BLOCK, SampleConfig.greedy());
+        var cfg = GenerationConfig.of(5 * BLOCK, SampleConfig.greedy()).withCacheRefill(BLOCK); // exact crop
         Completion cached = gen.generate("the cat", cfg);
         Completion full = gen.generate("the cat", cfg.withKvCache(false));
         assertThat(cached.tokens()).hasSize(5 * BLOCK).containsExactly(full.tokens());
@@ -65,7 +91,7 @@ class GeneratorTest {
     @Test
     void sameSeedSameTextOtherSeedOtherText() {
         Generator gen = TinyModels.generator(BLOCK, 7);
-        var cfg = GenerationConfig.of(25, new SampleConfig(1.5, 0, 1.0, 1.0, 42));
+        var cfg = GenerationConfig.of(25, new SampleConfig(1.5, 0, 1.0, 1.0, 42)).withCacheRefill(BLOCK);
         String a = gen.generate("hello", cfg).text();
         assertThat(gen.generate("hello", cfg).text()).isEqualTo(a);
         assertThat(gen.generate("hello", cfg.withKvCache(false)).text()).isEqualTo(a);
