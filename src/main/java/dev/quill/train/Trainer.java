@@ -7,7 +7,8 @@ import dev.quill.autograd.Tensor;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.TrainConfig;
-import dev.quill.data.RandomWindowSampler;
+import dev.quill.data.Batch;
+import dev.quill.data.BatchSource;
 import dev.quill.data.Tokens;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a {@link TrainTask} on windows of a token stream. It knows nothing about GPTs: a step draws
+ * Trains a {@link TrainTask} on the batches of a {@link TrainData}. It knows nothing about GPTs: a step draws
  * {@code grad_accum_steps} micro-batches, back-propagates each loss scaled by 1 / grad_accum_steps (so the
  * summed gradient is that of the mean over all of them, as one big batch), clips the global gradient norm
  * and makes one AdamW update at the scheduled learning rate. Around the steps: evaluation, early stopping,
@@ -43,28 +44,26 @@ public final class Trainer {
 
     private final TrainConfig cfg;
     private final TrainTask task;
-    private final Tokens trainTokens;
-    private final Tokens valTokens;
-    private final int blockSize;
+    private final TrainData data;
     private final CheckpointStore store;
     private final LrSchedule schedule;
     private final AdamW optimizer;
     private final List<TrainListener> listeners = new ArrayList<>();
     private volatile boolean stopRequested;
 
+    /** Pre-training on random windows of {@code train}, evaluated on windows of both splits. */
     public Trainer(TrainConfig cfg, TrainTask task, Tokens train, Tokens val, int blockSize, Path outDir) {
+        this(cfg, task, new WindowData(train, val, cfg.batchSize(), blockSize), outDir);
+    }
+
+    /** Training on any {@link TrainData}; checkpoints, metrics and plots go to {@code outDir}. */
+    public Trainer(TrainConfig cfg, TrainTask task, TrainData data, Path outDir) {
         this.cfg = cfg;
         this.task = task;
-        this.trainTokens = train;
-        this.valTokens = val;
-        this.blockSize = blockSize;
+        this.data = data;
         this.store = new CheckpointStore(outDir);
         this.schedule = LrSchedule.of(cfg);
         this.optimizer = new AdamW(task.module().parameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
-        if (train.size() < blockSize + 1L) {
-            throw new BadInputException("training text has " + train.size() + " tokens, fewer than block_size + 1 = "
-                    + (blockSize + 1));
-        }
     }
 
     public Trainer addListener(TrainListener l) {
@@ -90,7 +89,7 @@ public final class Trainer {
     public Result run(boolean resume) throws IOException {
         Collection<Tensor> params = task.module().parameters().values();
         TrainState state = new TrainState(0, task.rng().state(), 0, Double.POSITIVE_INFINITY, 0, Double.NaN, 0);
-        RandomWindowSampler sampler;
+        BatchSource sampler;
         if (resume) {
             Path last = store.resolve("last");
             if (last == null) {
@@ -100,10 +99,10 @@ public final class Trainer {
             task.load(last);
             optimizer.restore(Safetensors.read(last.resolve(OPTIMIZER)).tensors(), state.step());
             task.rng().restore(state.modelRngState());
-            sampler = RandomWindowSampler.restore(trainTokens, cfg.batchSize(), blockSize, state.samplerState());
+            sampler = data.resumeTrainBatches(cfg.seed(), state.samplerState());
             LOG.info("resuming from {} at step {}", last, state.step());
         } else {
-            sampler = RandomWindowSampler.create(trainTokens, cfg.batchSize(), blockSize, cfg.seed());
+            sampler = data.trainBatches(cfg.seed());
         }
         long step = state.step();
         double bestVal = state.bestValLoss();
@@ -117,7 +116,7 @@ public final class Trainer {
         Stop stop = Stop.FINISHED;
         Path lastDir = store.resolve("last");
         long savedAt = resume ? step : -1;
-        long tokensPerStep = (long) cfg.batchSize() * blockSize * cfg.gradAccumSteps();
+        long tokensPerStep = data.tokensPerBatch() * cfg.gradAccumSteps();
 
         try (MetricsLog metrics = new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1)) {
             while (step < cfg.maxIters()) {
@@ -183,8 +182,8 @@ public final class Trainer {
                 }
                 boolean improved = false;
                 if (evalNow) {
-                    double trainEst = estimate(trainTokens, step);
-                    lastVal = valTokens.size() > blockSize ? estimate(valTokens, step) : Double.NaN;
+                    double trainEst = estimate(data.trainEstimateBatches(cfg.seed(), step, cfg.evalIters()));
+                    lastVal = estimate(data.valBatches(cfg.seed(), step, cfg.evalIters()));
                     line.put("train_loss_est", trainEst);
                     if (Double.isFinite(lastVal)) {
                         line.put("val_loss", lastVal).put("val_ppl", Math.exp(lastVal));
@@ -249,26 +248,27 @@ public final class Trainer {
     }
 
     /**
-     * Mean loss over {@code eval_iters} random batches, in eval mode and without recording a graph. The
-     * batches come from a generator seeded by the step, so an evaluation never disturbs the training
-     * stream and a resumed run evaluates on the same batches.
+     * Mean loss over the batches of an evaluation (NaN when there are none), in eval mode and without
+     * recording a graph. Where they come from is the data's business ({@link TrainData}).
      */
-    private double estimate(Tokens tokens, long step) {
-        RandomWindowSampler s = RandomWindowSampler.create(tokens, cfg.batchSize(), blockSize, cfg.seed() * 31 + step);
+    private double estimate(List<Batch> batches) {
+        if (batches.isEmpty()) {
+            return Double.NaN;
+        }
         double sum = 0;
         task.module().train(false);
         try (GradMode g = GradMode.off()) {
-            for (int i = 0; i < cfg.evalIters(); i++) {
-                // one scope per batch: a scope around all of them would learn (and keep) eval_iters
-                // forwards' worth of memory
+            for (Batch b : batches) {
+                // one scope per batch: a scope around all of them would learn (and keep) every
+                // forward's worth of memory
                 try (MemoryScope scope = MemoryScope.open("eval")) {
-                    sum += task.loss(s.next()).item();
+                    sum += task.loss(b).item();
                 }
             }
         } finally {
             task.module().train(true);
         }
-        return sum / cfg.evalIters();
+        return sum / batches.size();
     }
 
     private static String fmt(double v) {

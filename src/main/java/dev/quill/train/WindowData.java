@@ -1,0 +1,68 @@
+package dev.quill.train;
+
+import dev.quill.config.BadInputException;
+import dev.quill.data.Batch;
+import dev.quill.data.BatchSource;
+import dev.quill.data.RandomWindowSampler;
+import dev.quill.data.Tokens;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pre-training data: batches of {@code batch_size} random windows of {@code block_size + 1} tokens, from the
+ * train split for training, from either split for the estimates of an evaluation (from a generator seeded
+ * by {@code seed * 31 + step}).
+ */
+public final class WindowData implements TrainData {
+
+    private final Tokens train;
+    private final Tokens val;
+    private final int batchSize;
+    private final int blockSize;
+
+    /** {@code val} may be shorter than a window (then evaluations report no val loss). */
+    public WindowData(Tokens train, Tokens val, int batchSize, int blockSize) {
+        if (train.size() < blockSize + 1L) {
+            throw new BadInputException("training text has " + train.size() + " tokens, fewer than block_size + 1 = "
+                    + (blockSize + 1));
+        }
+        this.train = train;
+        this.val = val;
+        this.batchSize = batchSize;
+        this.blockSize = blockSize;
+    }
+
+    @Override
+    public BatchSource trainBatches(long seed) {
+        return RandomWindowSampler.create(train, batchSize, blockSize, seed);
+    }
+
+    @Override
+    public BatchSource resumeTrainBatches(long seed, long state) {
+        return RandomWindowSampler.restore(train, batchSize, blockSize, state);
+    }
+
+    @Override
+    public List<Batch> trainEstimateBatches(long seed, long step, int count) {
+        return draw(train, seed, step, count);
+    }
+
+    @Override
+    public List<Batch> valBatches(long seed, long step, int count) {
+        return val.size() > blockSize ? draw(val, seed, step, count) : List.of();
+    }
+
+    @Override
+    public long tokensPerBatch() {
+        return (long) batchSize * blockSize;
+    }
+
+    private List<Batch> draw(Tokens tokens, long seed, long step, int count) {
+        RandomWindowSampler s = RandomWindowSampler.create(tokens, batchSize, blockSize, seed * 31 + step);
+        List<Batch> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(s.next());
+        }
+        return out;
+    }
+}
