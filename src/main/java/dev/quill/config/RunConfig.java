@@ -51,6 +51,11 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
                 throw new BadInputException("cannot read config " + file + ": " + e.getMessage());
             }
         }
+        return fromJson(name, root, sets);
+    }
+
+    /** Parses a run config object after applying {@code key=value} overrides to it (the object is changed). */
+    public static RunConfig fromJson(String name, ObjectNode root, List<String> sets) {
         for (String set : sets) {
             override(root, set);
         }

@@ -188,4 +188,25 @@ public final class Gpt extends Module {
         }
         params.forEach((name, p) -> p.value().assign(state.get(name).castTo(type)));
     }
+
+    /**
+     * {@link #loadState} for a checkpoint with a smaller vocabulary: the tokenizer has since gained special
+     * tokens (a chat template's markers), so the embedding (and an untied head) has more rows than the file.
+     * The first rows come from the file; the new ones keep this model's own initialization, N(0, 0.02).
+     */
+    public void loadStateWithNewTokens(Map<String, INDArray> state, String source) {
+        Map<String, INDArray> grown = new java.util.LinkedHashMap<>(state);
+        Map<String, Tensor> params = parameters();
+        for (String name : List.of("transformer.wte.weight", "lm_head.weight")) {
+            INDArray a = state.get(name);
+            Tensor p = params.get(name);
+            if (a != null && p != null && a.rank() == 2 && a.size(1) == p.shape()[1] && a.size(0) < p.shape()[0]) {
+                INDArray rows = p.value().dup();                                      // (V_new, C)
+                rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, a.size(0)),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(a.castTo(type)); // (V_old, C) from the file
+                grown.put(name, rows);
+            }
+        }
+        loadState(grown, false, source);
+    }
 }

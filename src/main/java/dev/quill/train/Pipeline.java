@@ -1,0 +1,197 @@
+package dev.quill.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quill.config.BadInputException;
+import dev.quill.config.ConfigJson;
+import dev.quill.config.RunConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continued pre-training, then instruction tuning from its best checkpoint, in one call. A pipeline file
+ * names the two stages, each a run config (inline, or the path of a config file relative to the pipeline
+ * file):
+ *
+ * <pre>
+ * {"pretrain": "shakespeare-char-baby.json", "sft": {"train": {...}, "sft": {...}}}
+ * </pre>
+ *
+ * Stage outputs go to {@code OUT/pretrain/} and {@code OUT/sft/}. The SFT stage starts from
+ * {@code OUT/pretrain/best/} (the lowest val loss seen; {@code last/} when the stage never evaluated), so its
+ * {@code train.init_from} is set here and must not be given; its {@code model} and {@code data} sections
+ * default to the pre-training stage's. A stage whose {@code run.json} records an end is done; with
+ * {@code resume}, an unfinished stage continues from its {@code last/}.
+ */
+public final class Pipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    /** The stage names, in order; also the keys of the pipeline file and the output subdirectories. */
+    public static final List<String> STAGES = List.of("pretrain", "sft");
+
+    private final String name;
+    private final ObjectNode pretrain;
+    private final ObjectNode sft;
+    private final List<String> pretrainSets;
+    private final List<String> sftSets;
+
+    /** The result of each stage that ran (or had already run), in order. */
+    public record Result(List<StageResult> stages) {
+    }
+
+    /** One stage: its name, its output directory, and the trainer's result (null when it had already finished). */
+    public record StageResult(String stage, Path outDir, Trainer.Result result) {
+    }
+
+    private Pipeline(String name, ObjectNode pretrain, ObjectNode sft, List<String> pretrainSets, List<String> sftSets) {
+        this.name = name;
+        this.pretrain = pretrain;
+        this.sft = sft;
+        this.pretrainSets = pretrainSets;
+        this.sftSets = sftSets;
+    }
+
+    /**
+     * Reads a pipeline file. {@code sets} are {@code stage.section.key=value} overrides, e.g.
+     * {@code pretrain.train.max_iters=200} or {@code sft.sft.mix_ratio=0.2}.
+     */
+    public static Pipeline load(Path file, List<String> sets) {
+        JsonNode root = readObject(file, "pipeline");
+        ConfigJson.checkKeys("pipeline", root, STAGES);
+        for (String stage : STAGES) {
+            if (!root.has(stage)) {
+                throw new BadInputException("pipeline " + file + ": missing stage \"" + stage + "\" (a run config object or file)");
+            }
+        }
+        Path base = file.toAbsolutePath().getParent();
+        ObjectNode pre = stageConfig(root.get("pretrain"), base, "pretrain");
+        ObjectNode tune = stageConfig(root.get("sft"), base, "sft");
+        if (tune.path("train").has("init_from")) {
+            throw new BadInputException("pipeline " + file + ": sft.train.init_from is set by the pipeline (the pretrain stage's"
+                    + " best checkpoint); remove it");
+        }
+        for (String section : List.of("model", "data")) {
+            if (!tune.has(section) && pre.has(section)) {
+                tune.set(section, pre.get(section).deepCopy());
+            }
+        }
+        List<String> preSets = new ArrayList<>();
+        List<String> tuneSets = new ArrayList<>();
+        for (String set : sets) {
+            int dot = set.indexOf('.');
+            String stage = dot < 0 ? "" : set.substring(0, dot);
+            if (stage.equals("pretrain")) {
+                preSets.add(set.substring(dot + 1));
+            } else if (stage.equals("sft")) {
+                tuneSets.add(set.substring(dot + 1));
+            } else {
+                throw new BadInputException("--set " + set + ": expected stage.section.key=value with stage pretrain or sft,"
+                        + " e.g. pretrain.train.max_iters=200");
+            }
+        }
+        String name = file.getFileName().toString().replaceFirst("\\.json$", "");
+        return new Pipeline(name, pre, tune, preSets, tuneSets);
+    }
+
+    /** The pipeline's name (its file's base name), for the default output directory. */
+    public String name() {
+        return name;
+    }
+
+    /** The pre-training stage's config, overrides applied. */
+    public RunConfig pretrainConfig() {
+        return RunConfig.fromJson(name + "-pretrain", pretrain.deepCopy(), pretrainSets);
+    }
+
+    /** The SFT stage's config starting from {@code initFrom}, overrides applied. */
+    public RunConfig sftConfig(Path initFrom) {
+        ObjectNode o = sft.deepCopy();
+        ObjectNode train = o.has("train") ? (ObjectNode) o.get("train") : o.putObject("train");
+        train.put("init_from", initFrom.toString());
+        return RunConfig.fromJson(name + "-sft", o, sftSets);
+    }
+
+    /**
+     * Runs the stages into {@code outDir}; {@code onStart} sees each stage's run before it trains (to attach
+     * a progress display or a stop handle).
+     */
+    public Result run(Path outDir, boolean resume, Consumer<TrainingRun> onStart) throws IOException {
+        List<StageResult> done = new ArrayList<>();
+        Path preDir = outDir.resolve("pretrain");
+        StageResult pre = stage("pretrain", pretrainConfig(), preDir, resume, onStart);
+        done.add(pre);
+        if (pre.result() != null && pre.result().stop() == Trainer.Stop.INTERRUPTED) {
+            return new Result(done);
+        }
+        Path best = new CheckpointStore(preDir).resolve("best");
+        Path from = best != null ? best : new CheckpointStore(preDir).resolve("last");
+        if (from == null) {
+            throw new BadInputException("pipeline: the pretrain stage left no checkpoint in " + preDir);
+        }
+        LOG.info("pipeline: instruction tuning starts from {}", from);
+        done.add(stage("sft", sftConfig(from), outDir.resolve("sft"), resume, onStart));
+        return new Result(done);
+    }
+
+    private static StageResult stage(String stage, RunConfig cfg, Path dir, boolean resume, Consumer<TrainingRun> onStart)
+            throws IOException {
+        if (finished(dir)) {
+            LOG.info("pipeline: stage {} already finished in {}", stage, dir);
+            return new StageResult(stage, dir, null);
+        }
+        boolean started = Files.isDirectory(dir.resolve("last"));
+        if (started && !resume) {
+            throw new BadInputException(dir + " already holds a run; use --resume to continue the pipeline or --out for a new directory");
+        }
+        LOG.info("pipeline: stage {} -> {}", stage, dir);
+        TrainingRun run = TrainingRun.prepare(cfg, dir, started);
+        onStart.accept(run);
+        return new StageResult(stage, dir, run.run());
+    }
+
+    /** A stage is finished when its run.json records an end that was not an interruption. */
+    static boolean finished(Path dir) throws IOException {
+        Path record = dir.resolve("run.json");
+        if (!Files.exists(record)) {
+            return false;
+        }
+        JsonNode r = ConfigJson.MAPPER.readTree(Files.readString(record));
+        return r.has("end") && !"interrupted".equals(r.path("stop").asText());
+    }
+
+    private static ObjectNode stageConfig(JsonNode node, Path base, String stage) {
+        if (node.isTextual()) {
+            return (ObjectNode) readObject(base.resolve(node.asText()), "pipeline stage " + stage);
+        }
+        if (!node.isObject()) {
+            throw new BadInputException("pipeline stage " + stage + ": expected a run config object or a file name, got " + node);
+        }
+        return ((ObjectNode) node).deepCopy();
+    }
+
+    private static JsonNode readObject(Path file, String what) {
+        try {
+            JsonNode node = ConfigJson.MAPPER.readTree(Files.readString(file));
+            if (node == null || !node.isObject()) {
+                throw new BadInputException(what + " " + file + ": expected a JSON object");
+            }
+            return node;
+        } catch (NoSuchFileException e) {
+            throw new BadInputException(what + " file " + file + " does not exist");
+        } catch (JsonProcessingException e) {
+            throw new BadInputException(what + " " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr());
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage());
+        }
+    }
+}
