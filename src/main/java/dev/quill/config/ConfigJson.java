@@ -3,8 +3,10 @@ package dev.quill.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * Reading config records from JSON with messages a user can act on: an unknown key suggests the nearest
@@ -122,6 +124,28 @@ public final class ConfigJson {
             return v.textValue();
         }
         throw wrongType(section, key, v, "a string");
+    }
+
+    /** A list of strings: a JSON array of strings, or one string read as a list of one. */
+    public static List<String> getStringList(String section, JsonNode node, String key, List<String> fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isTextual()) {
+            return List.of(v.textValue());
+        }
+        if (v.isArray()) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : v) {
+                if (!e.isTextual()) {
+                    throw wrongType(section, key, v, "a list of strings");
+                }
+                out.add(e.textValue());
+            }
+            return out;
+        }
+        throw wrongType(section, key, v, "a list of strings");
     }
 
     private static BadInputException wrongType(String section, String key, JsonNode v, String wanted) {

@@ -23,8 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class CausalSelfAttention extends Module {
 
-    private final Linear cAttn;
-    private final Linear cProj;
+    private Projection cAttn; // a Linear, or a LoraLinear once Lora has wrapped it
+    private Projection cProj;
     private final int nHead;
     private final double dropout;
     private final Rng rng;
@@ -37,6 +37,16 @@ public final class CausalSelfAttention extends Module {
         this.rng = rng;
         this.cAttn = child("c_attn", new Linear(c, 3 * c, cfg.bias(), 0.02, rng, type));
         this.cProj = child("c_proj", new Linear(c, c, cfg.bias(), 0.02 / Math.sqrt(2.0 * cfg.nLayer()), rng, type));
+    }
+
+    /** Puts {@code p} in the place of projection {@code name} ({@code c_attn} or {@code c_proj}); see {@link Lora}. */
+    void replace(String name, Projection p) {
+        switch (name) {
+            case "c_attn" -> cAttn = p;
+            case "c_proj" -> cProj = p;
+            default -> throw new IllegalArgumentException("attention has no projection " + name);
+        }
+        replaceChild(name, p);
     }
 
     /** Uses the composite attention (primitive ops) instead of the fused op; for teaching and tests. */

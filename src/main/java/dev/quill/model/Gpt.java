@@ -124,7 +124,7 @@ public final class Gpt extends Module {
         }
         int t = (int) idx.size(1);
         int start = cache.length();
-        if (RowDecoder.applies(this, idx)) {                                        // one token: Java loops
+        if (RowDecoder.applies(this, idx)) {                                        // one token: Java loops (no adapters)
             if (rowDecoder == null) {
                 rowDecoder = new RowDecoder(this);
             }
@@ -138,6 +138,14 @@ public final class Gpt extends Module {
         }
         cache.advance(t);
         return lnF.forward(x).matmul(lmHead, false, true);                          // (B, t, V)
+    }
+
+    /**
+     * True while the model has LoRA adapters that are not merged ({@link Lora#apply}, undone by
+     * {@link Lora#merge}). Single-token generation then takes the general cached path, which runs them.
+     */
+    public boolean hasAdapters() {
+        return !Lora.adapters(this).isEmpty();
     }
 
     /** Mean cross-entropy of the next-token predictions; targets of -1 are ignored. */

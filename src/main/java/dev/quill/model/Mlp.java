@@ -8,8 +8,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 /** The position-wise feed-forward network: c_fc to mlp_ratio * C, GELU, c_proj back to C, dropout. */
 public final class Mlp extends Module {
 
-    private final Linear cFc;
-    private final Linear cProj;
+    private Projection cFc; // a Linear, or a LoraLinear once Lora has wrapped it
+    private Projection cProj;
     private final boolean tanhGelu;
     private final double dropout;
     private final Rng rng;
@@ -22,6 +22,16 @@ public final class Mlp extends Module {
         this.tanhGelu = cfg.activation() == ModelConfig.Activation.GELU_TANH;
         this.dropout = cfg.dropout();
         this.rng = rng;
+    }
+
+    /** Puts {@code p} in the place of projection {@code name} ({@code c_fc} or {@code c_proj}); see {@link Lora}. */
+    void replace(String name, Projection p) {
+        switch (name) {
+            case "c_fc" -> cFc = p;
+            case "c_proj" -> cProj = p;
+            default -> throw new IllegalArgumentException("mlp has no projection " + name);
+        }
+        replaceChild(name, p);
     }
 
     public Tensor forward(Tensor x) {

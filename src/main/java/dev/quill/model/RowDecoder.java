@@ -26,6 +26,10 @@ final class RowDecoder {
     private final int hs;
 
     RowDecoder(Gpt model) {
+        if (model.hasAdapters()) {
+            throw new IllegalStateException("RowDecoder reads the base weights by name and would skip the model's "
+                    + "LoRA adapters; merge them (Lora.merge) or use the general path");
+        }
         this.cfg = model.config();
         this.p = model.parameters();
         this.c = cfg.nEmbd();
@@ -33,9 +37,13 @@ final class RowDecoder {
         this.hs = cfg.headSize();
     }
 
-    /** True when this path can run: CPU kernels, single precision, one sequence, one new token. */
+    /**
+     * True when this path can run: CPU kernels, single precision, one sequence, one new token, and no
+     * unmerged LoRA adapters (this path reads the plain weights by name, so it would silently skip them).
+     */
     static boolean applies(Gpt model, INDArray idx) {
-        return Kernels.java() && model.dataType() == DataType.FLOAT && idx.size(0) == 1 && idx.size(1) == 1;
+        return Kernels.java() && model.dataType() == DataType.FLOAT && idx.size(0) == 1 && idx.size(1) == 1
+                && !model.hasAdapters();
     }
 
     /** Logits (V) of the token at position {@code cache.length()}; fills that position of every layer. */
