@@ -68,6 +68,7 @@ public final class ConfigJson {
         return prev[b.length()];
     }
 
+    /** An integer (2e3 or 2000.0 accepted), or {@code fallback} when the key is absent or null. */
     public static int getInt(String section, JsonNode node, String key, int fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -82,6 +83,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
+    /** A long integer, or {@code fallback} when the key is absent or null. */
     public static long getLong(String section, JsonNode node, String key, long fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -93,6 +95,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
+    /** A number, or {@code fallback} when the key is absent or null. */
     public static double getDouble(String section, JsonNode node, String key, double fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -104,6 +107,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "a number");
     }
 
+    /** true or false, or {@code fallback} when the key is absent or null. */
     public static boolean getBoolean(String section, JsonNode node, String key, boolean fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -115,6 +119,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "true or false");
     }
 
+    /** A string, or {@code fallback} when the key is absent or null. */
     public static String getString(String section, JsonNode node, String key, String fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {

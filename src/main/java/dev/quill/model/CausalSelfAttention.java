@@ -30,6 +30,7 @@ public final class CausalSelfAttention extends Module {
     private final Rng rng;
     private boolean fused = true;
 
+    /** c_attn and c_proj as GPT-2 initializes them (c_proj scaled down for the residual stream). */
     public CausalSelfAttention(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         this.nHead = cfg.nHead();
@@ -54,6 +55,7 @@ public final class CausalSelfAttention extends Module {
         this.fused = on;
     }
 
+    /** x (B, T, C) -> (B, T, C), recording the graph for backward. */
     public Tensor forward(Tensor x) {
         long b = x.size(0);
         long t = x.size(1);

@@ -72,10 +72,12 @@ public final class Gpt extends Module {
         }
     }
 
+    /** The shape this model was built with. */
     public ModelConfig config() {
         return config;
     }
 
+    /** The precision of the parameters. */
     public DataType dataType() {
         return type;
     }
@@ -85,6 +87,7 @@ public final class Gpt extends Module {
         return rng;
     }
 
+    /** The transformer blocks, first to last. */
     public List<Block> blocks() {
         return blocks;
     }

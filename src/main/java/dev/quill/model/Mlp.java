@@ -14,6 +14,7 @@ public final class Mlp extends Module {
     private final double dropout;
     private final Rng rng;
 
+    /** c_fc and c_proj as GPT-2 initializes them (c_proj scaled down for the residual stream). */
     public Mlp(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         int hidden = cfg.mlpRatio() * c;
@@ -34,6 +35,7 @@ public final class Mlp extends Module {
         replaceChild(name, p);
     }
 
+    /** x (B, T, C) -> (B, T, C). */
     public Tensor forward(Tensor x) {
         Tensor h = cFc.forward(x);                                   // (B, T, 4C)
         h = tanhGelu ? h.geluTanh() : h.gelu();
