@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Tensor {
 
     private final INDArray value;
-    private final boolean requiresGrad;
+    private boolean requiresGrad; // fixed for op results; a leaf's can be switched (freezing)
     private final Function creator;
     private final MemoryScope scope;
     private INDArray grad;
@@ -82,6 +82,25 @@ public final class Tensor {
     /** True for leaves created with {@link #leaf} or {@link #parameter} and for results of their ops. */
     public boolean requiresGrad() {
         return requiresGrad;
+    }
+
+    /**
+     * Freezes ({@code false}) or unfreezes ({@code true}) a leaf, as PyTorch's {@code requires_grad_}: ops
+     * record no history for a frozen tensor, so backward gives it no gradient and an optimizer built over
+     * the trainable parameters has no state for it. Freezing drops the gradient held so far. Switch it
+     * between steps, not between a forward and its backward. Returns this.
+     */
+    public Tensor requiresGrad(boolean on) {
+        if (creator != null) {
+            throw new IllegalStateException("requiresGrad(" + on + "): " + describe()
+                    + " is not a leaf; only inputs and parameters can be frozen or unfrozen");
+        }
+        requiresGrad = on;
+        if (!on) {
+            grad = null;
+            gradIsZero = false;
+        }
+        return this;
     }
 
     /** True for tensors no op made (inputs, parameters). */

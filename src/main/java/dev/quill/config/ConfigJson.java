@@ -3,8 +3,10 @@ package dev.quill.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * Reading config records from JSON with messages a user can act on: an unknown key suggests the nearest
@@ -66,6 +68,7 @@ public final class ConfigJson {
         return prev[b.length()];
     }
 
+    /** An integer (2e3 or 2000.0 accepted), or {@code fallback} when the key is absent or null. */
     public static int getInt(String section, JsonNode node, String key, int fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -80,6 +83,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
+    /** A long integer, or {@code fallback} when the key is absent or null. */
     public static long getLong(String section, JsonNode node, String key, long fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -91,6 +95,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
+    /** A number, or {@code fallback} when the key is absent or null. */
     public static double getDouble(String section, JsonNode node, String key, double fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -102,6 +107,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "a number");
     }
 
+    /** true or false, or {@code fallback} when the key is absent or null. */
     public static boolean getBoolean(String section, JsonNode node, String key, boolean fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -113,6 +119,7 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "true or false");
     }
 
+    /** A string, or {@code fallback} when the key is absent or null. */
     public static String getString(String section, JsonNode node, String key, String fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -122,6 +129,28 @@ public final class ConfigJson {
             return v.textValue();
         }
         throw wrongType(section, key, v, "a string");
+    }
+
+    /** A list of strings: a JSON array of strings, or one string read as a list of one. */
+    public static List<String> getStringList(String section, JsonNode node, String key, List<String> fallback) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (v.isTextual()) {
+            return List.of(v.textValue());
+        }
+        if (v.isArray()) {
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : v) {
+                if (!e.isTextual()) {
+                    throw wrongType(section, key, v, "a list of strings");
+                }
+                out.add(e.textValue());
+            }
+            return out;
+        }
+        throw wrongType(section, key, v, "a list of strings");
     }
 
     private static BadInputException wrongType(String section, String key, JsonNode v, String wanted) {

@@ -23,13 +23,14 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class CausalSelfAttention extends Module {
 
-    private final Linear cAttn;
-    private final Linear cProj;
+    private Projection cAttn; // a Linear, or a LoraLinear once Lora has wrapped it
+    private Projection cProj;
     private final int nHead;
     private final double dropout;
     private final Rng rng;
     private boolean fused = true;
 
+    /** c_attn and c_proj as GPT-2 initializes them (c_proj scaled down for the residual stream). */
     public CausalSelfAttention(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         this.nHead = cfg.nHead();
@@ -39,11 +40,22 @@ public final class CausalSelfAttention extends Module {
         this.cProj = child("c_proj", new Linear(c, c, cfg.bias(), 0.02 / Math.sqrt(2.0 * cfg.nLayer()), rng, type));
     }
 
+    /** Puts {@code p} in the place of projection {@code name} ({@code c_attn} or {@code c_proj}); see {@link Lora}. */
+    void replace(String name, Projection p) {
+        switch (name) {
+            case "c_attn" -> cAttn = p;
+            case "c_proj" -> cProj = p;
+            default -> throw new IllegalArgumentException("attention has no projection " + name);
+        }
+        replaceChild(name, p);
+    }
+
     /** Uses the composite attention (primitive ops) instead of the fused op; for teaching and tests. */
     public void useFusedAttention(boolean on) {
         this.fused = on;
     }
 
+    /** x (B, T, C) -> (B, T, C), recording the graph for backward. */
     public Tensor forward(Tensor x) {
         long b = x.size(0);
         long t = x.size(1);

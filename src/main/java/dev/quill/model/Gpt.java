@@ -71,10 +71,12 @@ public final class Gpt extends Module {
         }
     }
 
+    /** The shape this model was built with. */
     public ModelConfig config() {
         return config;
     }
 
+    /** The precision of the parameters. */
     public DataType dataType() {
         return type;
     }
@@ -84,6 +86,7 @@ public final class Gpt extends Module {
         return rng;
     }
 
+    /** The transformer blocks, first to last. */
     public List<Block> blocks() {
         return blocks;
     }
@@ -123,7 +126,7 @@ public final class Gpt extends Module {
         }
         int t = (int) idx.size(1);
         int start = cache.length();
-        if (RowDecoder.applies(this, idx)) {                                        // one token: Java loops
+        if (RowDecoder.applies(this, idx, cache)) {                                 // one token: Java loops (no adapters)
             float[] logits = cache.decoder(this).step(idx.getInt(0, 0), cache);
             cache.advance(1);
             return Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(logits).reshape(1, 1, logits.length));
@@ -134,6 +137,14 @@ public final class Gpt extends Module {
         }
         cache.advance(t);
         return lnF.forward(x).matmul(lmHead, false, true);                          // (B, t, V)
+    }
+
+    /**
+     * True while the model has LoRA adapters that are not merged ({@link Lora#apply}, undone by
+     * {@link Lora#merge}). Single-token generation then takes the general cached path, which runs them.
+     */
+    public boolean hasAdapters() {
+        return !Lora.adapters(this).isEmpty();
     }
 
     /** Mean cross-entropy of the next-token predictions; targets of -1 are ignored. */

@@ -15,15 +15,28 @@ final class Init {
 
     /** A parameter with entries drawn from normal(0, std). */
     static Tensor normal(String name, Rng rng, double std, DataType type, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        double[] values = new double[Math.toIntExact(n)];
+        double[] values = new double[Math.toIntExact(count(shape))];
         for (int i = 0; i < values.length; i++) {
             values[i] = std * rng.nextGaussian();
         }
         return Tensor.parameter(MemoryScope.outside(() -> Nd4j.create(values, shape, 'c').castTo(type)), name);
+    }
+
+    /** A parameter with entries drawn from uniform(-bound, bound). */
+    static Tensor uniform(String name, Rng rng, double bound, DataType type, long... shape) {
+        double[] values = new double[Math.toIntExact(count(shape))];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = bound * (2 * rng.nextDouble() - 1);
+        }
+        return Tensor.parameter(MemoryScope.outside(() -> Nd4j.create(values, shape, 'c').castTo(type)), name);
+    }
+
+    private static long count(long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        return n;
     }
 
     /** A parameter filled with one value (ones for norm gains, zeros for biases). */

@@ -56,6 +56,11 @@ public final class KvCache {
         return decoder;
     }
 
+    /** Whether {@link #decoder} has made its copy of the weights. */
+    boolean hasDecoder() {
+        return decoder != null;
+    }
+
     /** Forgets every position (the memory and the weights' copy are kept). */
     public void clear() {
         length = 0;

@@ -8,12 +8,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 /** The position-wise feed-forward network: c_fc to mlp_ratio * C, GELU, c_proj back to C, dropout. */
 public final class Mlp extends Module {
 
-    private final Linear cFc;
-    private final Linear cProj;
+    private Projection cFc; // a Linear, or a LoraLinear once Lora has wrapped it
+    private Projection cProj;
     private final boolean tanhGelu;
     private final double dropout;
     private final Rng rng;
 
+    /** c_fc and c_proj as GPT-2 initializes them (c_proj scaled down for the residual stream). */
     public Mlp(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         int hidden = cfg.mlpRatio() * c;
@@ -24,6 +25,17 @@ public final class Mlp extends Module {
         this.rng = rng;
     }
 
+    /** Puts {@code p} in the place of projection {@code name} ({@code c_fc} or {@code c_proj}); see {@link Lora}. */
+    void replace(String name, Projection p) {
+        switch (name) {
+            case "c_fc" -> cFc = p;
+            case "c_proj" -> cProj = p;
+            default -> throw new IllegalArgumentException("mlp has no projection " + name);
+        }
+        replaceChild(name, p);
+    }
+
+    /** x (B, T, C) -> (B, T, C). */
     public Tensor forward(Tensor x) {
         Tensor h = cFc.forward(x);                                   // (B, T, 4C)
         h = tanhGelu ? h.geluTanh() : h.gelu();

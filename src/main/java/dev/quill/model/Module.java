@@ -30,6 +30,19 @@ public abstract class Module {
     }
 
     /**
+     * Swaps the child registered under {@code name} for {@code m}, keeping its place in the order (and so
+     * the order of {@link #parameters()}); returns m. For a module that also keeps the child in a field,
+     * such as the projections that {@link Lora} wraps.
+     */
+    protected final <M extends Module> M replaceChild(String name, M m) {
+        if (!children.containsKey(name)) {
+            throw new IllegalArgumentException("replaceChild: no child named " + name + " (children: " + children.keySet() + ")");
+        }
+        children.put(name, m);
+        return m;
+    }
+
+    /**
      * Every parameter under its full dotted name, depth-first in registration order. A tensor shared by two
      * modules (a tied embedding) appears once, under its first name.
      */
@@ -48,6 +61,45 @@ public abstract class Module {
         children.forEach((name, m) -> m.collect(prefix + name + ".", out, seen));
     }
 
+    /**
+     * The parameters that want a gradient: {@link #parameters()} without the frozen ones, same names and
+     * order. This is what an optimizer should update; after {@link Lora#apply} it is the adapters only.
+     */
+    public Map<String, Tensor> trainableParameters() {
+        Map<String, Tensor> out = parameters();
+        out.values().removeIf(p -> !p.requiresGrad());
+        return out;
+    }
+
+    /**
+     * Freezes every parameter below this module ({@link Tensor#requiresGrad(boolean)} false): they still
+     * take part in the forward, but get no gradient and drop out of {@link #trainableParameters()}.
+     */
+    public void freeze() {
+        parameters().values().forEach(p -> p.requiresGrad(false));
+    }
+
+    /** Undoes {@link #freeze()}: every parameter below this module wants a gradient again. */
+    public void unfreeze() {
+        parameters().values().forEach(p -> p.requiresGrad(true));
+    }
+
+    /**
+     * This module and every module below it under its dotted path ({@code ""} for this one,
+     * {@code transformer.h.0.attn.c_attn}, ...), depth-first in registration order, like PyTorch's
+     * {@code named_modules}. The paths are the parameter names without their last part.
+     */
+    public Map<String, Module> modules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", this, out);
+        return out;
+    }
+
+    private static void collectModules(String path, Module m, Map<String, Module> out) {
+        out.put(path, m);
+        m.children.forEach((name, c) -> collectModules(path.isEmpty() ? name : path + "." + name, c, out));
+    }
+
     /** Total number of parameter elements (a shared tensor counted once). */
     public long parameterCount() {
         return parameters().values().stream().mapToLong(p -> p.value().length()).sum();
@@ -59,6 +111,7 @@ public abstract class Module {
         children.values().forEach(c -> c.train(on));
     }
 
+    /** True in training mode (see {@link #train(boolean)}). */
     public boolean isTraining() {
         return training;
     }

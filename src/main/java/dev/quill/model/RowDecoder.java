@@ -57,6 +57,10 @@ final class RowDecoder {
     }
 
     RowDecoder(Gpt model) {
+        if (model.hasAdapters()) {
+            throw new IllegalStateException("RowDecoder reads the base weights by name and would skip the model's "
+                    + "LoRA adapters; merge them (Lora.merge) or use the general path");
+        }
         this.cfg = model.config();
         Map<String, Tensor> p = model.parameters();
         this.c = cfg.nEmbd();
@@ -90,10 +94,14 @@ final class RowDecoder {
         this.scores = new float[cfg.blockSize()];
     }
 
-    /** True when this path can run: CPU kernels, single precision, a small model, one sequence, one token. */
-    static boolean applies(Gpt model, INDArray idx) {
+    /**
+     * True when this path can run: CPU kernels, single precision, one sequence, one new token, a small model
+     * (the copy is checked once per cache), and no unmerged LoRA adapters (this path reads the plain weights
+     * by name, so it would silently skip them).
+     */
+    static boolean applies(Gpt model, INDArray idx, KvCache cache) {
         return Kernels.java() && model.dataType() == DataType.FLOAT && idx.size(0) == 1 && idx.size(1) == 1
-                && model.parameterCount() <= MAX_PARAMETERS;
+                && !model.hasAdapters() && (cache.hasDecoder() || model.parameterCount() <= MAX_PARAMETERS);
     }
 
     /** Logits (V) of the token at position {@code cache.length()}; fills that position of every layer. */

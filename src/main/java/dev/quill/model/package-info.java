@@ -18,6 +18,14 @@
  * {@code model.safetensors} (our own {@link dev.quill.model.Safetensors} reader and writer), tensor names
  * and layouts as in nanoGPT, so {@code safetensors.torch.load_file} opens it.
  *
+ * <p>Fine-tuning with low-rank adapters (LoRA, Hu et al. 2021): {@link dev.quill.model.Lora#apply} freezes
+ * the model and turns chosen projections ({@link dev.quill.model.Projection}s, plain
+ * {@link dev.quill.model.Linear}s) into {@link dev.quill.model.LoraLinear}s, which add
+ * {@code (alpha/r) B A x} to the frozen {@code W x}; then {@link dev.quill.model.Module#trainableParameters()}
+ * is the adapters alone. {@link dev.quill.model.LoraCheckpoint} saves and loads them in PEFT's layout,
+ * {@link dev.quill.model.Lora#merge} folds them into the weights for export, and
+ * {@link dev.quill.model.FineTuneFootprint} says what the freezing saves.
+ *
  * <p>Shapes: B batch, T time, C channels ({@code n_embd}), nh heads, hs head size, V vocabulary.
  */
 package dev.quill.model;
