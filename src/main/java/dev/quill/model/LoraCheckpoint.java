@@ -29,11 +29,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       {@code lora_dropout}, {@code target_modules}, {@code base_model_name_or_path} (whatever names the
  *       base checkpoint, e.g. its directory), and the fixed {@code bias: "none"}, {@code fan_in_fan_out:
  *       false}, {@code use_rslora: false}, {@code task_type: "CAUSAL_LM"};</li>
- *   <li>{@code adapter_model.safetensors}: F32 tensors {@code base_model.model.<module path>.lora_A.weight}
+ *   <li>{@code adapter.safetensors}: F32 tensors {@code base_model.model.<module path>.lora_A.weight}
  *       (r, in) and {@code ...lora_B.weight} (out, r), e.g.
  *       {@code base_model.model.transformer.h.0.attn.c_attn.lora_A.weight}.</li>
  * </ul>
- * A few megabytes where the model is many. Loading puts the adapters onto a base {@link Gpt} after checking
+ * PEFT itself names the weights file {@code adapter_model.safetensors}; Quill writes {@code adapter.safetensors}
+ * (the name this project's users were promised) and reads either, so a directory PEFT wrote loads here, and
+ * renaming the one file is all PEFT needs to open ours. A few megabytes where the model is many. Loading puts the adapters onto a base {@link Gpt} after checking
  * every tensor (present, rank, shape, nothing extra), so a wrong file fails with one message naming the
  * tensor and leaves the model as it was.
  */
@@ -41,8 +43,10 @@ public final class LoraCheckpoint {
 
     /** PEFT's file name for the configuration. */
     public static final String CONFIG = "adapter_config.json";
-    /** PEFT's file name for the adapter weights. */
-    public static final String WEIGHTS = "adapter_model.safetensors";
+    /** The adapter weights' file name. */
+    public static final String WEIGHTS = "adapter.safetensors";
+    /** PEFT's name for the same file, also read. */
+    public static final String PEFT_WEIGHTS = "adapter_model.safetensors";
     /** PEFT's prefix of every tensor name (its wrapper model around the base model). */
     public static final String PREFIX = "base_model.model.";
 
@@ -184,6 +188,9 @@ public final class LoraCheckpoint {
             throw new IllegalStateException("LoraCheckpoint.load: the model already has adapters; load onto a base model");
         }
         Path file = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(file) && Files.isRegularFile(dir.resolve(PEFT_WEIGHTS))) {
+            file = dir.resolve(PEFT_WEIGHTS);
+        }
         if (!Files.isRegularFile(file)) {
             throw new BadInputException("not a LoRA adapter: " + file + " is missing");
         }

@@ -52,13 +52,19 @@ class LoraCheckpointTest {
                 .as(name).containsExactly(p.value().data().asFloat()));
         assertThat(logits(other, ids())).containsExactly(logits(model, ids()));
         assertThat(other.parameters().get("transformer.wte.weight").requiresGrad()).as("loaded frozen").isFalse();
+        // PEFT's own file name is read too
+        java.nio.file.Files.move(dir.resolve("adapter.safetensors"), dir.resolve("adapter_model.safetensors"));
+        Gpt third = new Gpt(config(true), 5);
+        LoraCheckpoint.load(dir, third);
+        third.train(false);
+        assertThat(logits(third, ids())).containsExactly(logits(model, ids()));
     }
 
     @Test
     void tensorNamesAndShapesAreThoseOfAPeftAdapter(@TempDir Path dir) throws Exception {
         LoraCheckpoint.save(dir, adapted(config(true), CFG), null);
-        assertThat(dir.resolve("adapter_model.safetensors")).isRegularFile();
-        Safetensors.Contents file = Safetensors.read(dir.resolve("adapter_model.safetensors"));
+        assertThat(dir.resolve("adapter.safetensors")).isRegularFile();
+        Safetensors.Contents file = Safetensors.read(dir.resolve("adapter.safetensors"));
         // C = 8, r = 4: c_attn is (24, 8), attn.c_proj (8, 8); A is (r, in), B (out, r)
         Map<String, List<Long>> want = new LinkedHashMap<>();
         for (int layer = 0; layer < 2; layer++) {
@@ -92,14 +98,14 @@ class LoraCheckpointTest {
         assertThat(cfg.get("fan_in_fan_out").booleanValue()).isFalse();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted())
-                    .as("no temporary files left").containsExactly("adapter_config.json", "adapter_model.safetensors");
+                    .as("no temporary files left").containsExactly("adapter_config.json", "adapter.safetensors");
         }
     }
 
     @Test
     void aMissingOrExtraTensorFailsNamingItAndLeavesTheModelAlone(@TempDir Path dir) throws Exception {
         LoraCheckpoint.save(dir, adapted(config(true), CFG), null);
-        Path weights = dir.resolve("adapter_model.safetensors");
+        Path weights = dir.resolve("adapter.safetensors");
         Map<String, INDArray> good = Safetensors.read(weights).tensors();
 
         Map<String, INDArray> missing = new LinkedHashMap<>(good);
@@ -127,7 +133,7 @@ class LoraCheckpointTest {
         // the config says r = 2, the tensors are rank 4
         ObjectNode cfg = (ObjectNode) ConfigJson.MAPPER.readTree(Files.readString(dir.resolve("adapter_config.json")));
         Files.writeString(dir.resolve("adapter_config.json"), cfg.put("r", 2).toString());
-        Path weights = dir.resolve("adapter_model.safetensors");
+        Path weights = dir.resolve("adapter.safetensors");
         assertThatThrownBy(() -> LoraCheckpoint.load(dir, new Gpt(config(true), 5)))
                 .hasMessage(weights + ": tensor base_model.model.transformer.h.0.attn.c_attn.lora_A.weight has rank 4 "
                         + "(shape [4, 8]) but adapter_config.json gives r = 2");
