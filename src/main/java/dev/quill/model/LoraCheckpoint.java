@@ -187,10 +187,8 @@ public final class LoraCheckpoint {
         if (model.hasAdapters()) {
             throw new IllegalStateException("LoraCheckpoint.load: the model already has adapters; load onto a base model");
         }
-        Path file = dir.resolve(WEIGHTS);
-        if (!Files.isRegularFile(file) && Files.isRegularFile(dir.resolve(PEFT_WEIGHTS))) {
-            file = dir.resolve(PEFT_WEIGHTS);
-        }
+        Path file = !Files.isRegularFile(dir.resolve(WEIGHTS)) && Files.isRegularFile(dir.resolve(PEFT_WEIGHTS))
+                ? dir.resolve(PEFT_WEIGHTS) : dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(file)) {
             throw new BadInputException("not a LoRA adapter: " + file + " is missing");
         }
