@@ -98,7 +98,7 @@ class LoraCheckpointTest {
         assertThat(cfg.get("fan_in_fan_out").booleanValue()).isFalse();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted())
-                    .as("no temporary files left").containsExactly("adapter_config.json", "adapter.safetensors");
+                    .as("no temporary files left").containsExactly("adapter.safetensors", "adapter_config.json");
         }
     }
 
