@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
         err.println("config: " + ConfigJson.MAPPER.writeValueAsString(training.config().toJson()));
         err.println("parameters: " + training.task().model().parameterCount() + " (" + training.task().model().parameterCountWithoutPositions()
                 + " without position embeddings); decayed tensors: " + training.trainer().optimizer().decayed().size()
-                + " of " + training.task().model().parameters().size());
+                + " of " + training.task().model().trainableParameters().size() + " trainable");
         training.trainer().addListener(new ProgressListener(err, System.console() != null));
 
         // Ctrl-C: stop after the current step, write last/, exit 130

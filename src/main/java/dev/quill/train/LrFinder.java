@@ -51,7 +51,7 @@ public final class LrFinder {
         Map<String, INDArray> saved = new LinkedHashMap<>();
         task.module().parameters().forEach((n, p) -> saved.put(n, MemoryScope.outside(() -> p.value().dup())));
         long rngState = task.rng().state();
-        AdamW opt = new AdamW(task.module().parameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
+        AdamW opt = new AdamW(task.module().trainableParameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
         RandomWindowSampler sampler = RandomWindowSampler.create(tokens, cfg.batchSize(), blockSize, cfg.seed());
         List<Double> lrs = new ArrayList<>(), losses = new ArrayList<>(), smoothed = new ArrayList<>();
         double growth = Math.pow(endLr / startLr, 1.0 / Math.max(1, steps - 1));
@@ -65,7 +65,7 @@ public final class LrFinder {
                     Tensor l = task.loss(sampler.next());
                     loss = l.item();
                     l.backward();
-                    GradClip.clip(task.module().parameters().values(), cfg.gradClip());
+                    GradClip.clip(task.module().trainableParameters().values(), cfg.gradClip());
                     opt.step(lr);
                     task.module().zeroGrad();
                 }

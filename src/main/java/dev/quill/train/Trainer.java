@@ -63,7 +63,7 @@ public final class Trainer {
         this.data = data;
         this.store = new CheckpointStore(outDir);
         this.schedule = LrSchedule.of(cfg);
-        this.optimizer = new AdamW(task.module().parameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
+        this.optimizer = new AdamW(task.module().trainableParameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
     }
 
     public Trainer addListener(TrainListener l) {
@@ -87,7 +87,7 @@ public final class Trainer {
 
     /** Trains; with {@code resume}, continues exactly from {@code last/} of the output directory. */
     public Result run(boolean resume) throws IOException {
-        Collection<Tensor> params = task.module().parameters().values();
+        Collection<Tensor> params = task.module().trainableParameters().values();
         TrainState state = new TrainState(0, task.rng().state(), 0, Double.POSITIVE_INFINITY, 0, Double.NaN, 0);
         BatchSource sampler;
         if (resume) {
