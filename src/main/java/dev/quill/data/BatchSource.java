@@ -4,7 +4,7 @@ package dev.quill.data;
  * An endless supply of training batches whose position can be saved and restored, so that a resumed
  * run sees the same batches it would have seen without the interruption.
  */
-public sealed interface BatchSource extends AutoCloseable permits RandomWindowSampler, Prefetcher {
+public sealed interface BatchSource extends AutoCloseable permits RandomWindowSampler, SftBatches, Prefetcher {
 
     /** The next batch. */
     Batch next();
