@@ -16,7 +16,7 @@ import java.util.List;
  *   B - text(k)                                              SFT rows after them
  * </pre>
  * so after K batches exactly {@code round(r * B * K)} rows came from text (rounding with carry): B = 12,
- * r = 0.25 gives 3 text rows in every batch, r = 0.1 gives 1, 1, 1, 1, 2, ... A text row is a random
+ * r = 0.25 gives 3 text rows in every batch, r = 0.1 gives 1, 1, 2, 1, 1, 1, 1, 2, 1, 1 (12 in 10 batches). A text row is a random
  * window of {@code T + 1} tokens as {@link RandomWindowSampler} draws them, every target trained. Note
  * that the loss is a mean over trained targets, not rows: a text row trains all {@code T} positions, an
  * SFT row only its assistant tokens, so text weighs more in the loss than its share of rows.
