@@ -69,11 +69,32 @@ public record SftConfig(String path, String format, Map<String, List<String>> ro
     /** The role names {@code roles} may use. */
     public static final List<String> ROLE_NAMES = List.of("system", "user", "assistant", "alternate", "skip");
 
-    /** A tiny Shakespeare speaker line: "ROMEO:", "First Citizen:", "ALL SERVING-MEN:", "Senators, &C:". */
+    /** A tiny Shakespeare speaker line: "ROMEO:", "First Citizen:", "ALL SERVING-MEN:", "Senators, &amp;C:". */
     public static final String SHAKESPEARE_SPEAKER = "^[A-Z][A-Za-z ',&-]*:$";
 
     private static final String S = "sft";
 
+    /**
+     * Validates every value (each parameter is the key named; see the record's description).
+     *
+     * @param path {@code path}
+     * @param format {@code format}
+     * @param roles {@code roles}
+     * @param regex {@code regex}
+     * @param caseSensitive {@code case_sensitive}
+     * @param blankLineBeforeSpeaker {@code blank_line_before_speaker}
+     * @param turnsPerConversation {@code turns_per_conversation}
+     * @param template {@code template}
+     * @param mixRatio {@code mix_ratio}
+     * @param maxTrainExamples {@code max_train_examples}
+     * @param minTokens {@code min_tokens}
+     * @param maxTokens {@code max_tokens}
+     * @param dedup {@code dedup}
+     * @param skipBadLines {@code skip_bad_lines}
+     * @param valFraction {@code val_fraction}
+     * @param splitSeed {@code split_seed}
+     * @throws BadInputException naming the key, the value and what is allowed
+     */
     public SftConfig {
         ConfigJson.require(path == null || !path.isBlank(), S, "path", quote(path), "must be a file path or null");
         ConfigJson.require(FORMATS.contains(format), S, "format", quote(format),
@@ -91,13 +112,24 @@ public record SftConfig(String path, String format, Map<String, List<String>> ro
         ConfigJson.require(valFraction >= 0 && valFraction < 1, S, "val_fraction", valFraction, "must be in [0, 1)");
     }
 
-    /** No path yet; JSONL in either form, deduplicated, 10% held out, no text mixed in. */
+    /**
+     * The defaults: no path yet; JSONL in either form, deduplicated, 10% held out, no text mixed in.
+     *
+     * @return the defaults
+     */
     public static SftConfig defaults() {
         return new SftConfig(null, "auto", Map.of("alternate", List.of(SHAKESPEARE_SPEAKER)), true, true, true, 2,
                 "default", 0.0, 0, 0, 0, true, false, 0.1, 1337);
     }
 
-    /** Reads the {@code sft} section over the defaults {@code d}; unknown keys suggest the nearest. */
+    /**
+     * Reads the {@code sft} section; unknown keys suggest the nearest.
+     *
+     * @param n the section
+     * @param d the values of keys it does not give
+     * @return the config
+     * @throws BadInputException for an unknown key, a wrong type or a bad value
+     */
     public static SftConfig fromJson(JsonNode n, SftConfig d) {
         ConfigJson.checkKeys(S, n, KEYS);
         return new SftConfig(ConfigJson.getString(S, n, "path", d.path), ConfigJson.getString(S, n, "format", d.format),
@@ -112,19 +144,33 @@ public record SftConfig(String path, String format, Map<String, List<String>> ro
                 ConfigJson.getDouble(S, n, "val_fraction", d.valFraction), ConfigJson.getLong(S, n, "split_seed", d.splitSeed));
     }
 
-    /** The same config reading {@code p}. */
+    /**
+     * The same config reading another file.
+     *
+     * @param p the path
+     * @return the new config
+     */
     public SftConfig withPath(String p) {
         return new SftConfig(p, format, roles, regex, caseSensitive, blankLineBeforeSpeaker, turnsPerConversation,
                 template, mixRatio, maxTrainExamples, minTokens, maxTokens, dedup, skipBadLines, valFraction, splitSeed);
     }
 
-    /** The same config with another {@code mix_ratio}. */
+    /**
+     * The same config with another {@code mix_ratio}.
+     *
+     * @param r the ratio
+     * @return the new config
+     */
     public SftConfig withMixRatio(double r) {
         return new SftConfig(path, format, roles, regex, caseSensitive, blankLineBeforeSpeaker, turnsPerConversation,
                 template, r, maxTrainExamples, minTokens, maxTokens, dedup, skipBadLines, valFraction, splitSeed);
     }
 
-    /** Every key, as resolved. */
+    /**
+     * Every key, as resolved, for printing at start-up.
+     *
+     * @return the {@code sft} section
+     */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         if (path == null) {

@@ -14,6 +14,12 @@ import java.util.List;
  */
 public record Conversation(List<Message> messages) {
 
+    /**
+     * Checks there is a message and an assistant message among them.
+     *
+     * @param messages the turns, in order
+     * @throws BadInputException otherwise
+     */
     public Conversation {
         messages = List.copyOf(messages);
         if (messages.isEmpty()) {

@@ -14,6 +14,14 @@ import java.util.List;
  */
 public record LoadedConversations(String source, List<Conversation> conversations, List<Integer> lines, SkipReport skips) {
 
+    /**
+     * Copies the lists and checks they are parallel.
+     *
+     * @param source the file name used in messages
+     * @param conversations the conversations, in file order
+     * @param lines the 1-based line each conversation starts on
+     * @param skips what was used and skipped
+     */
     public LoadedConversations {
         conversations = List.copyOf(conversations);
         lines = List.copyOf(lines);

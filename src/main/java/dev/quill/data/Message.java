@@ -25,7 +25,11 @@ public record Message(Role role, String content) {
         /** The model's side: the only content whose tokens are training targets. */
         ASSISTANT;
 
-        /** The lower-case name JSON uses. */
+        /**
+         * The lower-case name JSON uses.
+         *
+         * @return "system", "user" or "assistant"
+         */
         public String jsonName() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -47,6 +51,13 @@ public record Message(Role role, String content) {
         }
     }
 
+    /**
+     * Checks the role and content are there.
+     *
+     * @param role who speaks
+     * @param content what they say, not null
+     * @throws BadInputException for null content
+     */
     public Message {
         Objects.requireNonNull(role, "role");
         if (content == null) {

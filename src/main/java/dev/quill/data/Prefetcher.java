@@ -26,7 +26,8 @@ public final class Prefetcher implements BatchSource {
     /**
      * Starts prefetching from {@code sampler}, which must not be used directly afterwards.
      *
-     * @param depth batches to build ahead, 1 or 2
+     * @param sampler the source of batches, handed over to the background thread
+     * @param depth   batches to build ahead, 1 or 2
      */
     public Prefetcher(BatchSource sampler, int depth) {
         if (depth < 1 || depth > 2) {

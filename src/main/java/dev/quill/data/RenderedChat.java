@@ -11,6 +11,12 @@ package dev.quill.data;
  */
 public record RenderedChat(int[] ids, int[] targets) {
 
+    /**
+     * Checks ids and targets have the same length.
+     *
+     * @param ids the rendered tokens
+     * @param targets next-token targets, -1 where not trained
+     */
     public RenderedChat {
         if (ids.length != targets.length) {
             throw new IllegalArgumentException(ids.length + " ids but " + targets.length + " targets");

@@ -2,6 +2,8 @@ package dev.quill.data;
 
 import dev.quill.autograd.Rng;
 import dev.quill.config.BadInputException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -32,6 +34,7 @@ import java.util.List;
  */
 public final class SftBatches implements BatchSource {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SftBatches.class);
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L; // Rng's (SplitMix64's) state increment
     private static final long TEXT_STREAM = 0x7E47L;
     private static final long EPOCH_STREAM = 0xE90CL;
@@ -92,7 +95,11 @@ public final class SftBatches implements BatchSource {
      * @return the source
      */
     public static SftBatches create(List<SftRow> rows, Tokens text, int batchSize, int blockSize, double mixRatio, long seed) {
-        return new SftBatches(rows, text, batchSize, blockSize, mixRatio, seed, 0);
+        var batches = new SftBatches(rows, text, batchSize, blockSize, mixRatio, seed, 0);
+        LOG.info("sft batches: {} rows of {} positions, mix_ratio {}: {} text rows a batch on average ({} in the first), "
+                        + "{} SFT rows, an epoch every {} batches", batchSize, blockSize, mixRatio, mixRatio * batchSize,
+                batches.textRows(0), rows.size(), String.format(java.util.Locale.ROOT, "%.1f", rows.size() / ((1 - mixRatio) * batchSize)));
+        return batches;
     }
 
     /**

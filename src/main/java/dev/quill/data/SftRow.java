@@ -26,6 +26,13 @@ import java.util.List;
  */
 public record SftRow(int[] inputs, int[] targets, boolean truncated) {
 
+    /**
+     * Checks inputs and targets have the same length.
+     *
+     * @param inputs T input ids
+     * @param targets T targets
+     * @param truncated whether the rendering was cut
+     */
     public SftRow {
         if (inputs.length != targets.length) {
             throw new IllegalArgumentException(inputs.length + " inputs but " + targets.length + " targets");

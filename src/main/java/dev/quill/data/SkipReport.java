@@ -22,6 +22,13 @@ public record SkipReport(int used, Map<String, Integer> counts, Map<String, List
     /** How many line numbers are kept per reason. */
     public static final int FIRST_LINES = 5;
 
+    /**
+     * Copies the maps, keeping their order.
+     *
+     * @param used records used
+     * @param counts reason to count
+     * @param firstLines reason to first line numbers
+     */
     public SkipReport {
         counts = Collections.unmodifiableMap(new LinkedHashMap<>(counts));
         var lines = new LinkedHashMap<String, List<Integer>>();
