@@ -180,7 +180,7 @@ public record SftConfig(String path, String format, Map<String, List<String>> ro
         }
         o.put("format", format);
         ObjectNode r = o.putObject("roles");
-        roles.forEach((role, patterns) -> patterns.forEach(r.withArray(role)::add));
+        roles.forEach((role, patterns) -> patterns.forEach(r.putArray(role)::add));
         return o.put("regex", regex).put("case_sensitive", caseSensitive)
                 .put("blank_line_before_speaker", blankLineBeforeSpeaker).put("turns_per_conversation", turnsPerConversation)
                 .put("template", template).put("mix_ratio", mixRatio).put("max_train_examples", maxTrainExamples)
