@@ -4,12 +4,20 @@ package dev.quill.data;
  * An endless supply of training batches whose position can be saved and restored, so that a resumed
  * run sees the same batches it would have seen without the interruption.
  */
-public sealed interface BatchSource extends AutoCloseable permits RandomWindowSampler, Prefetcher {
+public sealed interface BatchSource extends AutoCloseable permits RandomWindowSampler, SftBatches, Prefetcher {
 
-    /** The next batch. */
+    /**
+     * The next batch.
+     *
+     * @return B windows of T inputs and targets
+     */
     Batch next();
 
-    /** The position in the stream: restoring it makes {@link #next()} continue from here. */
+    /**
+     * The position in the stream: restoring it makes {@link #next()} continue from here.
+     *
+     * @return the state to save
+     */
     long state();
 
     /** Releases what the source holds (a thread, for {@link Prefetcher}); a no-op by default. */

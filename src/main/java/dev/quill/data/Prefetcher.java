@@ -6,8 +6,9 @@ import java.util.concurrent.BlockingQueue;
 /**
  * Builds the next batches on a background thread while the model computes on the current one.
  *
- * <p>One daemon thread fills a bounded queue (1-2 batches ahead) from a {@link RandomWindowSampler},
- * which from then on belongs to that thread. Each queued batch carries the sampler state just after it,
+ * <p>One daemon thread fills a bounded queue (1-2 batches ahead) from a source (a
+ * {@link RandomWindowSampler} or {@link SftBatches}), which from then on belongs to that thread.
+ * Each queued batch carries the sampler state just after it,
  * so {@link #state()} is the state after the last batch <em>handed out</em>, not after the ones waiting
  * in the queue: restoring it reproduces the stream exactly as without prefetching. {@link #close()}
  * stops the thread; use try-with-resources.
@@ -25,9 +26,10 @@ public final class Prefetcher implements BatchSource {
     /**
      * Starts prefetching from {@code sampler}, which must not be used directly afterwards.
      *
-     * @param depth batches to build ahead, 1 or 2
+     * @param sampler the source of batches, handed over to the background thread
+     * @param depth   batches to build ahead, 1 or 2
      */
-    public Prefetcher(RandomWindowSampler sampler, int depth) {
+    public Prefetcher(BatchSource sampler, int depth) {
         if (depth < 1 || depth > 2) {
             throw new IllegalArgumentException("prefetch depth must be 1 or 2, not " + depth);
         }
@@ -38,7 +40,7 @@ public final class Prefetcher implements BatchSource {
         this.worker.start();
     }
 
-    private void fill(RandomWindowSampler sampler) {
+    private void fill(BatchSource sampler) {
         try {
             while (!closed) {
                 Batch batch = sampler.next();
