@@ -1,5 +1,7 @@
 package dev.quill.cli;
 
+import dev.quill.config.BadInputException;
+import dev.quill.data.ChatTemplate;
 import dev.quill.generate.Generator;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,15 +40,28 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--history", paramLabel = "FILE", description = "History file (default ~/.quill_history).")
     Path history;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter directory to apply (merged) onto the checkpoint.")
+    Path adapter;
+
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "Chat with a template (\"default\"): each input is a user turn and the model answers as the assistant, "
+                    + "for a model tuned with that template. Without it, the model continues the text.")
+    String template;
+
     @Mixin
     SamplingOptions sampling;
 
     @Override
     public Integer call() throws IOException {
         dev.quill.autograd.Backend.logOnce();
-        Generator gen = Generator.load(checkpoint);
+        Generator gen = Generator.load(checkpoint, adapter);
+        ChatTemplate chat = template == null ? null : ChatTemplate.create(template, gen.tokenizer());
+        if (chat != null && chat.tokenizer().vocabSize() != gen.tokenizer().vocabSize()) {
+            throw new BadInputException(checkpoint + " was not tuned with the \"" + template + "\" chat template (its tokenizer "
+                    + "lacks the template's tokens); train it with an sft section first, or chat without --template");
+        }
         PrintWriter out = spec.commandLine().getOut();
-        ChatSession session = new ChatSession(gen, sampling.config().withMaxNewTokens(Math.min(sampling.maxNewTokens, 200)), out);
+        ChatSession session = new ChatSession(gen, sampling.config().withMaxNewTokens(Math.min(sampling.maxNewTokens, 200)), out, chat);
         if (System.console() == null) {
             runPlain(session, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
             return QuillCommand.OK;
@@ -57,7 +72,7 @@ final class ChatCommand implements Callable<Integer> {
             AtomicBoolean stop = new AtomicBoolean();
             terminal.handle(Terminal.Signal.INT, s -> stop.set(true));
             PrintWriter tout = terminal.writer();
-            ChatSession termSession = new ChatSession(gen, sampling.config().withMaxNewTokens(Math.min(sampling.maxNewTokens, 200)), tout);
+            ChatSession termSession = new ChatSession(gen, sampling.config().withMaxNewTokens(Math.min(sampling.maxNewTokens, 200)), tout, chat);
             tout.println("quill chat: " + checkpoint + "  (/help for commands)");
             while (true) {
                 String input;

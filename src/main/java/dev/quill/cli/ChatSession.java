@@ -1,6 +1,8 @@
 package dev.quill.cli;
 
 import dev.quill.config.BadInputException;
+import dev.quill.data.ChatTemplate;
+import dev.quill.data.Message;
 import dev.quill.generate.GenerationConfig;
 import dev.quill.generate.Generator;
 import dev.quill.generate.SampleConfig;
@@ -17,6 +19,10 @@ import java.util.function.BooleanSupplier;
  * The chat REPL's logic, apart from the terminal: each input is appended to the context and the model
  * continues it, streaming; slash commands change settings. The terminal side ({@link ChatCommand}) feeds it
  * complete inputs and a flag that Ctrl-C raises.
+ *
+ * <p>With a {@link ChatTemplate} (a model tuned on conversations), each input is a user message instead:
+ * the conversation so far is rendered with the template's markers, the model writes the assistant's turn,
+ * and the turn ends at the template's end-of-turn token (which is not printed).
  */
 final class ChatSession {
 
@@ -38,14 +44,28 @@ final class ChatSession {
 
     private final Generator generator;
     private final PrintWriter out;
+    private final ChatTemplate template;
     private GenerationConfig cfg;
     private final StringBuilder context = new StringBuilder();
+    private final List<Message> messages = new ArrayList<>();
     private final List<String> transcript = new ArrayList<>();
 
     ChatSession(Generator generator, GenerationConfig cfg, PrintWriter out) {
+        this(generator, cfg, out, null);
+    }
+
+    /** {@code template} null: plain continuation of the text typed so far. */
+    ChatSession(Generator generator, GenerationConfig cfg, PrintWriter out, ChatTemplate template) {
         this.generator = generator;
         this.cfg = cfg;
         this.out = out;
+        this.template = template;
+        if (template != null) {
+            String end = template.tokenizer().decode(new int[] {template.stopTokenId()});
+            List<String> stop = new ArrayList<>(cfg.stop());
+            stop.add(end);                                   // the end-of-turn marker decodes to its name
+            this.cfg = cfg.withStop(stop);
+        }
     }
 
     /** Handles one complete input; returns false when the session should end. */
@@ -54,28 +74,43 @@ final class ChatSession {
         if (line.startsWith("/")) {
             return command(line);
         }
-        context.append(input);
         transcript.add("> " + input);
         StringBuilder reply = new StringBuilder();
+        java.util.function.Consumer<String> sink = piece -> {
+            if (stopRequested.getAsBoolean()) {
+                throw new Stopped();
+            }
+            reply.append(piece);
+            out.print(piece);
+            out.flush();
+        };
         try {
-            generator.generate(context.toString(), cfg, piece -> {
-                if (stopRequested.getAsBoolean()) {
-                    throw new Stopped();
-                }
-                reply.append(piece);
-                out.print(piece);
-                out.flush();
-            });
+            if (template != null) {
+                messages.add(Message.user(input));
+                generator.generate(template.renderPrompt(messages), cfg, sink);
+            } else {
+                context.append(input);
+                generator.generate(context.toString(), cfg, sink);
+            }
         } catch (Stopped s) {
             out.print(" [stopped]");
         } catch (BadInputException e) {
             out.println("error: " + e.getMessage());
-            context.setLength(context.length() - input.length());
+            if (template != null) {
+                messages.remove(messages.size() - 1);
+            } else {
+                context.setLength(context.length() - input.length());
+            }
+            transcript.remove(transcript.size() - 1);
             return true;
         }
         out.println();
         out.flush();
-        context.append(reply);
+        if (template != null) {
+            messages.add(Message.assistant(reply.toString()));
+        } else {
+            context.append(reply);
+        }
         transcript.add(reply.toString());
         return true;
     }
@@ -92,6 +127,7 @@ final class ChatSession {
                 case "/show" -> out.println(settings());
                 case "/reset" -> {
                     context.setLength(0);
+                    messages.clear();
                     out.println("context cleared");
                 }
                 case "/save" -> {

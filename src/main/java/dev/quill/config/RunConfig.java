@@ -10,24 +10,31 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One training run's configuration: {@code {"model": {...}, "train": {...}, "data": {...}}}. Values come
- * from the presets (nanoGPT's baby Shakespeare recipe), then the file, then {@code --set section.key=value}
- * overrides, in that order.
+ * One training run's configuration: {@code {"model": {...}, "train": {...}, "data": {...}}}, and for
+ * fine-tuning an {@code "sft"} section (instruction tuning on conversations) and a {@code "lora"} section
+ * (train low-rank adapters instead of every weight). Values come from the presets (nanoGPT's baby
+ * Shakespeare recipe), then the file, then {@code --set section.key=value} overrides, in that order.
  *
  * @param name              the run's name (the config file's base name), used for the default output directory
  * @param model             the model's shape
  * @param train             the training recipe
  * @param data              the data source
  * @param vocabSizeExplicit whether model.vocab_size was given; if not, the tokenizer decides it
+ * @param modelGiven        whether the config gave a model section; without one, a run that starts from a
+ *                          checkpoint ({@code train.init_from}) takes the checkpoint's shape
+ * @param sft               instruction tuning, or null for pre-training on plain text
+ * @param lora              low-rank adapters, or null to train every weight
  */
-public record RunConfig(String name, ModelConfig model, TrainConfig train, DataConfig data, boolean vocabSizeExplicit) {
+public record RunConfig(String name, ModelConfig model, TrainConfig train, DataConfig data, boolean vocabSizeExplicit,
+                        boolean modelGiven, SftConfig sft, LoraConfig lora) {
 
-    public static final List<String> SECTIONS = List.of("model", "train", "data");
+    /** The sections a run config may have. */
+    public static final List<String> SECTIONS = List.of("model", "train", "data", "sft", "lora");
 
     /** The presets alone: nanoGPT's baby Shakespeare recipe. */
     public static RunConfig defaults() {
         return new RunConfig("shakespeare-char-baby", ModelConfig.shakespeareCharBaby(), TrainConfig.shakespeareCharBaby(),
-                DataConfig.tinyShakespeareChars(), false);
+                DataConfig.tinyShakespeareChars(), false, false, null, null);
     }
 
     /** Reads a run config file (null for none), then applies {@code key=value} overrides. */
@@ -70,7 +77,9 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         ModelConfig model = m.isMissingNode() ? d.model : ModelConfig.fromJson(m, d.model);
         TrainConfig train = root.has("train") ? TrainConfig.fromJson(root.get("train"), d.train) : d.train;
         DataConfig data = root.has("data") ? DataConfig.fromJson(root.get("data"), d.data) : d.data;
-        return new RunConfig(name, model, train, data, m.has("vocab_size"));
+        SftConfig sft = root.has("sft") ? SftConfig.fromJson(root.get("sft"), SftConfig.defaults()) : null;
+        LoraConfig lora = root.has("lora") ? LoraConfig.fromJson(root.get("lora"), LoraConfig.defaults()) : null;
+        return new RunConfig(name, model, train, data, m.has("vocab_size"), !m.isMissingNode(), sft, lora);
     }
 
     /** Applies one {@code section.key=value}; the value is read as JSON when it parses, else as a string. */
@@ -84,7 +93,7 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         String key = set.substring(dot + 1, eq);
         String raw = set.substring(eq + 1);
         if (!SECTIONS.contains(section)) {
-            throw new BadInputException("--set " + set + ": unknown section " + section + "; use model, train or data");
+            throw new BadInputException("--set " + set + ": unknown section " + section + "; use one of " + SECTIONS);
         }
         JsonNode value;
         try {
@@ -105,19 +114,25 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
 
     /** The same run with another model config (the vocabulary set by the tokenizer, for example). */
     public RunConfig withModel(ModelConfig m) {
-        return new RunConfig(name, m, train, data, vocabSizeExplicit);
+        return new RunConfig(name, m, train, data, vocabSizeExplicit, modelGiven, sft, lora);
     }
 
     public RunConfig withData(DataConfig d) {
-        return new RunConfig(name, model, train, d, vocabSizeExplicit);
+        return new RunConfig(name, model, train, d, vocabSizeExplicit, modelGiven, sft, lora);
     }
 
-    /** All three sections, every key, as the run resolved them. */
+    /** Every section, every key, as the run resolved them (sft and lora only when present). */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         o.set("model", model.toJson());
         o.set("train", train.toJson());
         o.set("data", data.toJson());
+        if (sft != null) {
+            o.set("sft", sft.toJson());
+        }
+        if (lora != null) {
+            o.set("lora", lora.toJson());
+        }
         return o;
     }
 }

@@ -96,7 +96,7 @@ public final class SftBatches implements BatchSource {
      */
     public static SftBatches create(List<SftRow> rows, Tokens text, int batchSize, int blockSize, double mixRatio, long seed) {
         var batches = new SftBatches(rows, text, batchSize, blockSize, mixRatio, seed, 0);
-        LOG.info("sft batches: {} rows of {} positions, mix_ratio {}: {} text rows a batch on average ({} in the first), "
+        LOG.debug("sft batches: {} rows of {} positions, mix_ratio {}: {} text rows a batch on average ({} in the first), "
                         + "{} SFT rows, an epoch every {} batches", batchSize, blockSize, mixRatio, mixRatio * batchSize,
                 batches.textRows(0), rows.size(), String.format(java.util.Locale.ROOT, "%.1f", rows.size() / ((1 - mixRatio) * batchSize)));
         return batches;

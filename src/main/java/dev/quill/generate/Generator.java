@@ -55,6 +55,18 @@ public final class Generator {
         return new Generator(model, tokenizer);
     }
 
+    /**
+     * As {@link #load(Path)}, then the LoRA adapter of {@code adapterDir} (null for none) merged onto the
+     * weights; the adapter must have been trained on this checkpoint's shape.
+     */
+    public static Generator load(Path checkpointDir, Path adapterDir) throws IOException {
+        Generator g = load(checkpointDir);
+        if (adapterDir != null) {
+            Checkpoint.loadAdapter(g.model, adapterDir);
+        }
+        return g;
+    }
+
     public Gpt model() {
         return model;
     }
@@ -76,6 +88,26 @@ public final class Generator {
      */
     public Completion generate(String prompt, GenerationConfig cfg, Consumer<String> onText) {
         int[] ids = PromptEncoder.encode(tokenizer, prompt, cfg.startToken(), model.config().blockSize());
+        return run(new int[][] {ids}, cfg, List.of(onText))[0];
+    }
+
+    /**
+     * A prompt given as token ids (a chat template's rendering, which holds special tokens that text
+     * encoding would not produce). A prompt longer than block_size keeps its last block_size ids.
+     *
+     * @throws BadInputException for an empty prompt or an id outside the model's vocabulary
+     */
+    public Completion generate(int[] promptIds, GenerationConfig cfg, Consumer<String> onText) {
+        if (promptIds.length == 0) {
+            throw new BadInputException("the prompt has no tokens");
+        }
+        for (int id : promptIds) {
+            if (id < 0 || id >= tokenizer.vocabSize()) {
+                throw new BadInputException("prompt id " + id + " is outside the vocabulary 0.." + (tokenizer.vocabSize() - 1));
+            }
+        }
+        int block = model.config().blockSize();
+        int[] ids = promptIds.length <= block ? promptIds : Arrays.copyOfRange(promptIds, promptIds.length - block, promptIds.length);
         return run(new int[][] {ids}, cfg, List.of(onText))[0];
     }
 

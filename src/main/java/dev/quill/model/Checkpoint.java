@@ -37,7 +37,10 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** Writes config.json and model.safetensors into {@code dir} (created if needed). */
+    /**
+     * Writes config.json and model.safetensors into {@code dir} (created if needed). LoRA adapter tensors
+     * are left out: {@link LoraCheckpoint#save} writes them beside the base.
+     */
     public static void save(Path dir, Gpt model) throws IOException {
         save(dir, model, Map.of());
     }
@@ -51,8 +54,17 @@ public final class Checkpoint {
         extraConfig.forEach(cfg::set);
         Files.writeString(dir.resolve(CONFIG), ConfigJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n");
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        model.parameters().forEach((name, p) -> tensors.put(name, p.value().castTo(DataType.FLOAT)));
+        model.parameters().forEach((name, p) -> {
+            if (!isAdapterTensor(name)) {                     // adapters go to their own file (LoraCheckpoint)
+                tensors.put(name, p.value().castTo(DataType.FLOAT));
+            }
+        });
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+    }
+
+    /** Whether a parameter name is a LoRA adapter's ({@code ...lora_A.weight}, {@code ...lora_B.weight}). */
+    public static boolean isAdapterTensor(String name) {
+        return name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight");
     }
 
     /** Reads the config of a checkpoint directory, refusing a format newer than this Quill. */
@@ -106,6 +118,20 @@ public final class Checkpoint {
         Map<String, INDArray> state = Safetensors.read(weights).tensors();
         Gpt model = new Gpt(config, new Rng(0), type);
         model.loadState(state, false, weights.toString());
+        if (Files.isRegularFile(dir.resolve(LoraCheckpoint.CONFIG))) {
+            loadAdapter(model, dir);
+        }
         return model;
+    }
+
+    /**
+     * Puts the LoRA adapter of {@code adapterDir} onto {@code model} and merges it into the weights
+     * (W += alpha/r B A), ready for inference: the merged model computes what the adapted one does, with the
+     * plain weights' speed. A checkpoint written by a LoRA run holds its base and its adapter side by side,
+     * so {@link #load} does this by itself.
+     */
+    public static void loadAdapter(Gpt model, Path adapterDir) throws IOException {
+        LoraCheckpoint.load(adapterDir, model);
+        Lora.merge(model);
     }
 }

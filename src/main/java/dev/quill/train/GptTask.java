@@ -6,21 +6,36 @@ import dev.quill.data.Batch;
 import dev.quill.data.Tokenizer;
 import dev.quill.model.Checkpoint;
 import dev.quill.model.Gpt;
+import dev.quill.model.LoraCheckpoint;
 import dev.quill.model.Module;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Training a {@link Gpt}: next-token cross-entropy, checkpoints with the model's tokenizer beside them. */
 public final class GptTask implements TrainTask {
 
     private final Gpt model;
     private final Tokenizer tokenizer;
+    private final String adapterBase;
 
     /** {@code tokenizer} may be null (then no tokenizer.json is written). */
     public GptTask(Gpt model, Tokenizer tokenizer) {
+        this(model, tokenizer, null);
+    }
+
+    /**
+     * A task whose model may carry LoRA adapters: checkpoints then hold the (frozen) base weights in
+     * model.safetensors and the adapters in adapter.safetensors and adapter_config.json, whose
+     * {@code base_model_name_or_path} is {@code adapterBase} (the checkpoint the base came from).
+     */
+    public GptTask(Gpt model, Tokenizer tokenizer, String adapterBase) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.adapterBase = adapterBase;
     }
 
     public Gpt model() {
@@ -45,6 +60,9 @@ public final class GptTask implements TrainTask {
     @Override
     public void save(Path dir) throws IOException {
         Checkpoint.save(dir, model);
+        if (model.hasAdapters()) {
+            LoraCheckpoint.save(dir, model, adapterBase);
+        }
         if (tokenizer != null) {
             tokenizer.save(dir.resolve(Checkpoint.TOKENIZER));
         }
@@ -53,6 +71,11 @@ public final class GptTask implements TrainTask {
     @Override
     public void load(Path dir) throws IOException {
         Path weights = dir.resolve(Checkpoint.WEIGHTS);
-        model.loadState(Safetensors.read(weights).tensors(), false, weights.toString());
+        Map<String, INDArray> state = new LinkedHashMap<>(Safetensors.read(weights).tensors());
+        if (model.hasAdapters()) {                              // the adapters' own file, PEFT names -> ours
+            Safetensors.read(dir.resolve(LoraCheckpoint.WEIGHTS)).tensors()
+                    .forEach((name, t) -> state.put(name.substring(LoraCheckpoint.PREFIX.length()), t));
+        }
+        model.loadState(state, false, weights.toString());
     }
 }

@@ -29,6 +29,14 @@ public interface TrainData {
      */
     List<Batch> valBatches(long seed, long step, int count);
 
-    /** Positions per batch whose targets count (the tokens/s figure): batch size times block size. */
+    /**
+     * How much a batch's mean loss weighs in an evaluation's average: 1 by default; the number of trained
+     * targets where batches hold different numbers of them (masked instruction data).
+     */
+    default double weight(Batch batch) {
+        return 1;
+    }
+
+    /** Positions per batch (the tokens/s figure): batch size times block size. */
     long tokensPerBatch();
 }

@@ -256,19 +256,22 @@ public final class Trainer {
             return Double.NaN;
         }
         double sum = 0;
+        double weights = 0;
         task.module().train(false);
         try (GradMode g = GradMode.off()) {
             for (Batch b : batches) {
                 // one scope per batch: a scope around all of them would learn (and keep) every
                 // forward's worth of memory
                 try (MemoryScope scope = MemoryScope.open("eval")) {
-                    sum += task.loss(b).item();
+                    double w = data.weight(b);
+                    sum += w * task.loss(b).item();
+                    weights += w;
                 }
             }
         } finally {
             task.module().train(true);
         }
-        return sum / batches.size();
+        return weights > 0 ? sum / weights : Double.NaN;
     }
 
     private static String fmt(double v) {

@@ -8,6 +8,8 @@ import dev.quill.config.ConfigJson;
 import dev.quill.config.ModelConfig;
 import dev.quill.config.RunConfig;
 import dev.quill.data.BpeTokenizer;
+import dev.quill.data.ChatTemplate;
+import dev.quill.data.SftDataset;
 import dev.quill.data.CharTokenizer;
 import dev.quill.data.Corpora;
 import dev.quill.data.DuplicateLines;
@@ -15,7 +17,9 @@ import dev.quill.data.TokenSplit;
 import dev.quill.data.Tokenizer;
 import dev.quill.data.Tokens;
 import dev.quill.model.Checkpoint;
+import dev.quill.model.FineTuneFootprint;
 import dev.quill.model.Gpt;
+import dev.quill.model.Lora;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A whole run from a {@link RunConfig}: read the text, make or load the tokenizer, split the tokens,
  * build (or resume, or initialize from a checkpoint) the GPT, and train it with a {@link Trainer} into an
- * output directory that also gets {@code run.json}, the run's record.
+ * output directory that also gets {@code run.json}, the run's record. With an {@code sft} section the run
+ * is instruction tuning: the chat template's markers join the tokenizer (the embedding grows to match),
+ * and batches are conversations with assistant-only targets, mixed with the text at {@code mix_ratio}
+ * ({@link SftData}). With a {@code lora} section every weight is frozen and low-rank adapters train.
  */
 public final class TrainingRun {
 
@@ -84,6 +91,11 @@ public final class TrainingRun {
         } else {
             tokenizer = CharTokenizer.train(text);
         }
+        ChatTemplate template = null;
+        if (cfg.sft() != null) {                       // instruction tuning: the template's markers join the vocabulary
+            template = ChatTemplate.create(cfg.sft().template(), tokenizer);
+            tokenizer = template.tokenizer();
+        }
         Tokens tokens = Tokens.of(tokenizer.encode(text));
         TokenSplit split = TokenSplit.of(tokens, cfg.data().valFraction());
         LOG.info("data: {} characters, {} tokens ({} train, {} val), vocabulary {}", text.length(), tokens.size(),
@@ -95,22 +107,40 @@ public final class TrainingRun {
         ModelConfig modelCfg = resolveVocab(cfg, tokenizer);
         if (initFrom != null || last != null) {
             ModelConfig saved = Checkpoint.readConfig(last != null ? last : initFrom);
-            if (!saved.equals(modelCfg.withVocabSize(saved.vocabSize())) || saved.vocabSize() < tokenizer.vocabSize()) {
+            if (!cfg.modelGiven()) {
+                modelCfg = saved.withVocabSize(modelCfg.vocabSize());   // no model section: the checkpoint's shape
+            }
+            if (!saved.equals(modelCfg.withVocabSize(saved.vocabSize()))) {
                 throw new BadInputException("the model config differs from the checkpoint's in " + (last != null ? last : initFrom)
                         + ": checkpoint " + saved.toJson() + ", config " + modelCfg.toJson());
             }
-            modelCfg = saved;
+            // a tokenizer that gained special tokens (a chat template's) grows the embedding; new rows start at init
+            modelCfg = saved.vocabSize() >= tokenizer.vocabSize() ? saved : saved.withVocabSize(tokenizer.vocabSize());
         }
         RunConfig resolved = cfg.withModel(modelCfg);
         Gpt model = new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
         if (initFrom != null && last == null) {
             Path w = initFrom.resolve(Checkpoint.WEIGHTS);
-            model.loadState(Safetensors.read(w).tensors(), false, w.toString());
+            model.loadStateWithNewTokens(Safetensors.read(w).tensors(), w.toString());
             LOG.info("initialized from {}", initFrom);
         }
         model.logParameterCount();
-        GptTask task = new GptTask(model, tokenizer);
-        Trainer trainer = new Trainer(cfg.train(), task, split.train(), split.val(), modelCfg.blockSize(), outDir);
+        if (cfg.lora() != null) {                      // freeze every weight, train low-rank adapters beside them
+            Lora.apply(model, cfg.lora(), new Rng(cfg.train().seed() * 31 + 7));
+            LOG.info("LoRA: {}", FineTuneFootprint.of(model).describe());
+        }
+        GptTask task = new GptTask(model, tokenizer, initFrom == null ? null : initFrom.toString());
+        TrainData data;
+        SftDataset sft = null;
+        if (cfg.sft() != null) {
+            sft = SftDataset.load(cfg.sft(), template, modelCfg.blockSize());
+            data = new SftData(sft, split.train(), cfg.train().batchSize(), cfg.sft().mixRatio());
+            LOG.info("sft batches: {} rows a batch, of which {} of plain text on average (mix_ratio)", cfg.train().batchSize(),
+                    cfg.train().batchSize() * cfg.sft().mixRatio());
+        } else {
+            data = new WindowData(split.train(), split.val(), cfg.train().batchSize(), modelCfg.blockSize());
+        }
+        Trainer trainer = new Trainer(cfg.train(), task, data, outDir);
         ObjectNode record = ConfigJson.object();
         record.put("name", cfg.name());
         record.set("config", resolved.toJson());
@@ -120,6 +150,14 @@ public final class TrainingRun {
         record.put("tokenizer", tokenizer.type()).put("vocab_size", tokenizer.vocabSize());
         record.put("parameters", model.parameterCount()).put("parameters_without_positions", model.parameterCountWithoutPositions());
         record.put("tokens_train", split.train().size()).put("tokens_val", split.val().size());
+        record.put("trainable_parameters", model.trainableParameters().values().stream().mapToLong(p -> p.value().length()).sum());
+        if (sft != null) {
+            record.put("sft_summary", sft.summary().summary());
+            record.put("sft_train_conversations", sft.train().size()).put("sft_val_conversations", sft.val().size());
+        }
+        if (cfg.lora() != null) {
+            record.put("lora_footprint", FineTuneFootprint.of(model).describe());
+        }
         record.put("git_commit", gitCommit());
         record.put("java", System.getProperty("java.version"));
         ObjectNode backend = record.putObject("backend");
