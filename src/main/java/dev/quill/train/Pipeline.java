@@ -144,13 +144,13 @@ public final class Pipeline {
 
     private static StageResult stage(String stage, RunConfig cfg, Path dir, boolean resume, Consumer<TrainingRun> onStart)
             throws IOException {
-        if (finished(dir)) {
-            LOG.info("pipeline: stage {} already finished in {}", stage, dir);
-            return new StageResult(stage, dir, null);
-        }
         boolean started = Files.isDirectory(dir.resolve("last"));
         if (started && !resume) {
             throw new BadInputException(dir + " already holds a run; use --resume to continue the pipeline or --out for a new directory");
+        }
+        if (finished(dir)) {
+            LOG.info("pipeline: stage {} already finished in {}", stage, dir);
+            return new StageResult(stage, dir, null);
         }
         LOG.info("pipeline: stage {} -> {}", stage, dir);
         TrainingRun run = TrainingRun.prepare(cfg, dir, started);
