@@ -61,9 +61,11 @@ final class ChatSession {
         this.out = out;
         this.template = template;
         if (template != null) {
-            String end = template.tokenizer().decode(new int[] {template.stopTokenId()});
+            // the turn ends at the end-of-turn marker, or wherever the model starts another role's turn
+            // (special tokens decode to their names, so they are stop strings like any other)
             List<String> stop = new ArrayList<>(cfg.stop());
-            stop.add(end);                                   // the end-of-turn marker decodes to its name
+            stop.add(template.tokenizer().decode(new int[] {template.stopTokenId()}));
+            template.tokenizer().specialTokens().keySet().stream().filter(t -> !stop.contains(t)).forEach(stop::add);
             this.cfg = cfg.withStop(stop);
         }
     }
@@ -181,6 +183,11 @@ final class ChatSession {
         SampleConfig s = cfg.sampling();
         return String.format("temperature=%s top_k=%d top_p=%s repetition_penalty=%s seed=%d max_new_tokens=%d stop=%s",
                 s.temperature(), s.topK(), s.topP(), s.repetitionPenalty(), s.seed(), cfg.maxNewTokens(), cfg.stop());
+    }
+
+    /** The conversation so far, in template mode (for tests). */
+    List<Message> messages() {
+        return List.copyOf(messages);
     }
 
     String context() {

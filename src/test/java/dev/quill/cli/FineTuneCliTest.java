@@ -91,6 +91,28 @@ class FineTuneCliTest {
     }
 
     @Test
+    void chatWithTheTemplateTakesTurnsAndNeverPrintsTheMarkers() throws Exception {
+        Path out = dir.resolve("sft-chat");
+        assertThat(tune(out, "--set", "train.max_iters=2", "--set", "train.eval_interval=0").code()).isZero();
+        var gen = dev.quill.generate.Generator.load(out.resolve("last"));
+        var template = dev.quill.data.ChatTemplate.create("default", gen.tokenizer());
+        var text = new java.io.StringWriter();
+        var cfg = dev.quill.generate.GenerationConfig.of(12, new dev.quill.generate.SampleConfig(1.0, 0, 1.0, 1.0, 5));
+        ChatSession session = new ChatSession(gen, cfg, new java.io.PrintWriter(text, true), template);
+        ChatCommand.runPlain(session, new java.io.BufferedReader(new java.io.StringReader("Who speaks: Speak, speak.\nAnd you?\n/show\n")));
+        assertThat(session.messages()).extracting(m -> m.role().name())
+                .containsExactly("USER", "ASSISTANT", "USER", "ASSISTANT");
+        assertThat(session.messages().get(2).content()).isEqualTo("And you?");
+        assertThat(text.toString()).contains("stop=[<|end|>, ", "<|user|>", "<|assistant|>");
+        String replies = session.messages().get(1).content() + session.messages().get(3).content();
+        assertThat(replies).doesNotContain("<|");
+        // a checkpoint that was never tuned with the template is refused in one line
+        Run r = quill("chat", "--checkpoint", base.resolve("last").toString(), "--template", "default");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("was not tuned with the \"default\" chat template");
+    }
+
+    @Test
     void loraTrainsAdaptersOnlyLeavesTheBaseBitwiseAndResumesExactly() throws Exception {
         String[] lora = {"--set", "lora.rank=4", "--set", "lora.alpha=8", "--set", "train.eval_interval=4"};
         Path whole = dir.resolve("lora-whole");
