@@ -8,8 +8,9 @@ import dev.quill.model.Gpt;
 /**
  * Tokens per second of the generator on the baby Shakespeare shape (4 layers, 4 heads, 128 wide, block 64;
  * random weights: speed does not depend on them), 500 new tokens from a one-token prompt, batch 1:
- * with the KV cache (exact nanoGPT window), with the cache and a refill of half a block (cheaper slides,
- * not nanoGPT's text), and without the cache (nanoGPT's loop). Not a test; run with
+ * with the KV cache as configured by default (the window slides to its last half block), with the cache and
+ * nanoGPT's exact window (refill = block_size: a full window per token past it), and without the cache
+ * (nanoGPT's loop). Not a test; run with
  * <pre>
  *   mvn -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  *   java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.quill.generate.GenerationBench [tokens] [repeats]
@@ -27,8 +28,9 @@ public final class GenerationBench {
         ModelConfig cfg = ModelConfig.shakespeareCharBaby().withVocabSize(tokenizer.vocabSize());
         var gen = new Generator(new Gpt(cfg, 1337), tokenizer);
         var base = GenerationConfig.of(tokens, SampleConfig.defaults());
-        var modes = new String[] {"kv cache (refill = block_size, exact)", "kv cache (refill = block_size / 2)", "no cache (nanoGPT)"};
-        var configs = new GenerationConfig[] {base, base.withCacheRefill(cfg.blockSize() / 2), base.withKvCache(false)};
+        var modes = new String[] {"kv cache (default: refill = block_size / 2)", "kv cache (refill = block_size, exact)",
+            "no cache (nanoGPT)"};
+        var configs = new GenerationConfig[] {base, base.withCacheRefill(cfg.blockSize()), base.withKvCache(false)};
         for (GenerationConfig c : configs) {
             gen.generate("\n", c.withMaxNewTokens(50));                          // warm-up
         }
