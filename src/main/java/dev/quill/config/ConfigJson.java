@@ -19,7 +19,14 @@ public final class ConfigJson {
     private ConfigJson() {
     }
 
-    /** Fails on the first key of {@code node} that is not in {@code allowed}, suggesting the nearest. */
+    /**
+     * Fails on the first key of {@code node} that is not in {@code allowed}, suggesting the nearest.
+     *
+     * @param section the section's name in messages ({@code train})
+     * @param node    the section's JSON; anything but an object fails
+     * @param allowed the section's keys
+     * @throws BadInputException naming the unknown key and the nearest allowed one (or all of them)
+     */
     public static void checkKeys(String section, JsonNode node, Collection<String> allowed) {
         if (!node.isObject()) {
             throw new BadInputException(section + " must be a JSON object, got " + node);
@@ -66,6 +73,16 @@ public final class ConfigJson {
         return prev[b.length()];
     }
 
+    /**
+     * Reads an integer; {@code 2000.0} and {@code 2e3} count as integers, since JSON writers produce them.
+     *
+     * @param section  the section's name in messages
+     * @param node     the section's JSON object
+     * @param key      the key to read
+     * @param fallback returned when the key is absent or null
+     * @return the value, or {@code fallback}
+     * @throws BadInputException when the value is not a whole number that fits an {@code int}
+     */
     public static int getInt(String section, JsonNode node, String key, int fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -80,6 +97,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
+    /**
+     * Reads a long (seeds).
+     *
+     * @param section  the section's name in messages
+     * @param node     the section's JSON object
+     * @param key      the key to read
+     * @param fallback returned when the key is absent or null
+     * @return the value, or {@code fallback}
+     * @throws BadInputException when the value is not an integer that fits a {@code long}
+     */
     public static long getLong(String section, JsonNode node, String key, long fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -91,6 +118,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
+    /**
+     * Reads a number.
+     *
+     * @param section  the section's name in messages
+     * @param node     the section's JSON object
+     * @param key      the key to read
+     * @param fallback returned when the key is absent or null
+     * @return the value, or {@code fallback}
+     * @throws BadInputException when the value is not a JSON number
+     */
     public static double getDouble(String section, JsonNode node, String key, double fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -102,6 +139,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "a number");
     }
 
+    /**
+     * Reads {@code true} or {@code false} (not the strings, not 0 or 1).
+     *
+     * @param section  the section's name in messages
+     * @param node     the section's JSON object
+     * @param key      the key to read
+     * @param fallback returned when the key is absent or null
+     * @return the value, or {@code fallback}
+     * @throws BadInputException when the value is not a JSON boolean
+     */
     public static boolean getBoolean(String section, JsonNode node, String key, boolean fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -113,6 +160,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "true or false");
     }
 
+    /**
+     * Reads a string.
+     *
+     * @param section  the section's name in messages
+     * @param node     the section's JSON object
+     * @param key      the key to read
+     * @param fallback returned when the key is absent or null (may itself be null)
+     * @return the value, or {@code fallback}
+     * @throws BadInputException when the value is not a JSON string
+     */
     public static String getString(String section, JsonNode node, String key, String fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -128,12 +185,22 @@ public final class ConfigJson {
         return new BadInputException(section + "." + key + " must be " + wanted + ", got " + v);
     }
 
-    /** A new, empty JSON object. */
+    /** {@return a new, empty JSON object from the package's mapper} */
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 
-    /** Fails unless {@code ok}, with "section.key = value: what is allowed". */
+    /**
+     * Fails unless {@code ok}, with "section.key = value: what is allowed". The config records' constructors
+     * are written as one {@code require} per rule.
+     *
+     * @param ok      the rule holds
+     * @param section the section's name ({@code model})
+     * @param key     the JSON key the rule is about
+     * @param value   the offending value, printed as is
+     * @param allowed what would be accepted ({@code must be at least 1})
+     * @throws BadInputException when {@code ok} is false
+     */
     public static void require(boolean ok, String section, String key, Object value, String allowed) {
         if (!ok) {
             throw new BadInputException(section + "." + key + " = " + value + ": " + allowed);

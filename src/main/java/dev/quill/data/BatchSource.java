@@ -6,10 +6,10 @@ package dev.quill.data;
  */
 public sealed interface BatchSource extends AutoCloseable permits RandomWindowSampler, Prefetcher {
 
-    /** The next batch. */
+    /** {@return the next batch} */
     Batch next();
 
-    /** The position in the stream: restoring it makes {@link #next()} continue from here. */
+    /** {@return the position in the stream: restoring it makes {@link #next()} continue from here} */
     long state();
 
     /** Releases what the source holds (a thread, for {@link Prefetcher}); a no-op by default. */

@@ -25,7 +25,9 @@ public final class Prefetcher implements BatchSource {
     /**
      * Starts prefetching from {@code sampler}, which must not be used directly afterwards.
      *
-     * @param depth batches to build ahead, 1 or 2
+     * @param sampler the source of batches, now owned by the prefetcher's thread
+     * @param depth   batches to build ahead, 1 or 2
+     * @throws IllegalArgumentException for another depth
      */
     public Prefetcher(RandomWindowSampler sampler, int depth) {
         if (depth < 1 || depth > 2) {

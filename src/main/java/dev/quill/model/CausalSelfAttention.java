@@ -30,6 +30,14 @@ public final class CausalSelfAttention extends Module {
     private final Rng rng;
     private boolean fused = true;
 
+    /**
+     * Weights normal(0, 0.02); {@code c_proj}'s scaled by 1 / sqrt(2 n_layer), GPT-2's init for the
+     * projections that add into the residual stream.
+     *
+     * @param cfg  the model's shape (C, heads, dropout, bias, layers)
+     * @param rng  draws the initial weights and, later, the dropout masks
+     * @param type the parameters' type
+     */
     public CausalSelfAttention(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         this.nHead = cfg.nHead();
@@ -39,11 +47,20 @@ public final class CausalSelfAttention extends Module {
         this.cProj = child("c_proj", new Linear(c, c, cfg.bias(), 0.02 / Math.sqrt(2.0 * cfg.nLayer()), rng, type));
     }
 
-    /** Uses the composite attention (primitive ops) instead of the fused op; for teaching and tests. */
+    /**
+     * Chooses between the fused op (the default) and the composite attention built from primitive ops
+     * (for teaching and tests).
+     *
+     * @param on true for the fused op, false for the composite path
+     */
     public void useFusedAttention(boolean on) {
         this.fused = on;
     }
 
+    /**
+     * @param x the normalized residual stream (B, T, C)
+     * @return the heads' output, projected and (when training) dropped out, (B, T, C)
+     */
     public Tensor forward(Tensor x) {
         long b = x.size(0);
         long t = x.size(1);

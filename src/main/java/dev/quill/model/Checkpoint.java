@@ -30,19 +30,35 @@ public final class Checkpoint {
 
     /** The format this Quill writes; it reads this and older ones. */
     public static final int FORMAT_VERSION = 1;
+    /** The model's config plus {@code format_version}, in a checkpoint directory. */
     public static final String CONFIG = "config.json";
+    /** The parameters in float32, under nanoGPT's names, in a checkpoint directory. */
     public static final String WEIGHTS = "model.safetensors";
+    /** The tokenizer, in a checkpoint directory (written by the trainer, read by generation). */
     public static final String TOKENIZER = "tokenizer.json";
 
     private Checkpoint() {
     }
 
-    /** Writes config.json and model.safetensors into {@code dir} (created if needed). */
+    /**
+     * Writes config.json and model.safetensors into {@code dir} (created if needed).
+     *
+     * @param dir   the checkpoint directory
+     * @param model the model; its weights are written in float32 whatever its type
+     * @throws IOException when a file cannot be written
+     */
     public static void save(Path dir, Gpt model) throws IOException {
         save(dir, model, Map.of());
     }
 
-    /** As {@link #save(Path, Gpt)}, with extra top-level keys for config.json. */
+    /**
+     * As {@link #save(Path, Gpt)}, with extra top-level keys for config.json.
+     *
+     * @param dir         the checkpoint directory
+     * @param model       the model; its weights are written in float32 whatever its type
+     * @param extraConfig top-level keys written after the model's, for a caller's own metadata
+     * @throws IOException when a file cannot be written
+     */
     public static void save(Path dir, Gpt model, Map<String, JsonNode> extraConfig) throws IOException {
         Files.createDirectories(dir);
         ObjectNode cfg = ConfigJson.object();
@@ -55,7 +71,13 @@ public final class Checkpoint {
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
     }
 
-    /** Reads the config of a checkpoint directory, refusing a format newer than this Quill. */
+    /**
+     * Reads the config of a checkpoint directory, refusing a format newer than this Quill.
+     *
+     * @param dir the checkpoint directory
+     * @return the model's config
+     * @throws BadInputException when config.json is missing, malformed, of a newer format or lacks a key
+     */
     public static ModelConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG);
         JsonNode node;
@@ -91,12 +113,27 @@ public final class Checkpoint {
         return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
     }
 
-    /** Loads the model of a checkpoint directory (config and weights), in single precision. */
+    /**
+     * Loads the model of a checkpoint directory (config and weights), in single precision.
+     *
+     * @param dir the checkpoint directory
+     * @return the model, in training mode as a new model is
+     * @throws BadInputException when a file is missing or does not match the config
+     * @throws IOException       when reading fails for another reason
+     */
     public static Gpt load(Path dir) throws IOException {
         return load(dir, DataType.FLOAT);
     }
 
-    /** Loads the model of a checkpoint directory in the given precision. */
+    /**
+     * Loads the model of a checkpoint directory in the given precision.
+     *
+     * @param dir  the checkpoint directory
+     * @param type FLOAT, or DOUBLE for gradient checks
+     * @return the model, in training mode as a new model is
+     * @throws BadInputException when a file is missing or does not match the config
+     * @throws IOException       when reading fails for another reason
+     */
     public static Gpt load(Path dir, DataType type) throws IOException {
         ModelConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);

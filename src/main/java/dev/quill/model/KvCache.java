@@ -23,6 +23,13 @@ public final class KvCache {
     private final int capacity;
     private int length;
 
+    /**
+     * Allocates the whole cache: 2 x n_layer arrays of (B, nh, block_size, hs).
+     *
+     * @param cfg   the model's shape
+     * @param batch B, the sequences generated together
+     * @param type  the model's type
+     */
     public KvCache(ModelConfig cfg, int batch, DataType type) {
         this.capacity = cfg.blockSize();
         this.keys = new INDArray[cfg.nLayer()];
@@ -33,12 +40,12 @@ public final class KvCache {
         }
     }
 
-    /** Positions filled so far (the next token goes to position {@code length()}). */
+    /** {@return the positions filled so far (the next token goes to position {@code length()})} */
     public int length() {
         return length;
     }
 
-    /** The most positions the cache holds (block_size). */
+    /** {@return the most positions the cache holds (block_size)} */
     public int capacity() {
         return capacity;
     }

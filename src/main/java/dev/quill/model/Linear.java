@@ -13,17 +13,31 @@ public final class Linear extends Module {
     private final Tensor weight;
     private final Tensor bias;
 
-    /** Weight normal(0, std), bias zero (when {@code bias}). */
+    /**
+     * Weight normal(0, std), bias zero (when {@code bias}).
+     *
+     * @param in   in_features
+     * @param out  out_features
+     * @param bias whether there is a {@code bias}
+     * @param std  the standard deviation of the weight's init
+     * @param rng  draws the initial weights
+     * @param type the parameters' type
+     */
     public Linear(int in, int out, boolean bias, double std, Rng rng, DataType type) {
         this.weight = param("weight", Init.normal("weight", rng, std, type, out, in));
         this.bias = bias ? param("bias", Init.constant("bias", 0.0, type, out)) : null;
     }
 
+    /**
+     * @param x (..., in)
+     * @return x W^T + b, (..., out)
+     */
     public Tensor forward(Tensor x) {
         Tensor y = x.matmul(weight, false, true);        // (..., in) @ (out, in)^T -> (..., out)
         return bias == null ? y : y.add(bias);
     }
 
+    /** {@return the weight W, (out, in)} */
     public Tensor weight() {
         return weight;
     }

@@ -14,6 +14,13 @@ public final class Mlp extends Module {
     private final double dropout;
     private final Rng rng;
 
+    /**
+     * Weights normal(0, 0.02); {@code c_proj}'s scaled by 1 / sqrt(2 n_layer), as in GPT-2.
+     *
+     * @param cfg  the model's shape (C, mlp_ratio, activation, dropout, bias, layers)
+     * @param rng  draws the initial weights and, later, the dropout masks
+     * @param type the parameters' type
+     */
     public Mlp(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         int hidden = cfg.mlpRatio() * c;
@@ -24,6 +31,10 @@ public final class Mlp extends Module {
         this.rng = rng;
     }
 
+    /**
+     * @param x the normalized residual stream (B, T, C)
+     * @return the MLP's output, (when training) dropped out, (B, T, C)
+     */
     public Tensor forward(Tensor x) {
         Tensor h = cFc.forward(x);                                   // (B, T, 4C)
         h = tanhGelu ? h.geluTanh() : h.gelu();

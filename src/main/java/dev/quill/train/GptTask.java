@@ -17,12 +17,16 @@ public final class GptTask implements TrainTask {
     private final Gpt model;
     private final Tokenizer tokenizer;
 
-    /** {@code tokenizer} may be null (then no tokenizer.json is written). */
+    /**
+     * @param model     the GPT to train
+     * @param tokenizer written beside each checkpoint; may be null (then no tokenizer.json is written)
+     */
     public GptTask(Gpt model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }
 
+    /** {@return the GPT being trained} */
     public Gpt model() {
         return model;
     }
