@@ -23,7 +23,10 @@ public final class Backend {
     private Backend() {
     }
 
-    /** Backend, device, memory, threads and the thread variables, as ordered key/value pairs. */
+    /**
+     * {@return backend, device, BLAS vendor, ND4J threads, whether Java kernels run, the maximum heap and
+     * the thread variables ("(unset)" when absent), as ordered key/value pairs}
+     */
     public static Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>();
         var env = Nd4j.getExecutioner().getEnvironmentInformation();
@@ -44,6 +47,10 @@ public final class Backend {
     /**
      * Checks that the device a user asked for ("cpu", "cuda"/"gpu" or "auto") is the one running, and fails with
      * one line that says what is missing otherwise: the build (the cuda profile), or the driver and runtime.
+     *
+     * @param wanted "cpu", "cuda", "gpu" (the same as "cuda"), or "auto" or null (anything goes)
+     * @throws dev.quill.config.BadInputException when the running backend is not the one wanted, or
+     *         {@code wanted} is none of the above
      */
     public static void require(String wanted) {
         if (wanted == null || wanted.equals("auto")) {

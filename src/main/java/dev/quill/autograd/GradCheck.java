@@ -42,6 +42,11 @@ public final class GradCheck {
     /**
      * Compares the gradients of {@code f} at {@code inputs} (DOUBLE arrays, left unchanged) with finite
      * differences. {@code f} must be deterministic: the same inputs give the same output.
+     *
+     * @param f      the function under test, given one leaf tensor per input
+     * @param seed   seeds the output weights {@code w} and the choice of elements checked
+     * @param inputs the point at which to differentiate, DOUBLE arrays (perturbed, then restored)
+     * @return the worst disagreement over every checked element (up to 400 per input)
      */
     public static Result check(Function<List<Tensor>, Tensor> f, long seed, INDArray... inputs) {
         List<Tensor> leaves = new ArrayList<>();
@@ -55,12 +60,26 @@ public final class GradCheck {
      * Compares the gradients of the leaves {@code wrt} (DOUBLE tensors that {@code f} reads, such as a
      * module's parameters and its input) with finite differences, perturbing each leaf's array in place
      * and restoring it. {@code f} must be deterministic.
+     *
+     * @param f    computes the output from the current values of the leaves
+     * @param wrt  the leaves to differentiate with respect to: DOUBLE, requiring a gradient
+     * @param seed seeds the output weights {@code w} and the choice of elements checked
+     * @return the worst disagreement over every checked element (up to 400 per leaf)
      */
     public static Result check(Supplier<Tensor> f, List<Tensor> wrt, long seed) {
         return check(f, wrt, seed, MAX_ELEMENTS_PER_INPUT);
     }
 
-    /** As {@link #check(Supplier, List, long)}, checking at most {@code perTensor} random elements of each leaf. */
+    /**
+     * As {@link #check(Supplier, List, long)}, checking at most {@code perTensor} random elements of each leaf.
+     *
+     * @param f         computes the output from the current values of the leaves
+     * @param wrt       the leaves to differentiate with respect to: DOUBLE, requiring a gradient
+     * @param seed      seeds the output weights {@code w} and the choice of elements checked
+     * @param perTensor the most elements checked per leaf; a smaller leaf is checked whole
+     * @return the worst disagreement over every checked element
+     * @throws IllegalArgumentException when a leaf is not DOUBLE or does not require a gradient
+     */
     public static Result check(Supplier<Tensor> f, List<Tensor> wrt, long seed, int perTensor) {
         for (Tensor t : wrt) {
             if (t.dataType() != DataType.DOUBLE || !t.isLeaf() || !t.requiresGrad()) {

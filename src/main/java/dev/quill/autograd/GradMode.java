@@ -23,17 +23,20 @@ public final class GradMode implements AutoCloseable {
         ENABLED.set(enabled);
     }
 
-    /** Starts a region in which ops record nothing. */
+    /** {@return a region, to close, in which ops on this thread record nothing} */
     public static GradMode off() {
         return new GradMode(false);
     }
 
-    /** Starts a region in which ops record the graph (the default), e.g. inside an {@link #off()} region. */
+    /**
+     * {@return a region, to close, in which ops on this thread record the graph (the default), e.g. inside
+     * an {@link #off()} region}
+     */
     public static GradMode on() {
         return new GradMode(true);
     }
 
-    /** True when ops on this thread record the graph. */
+    /** {@return true when ops on this thread record the graph} */
     public static boolean isEnabled() {
         return ENABLED.get();
     }

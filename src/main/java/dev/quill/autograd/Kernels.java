@@ -15,7 +15,7 @@ public final class Kernels {
     private Kernels() {
     }
 
-    /** True when Java kernels may run on this backend and have not been switched off. */
+    /** {@return true when Java kernels may run on this backend and have not been switched off} */
     public static boolean java() {
         Boolean f = forced;
         if (f != null) {
@@ -24,17 +24,24 @@ public final class Kernels {
         return !"nd4j".equals(System.getProperty("quill.kernels")) && isCpuBackend();
     }
 
-    /** Overrides the choice (tests use it to run both paths); null restores the default. */
+    /**
+     * Overrides the choice for the whole process (tests use it to run both paths).
+     *
+     * @param useJava true for the Java kernels, false for the ND4J path, null to restore the default
+     */
     public static void force(Boolean useJava) {
         forced = useJava;
     }
 
-    /** True on ND4J's native CPU backend. */
+    /** {@return true on ND4J's native CPU backend} */
     public static boolean isCpuBackend() {
         return Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
     }
 
-    /** True when {@code a}'s elements are its whole buffer, in order (what a Java kernel may loop over). */
+    /**
+     * @param a any array
+     * @return true when {@code a}'s elements are its whole buffer, in order (what a Java kernel may loop over)
+     */
     public static boolean plain(INDArray a) {
         return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
     }

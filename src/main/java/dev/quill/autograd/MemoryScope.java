@@ -71,6 +71,9 @@ public final class MemoryScope implements AutoCloseable {
     /**
      * Opens a scope; arrays created on this thread until it closes belong to it. Opening the same name
      * again (the next step) reuses the memory of the previous time.
+     *
+     * @param name what the scope is for ("step", "eval"); scopes of one name share their memory between uses
+     * @return the open scope, to close on this thread, innermost first
      */
     public static MemoryScope open(String name) {
         Deque<MemoryScope> stack = OPEN.get();
@@ -87,19 +90,25 @@ public final class MemoryScope implements AutoCloseable {
         return OPEN.get().peek();
     }
 
-    /** Runs {@code allocate} with every scope suspended, so what it creates lives until the GC frees it. */
+    /**
+     * Runs {@code allocate} with every scope suspended, so what it creates lives until the GC frees it.
+     *
+     * @param <T>      what {@code allocate} returns
+     * @param allocate creates arrays that must outlive the current scopes (parameters, optimizer state)
+     * @return what {@code allocate} returned
+     */
     public static <T> T outside(Supplier<T> allocate) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return allocate.get();
         }
     }
 
-    /** The name given at {@link #open(String)}. */
+    /** {@return the name given at {@link #open(String)}} */
     public String name() {
         return name;
     }
 
-    /** True until {@link #close()}. */
+    /** {@return true until {@link #close()}} */
     public boolean isOpen() {
         return open;
     }

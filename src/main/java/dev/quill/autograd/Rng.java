@@ -14,22 +14,28 @@ public final class Rng {
 
     private long state;
 
+    /** @param seed the initial state; equal seeds give equal streams */
     public Rng(long seed) {
         this.state = seed;
     }
 
-    /** The whole state: {@code new Rng(0).restore(r.state())} continues exactly where r is. */
+    /** {@return the whole state: {@code new Rng(0).restore(r.state())} continues exactly where r is} */
     public long state() {
         return state;
     }
 
-    /** Continues from a state saved with {@link #state()}. */
+    /**
+     * Continues from a state saved with {@link #state()}.
+     *
+     * @param savedState a value {@link #state()} returned
+     * @return this generator
+     */
     public Rng restore(long savedState) {
         this.state = savedState;
         return this;
     }
 
-    /** 64 uniformly random bits. */
+    /** {@return 64 uniformly random bits} */
     public long nextLong() {
         long z = (state += GOLDEN_GAMMA);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -37,12 +43,16 @@ public final class Rng {
         return z ^ (z >>> 31);
     }
 
-    /** Uniform in [0, 1) with 53 random bits. */
+    /** {@return a uniform double in [0, 1), with 53 random bits} */
     public double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
-    /** Uniform integer in [0, bound), without modulo bias. */
+    /**
+     * @param bound the exclusive upper bound, positive
+     * @return a uniform integer in [0, bound), without modulo bias
+     * @throws IllegalArgumentException when {@code bound} is not positive
+     */
     public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
@@ -56,7 +66,11 @@ public final class Rng {
         }
     }
 
-    /** Uniform long in [0, bound), rejecting the last partial block of 63-bit values so none is favoured. */
+    /**
+     * @param bound the exclusive upper bound, positive
+     * @return a uniform long in [0, bound): the last partial block of 63-bit values is rejected, so none is favoured
+     * @throws IllegalArgumentException when {@code bound} is not positive
+     */
     public long nextLong(long bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextLong: bound must be positive, got " + bound);
@@ -70,14 +84,17 @@ public final class Rng {
         }
     }
 
-    /** Standard normal by Box-Muller: sqrt(-2 ln u1) * cos(2 pi u2), with u1 in (0, 1]. */
+    /** {@return a standard normal draw, by Box-Muller: sqrt(-2 ln u1) * cos(2 pi u2), with u1 in (0, 1]} */
     public double nextGaussian() {
         double u1 = 1.0 - nextDouble();
         double u2 = nextDouble();
         return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
     }
 
-    /** A new generator whose stream is independent of this one's (for a sub-task such as a data loader). */
+    /**
+     * {@return a new generator whose stream is independent of this one's (for a sub-task such as a data
+     * loader); it advances this one by one draw}
+     */
     public Rng split() {
         return new Rng(nextLong());
     }

@@ -9,7 +9,10 @@ public final class Shapes {
     private Shapes() {
     }
 
-    /** {@code (2, 3, 4)}: how shapes appear in every message. */
+    /**
+     * @param shape any shape
+     * @return the shape as every message prints it: {@code (2, 3, 4)}, {@code (5,)}, {@code ()}
+     */
     public static String str(long[] shape) {
         StringBuilder sb = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
@@ -21,6 +24,12 @@ public final class Shapes {
     /**
      * The NumPy broadcast of two shapes: align from the right; each pair of sizes must be equal or one
      * of them 1. Fails naming the op and both shapes.
+     *
+     * @param op the op's name, for the message
+     * @param a  one operand's shape
+     * @param b  the other's
+     * @return the shape of the result, of the larger rank
+     * @throws IllegalArgumentException when the shapes do not broadcast
      */
     public static long[] broadcast(String op, long[] a, long[] b) {
         int rank = Math.max(a.length, b.length);
@@ -41,6 +50,10 @@ public final class Shapes {
      * The backward of broadcasting: sums {@code g} over the axes that broadcasting created or stretched,
      * so the result has {@code shape}. If y = x + b with b of shape (C) and y of shape (B, T, C), then
      * dL/db = sum over B and T of dL/dy.
+     *
+     * @param g     the gradient of a broadcast result
+     * @param shape the shape of the input that was broadcast; {@code g}'s shape must broadcast from it
+     * @return {@code g} itself when the shapes are equal, else a new array of {@code shape}
      */
     public static INDArray sumTo(INDArray g, long[] shape) {
         long[] gs = g.shape();
@@ -61,7 +74,10 @@ public final class Shapes {
         return summed.reshape(shape);
     }
 
-    /** Number of elements of a shape. */
+    /**
+     * @param shape any shape
+     * @return the number of elements (1 for a scalar's empty shape)
+     */
     public static long length(long[] shape) {
         long n = 1;
         for (long s : shape) {
@@ -70,7 +86,15 @@ public final class Shapes {
         return n;
     }
 
-    /** Resolves a negative axis ({@code -1} is the last) and checks the range. */
+    /**
+     * Resolves a negative axis ({@code -1} is the last) and checks the range.
+     *
+     * @param op   the op's name, for the message
+     * @param axis an axis in [-rank, rank)
+     * @param rank the array's rank
+     * @return the axis in [0, rank)
+     * @throws IllegalArgumentException when the axis is out of range
+     */
     public static int axis(String op, int axis, int rank) {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {

@@ -40,12 +40,18 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- creation
 
-    /** A constant: an input or a target, which wants no gradient. */
+    /**
+     * @param value the array, used as is (not copied)
+     * @return a constant: an input or a target, which wants no gradient
+     */
     public static Tensor of(INDArray value) {
         return new Tensor(value, false, null);
     }
 
-    /** A leaf that wants a gradient (an input being checked, or a parameter inside a step). */
+    /**
+     * @param value the array, used as is (not copied)
+     * @return a leaf that wants a gradient (an input being checked, or a parameter inside a step)
+     */
     public static Tensor leaf(INDArray value) {
         return new Tensor(value, true, null);
     }
@@ -53,6 +59,10 @@ public final class Tensor {
     /**
      * A parameter: a leaf that wants a gradient and lives outside every {@link MemoryScope}, so it and
      * its gradient survive from step to step. An array created inside a scope is copied out of it.
+     *
+     * @param value the initial weights
+     * @param name  the checkpoint name ({@code transformer.h.0.attn.c_attn.weight}), shown in messages
+     * @return the parameter
      */
     public static Tensor parameter(INDArray value, String name) {
         INDArray v = value.isAttached() ? MemoryScope.outside(value::detach) : value;
@@ -63,13 +73,20 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- state
 
-    /** The array; fails if the tensor was released or its memory scope has closed. */
+    /**
+     * {@return the array}
+     *
+     * @throws IllegalStateException when the tensor was released or its memory scope has closed
+     */
     public INDArray value() {
         checkUsable();
         return value;
     }
 
-    /** The gradient of the last {@link #backward()} (summed over calls until {@link #zeroGrad()}), or null. */
+    /**
+     * {@return the gradient of the last {@link #backward()} (summed over calls until {@link #zeroGrad()}),
+     * or null before any}
+     */
     public INDArray grad() {
         checkUsable();
         if (gradIsZero) {
@@ -79,7 +96,7 @@ public final class Tensor {
         return grad;
     }
 
-    /** True for leaves created with {@link #leaf} or {@link #parameter} and for results of their ops. */
+    /** {@return true for leaves created with {@link #leaf} or {@link #parameter} and for results of their ops} */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -108,45 +125,68 @@ public final class Tensor {
         return creator == null;
     }
 
-    /** The op that made this tensor, or null for a leaf. */
+    /** {@return the op that made this tensor, or null for a leaf} */
     public Function creator() {
         return creator;
     }
 
-    /** Keeps the gradient of an intermediate tensor after backward (leaves always keep theirs). */
+    /**
+     * Keeps the gradient of an intermediate tensor after backward (leaves always keep theirs).
+     *
+     * @return this tensor
+     */
     public Tensor retainGrad() {
         this.retainGrad = true;
         return this;
     }
 
-    /** A name for messages (parameters carry their checkpoint name, e.g. {@code transformer.wte.weight}). */
+    /**
+     * {@return the name for messages, or null (parameters carry their checkpoint name, e.g.
+     * {@code transformer.wte.weight})}
+     */
     public String name() {
         return name;
     }
 
-    /** Sets the name used in messages; returns this. */
+    /**
+     * Sets the name used in messages.
+     *
+     * @param name any label
+     * @return this tensor
+     */
     public Tensor named(String name) {
         this.name = name;
         return this;
     }
 
+    /** {@return the value's shape (a fresh array)} */
     public long[] shape() {
         return value().shape();
     }
 
+    /** {@return the number of axes} */
     public int rank() {
         return value().rank();
     }
 
+    /**
+     * @param axis an axis in [-rank, rank); -1 is the last
+     * @return the size along that axis
+     */
     public long size(int axis) {
         return value().size(Shapes.axis("size", axis, rank()));
     }
 
+    /** {@return the value's element type: FLOAT in training, DOUBLE in gradient checks} */
     public DataType dataType() {
         return value().dataType();
     }
 
-    /** The value of a one-element tensor, e.g. a loss. */
+    /**
+     * {@return the value of a one-element tensor, e.g. a loss}
+     *
+     * @throws IllegalStateException when the tensor has more than one element
+     */
     public double item() {
         INDArray v = value();
         if (v.length() != 1) {
@@ -155,7 +195,7 @@ public final class Tensor {
         return v.getDouble(0);
     }
 
-    /** The same value with no history: a constant for the ops that follow. */
+    /** {@return the same array with no history: a constant for the ops that follow} */
     public Tensor detach() {
         return Tensor.of(value());
     }
@@ -222,6 +262,10 @@ public final class Tensor {
     /**
      * Back-propagates {@code seed} = dL/d(this): visits every op between the leaves and this tensor once,
      * in reverse topological order, and adds each leaf's gradient into {@link #grad()}.
+     *
+     * @param seed dL/d(this), of this tensor's shape
+     * @throws IllegalStateException    when nothing this tensor depends on requires a gradient
+     * @throws IllegalArgumentException when {@code seed}'s shape differs from this tensor's
      */
     public void backward(INDArray seed) {
         INDArray v = value();
@@ -295,73 +339,203 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- ops (each one a class in this package)
 
+    /**
+     * @param other an operand whose shape broadcasts with this one's
+     * @return {@code this + other}
+     */
     public Tensor add(Tensor other) { return Add.apply(this, other); }
+    /**
+     * @param other an operand whose shape broadcasts with this one's
+     * @return {@code this - other}
+     */
     public Tensor sub(Tensor other) { return Sub.apply(this, other); }
+    /**
+     * @param other an operand whose shape broadcasts with this one's
+     * @return {@code this * other}, elementwise
+     */
     public Tensor mul(Tensor other) { return Mul.apply(this, other); }
+    /**
+     * @param other an operand whose shape broadcasts with this one's
+     * @return {@code this / other}, elementwise
+     */
     public Tensor div(Tensor other) { return Div.apply(this, other); }
+    /**
+     * @param c a constant
+     * @return {@code this + c}
+     */
     public Tensor add(double c) { return ScalarAdd.apply(this, c); }
+    /**
+     * @param c a constant
+     * @return {@code this * c}
+     */
     public Tensor mul(double c) { return ScalarMul.apply(this, c); }
+    /** {@return {@code -this}} */
     public Tensor neg() { return ScalarMul.apply(this, -1.0); }
+    /**
+     * @param p a constant exponent
+     * @return {@code this^p}, elementwise
+     */
     public Tensor pow(double p) { return Pow.apply(this, p); }
 
-    /** {@code this @ other}: 2-D, batched with equal batch axes, or N-D times a 2-D matrix. */
+    /**
+     * @param other the right operand
+     * @return {@code this @ other}: 2-D, batched with equal batch axes, or N-D times a 2-D matrix
+     */
     public Tensor matmul(Tensor other) { return MatMul.apply(this, other, false, false); }
-    /** {@code op(this) @ op(other)} where op transposes the last two axes when asked. */
+    /**
+     * {@code op(this) @ op(other)} where op transposes the last two axes when asked, without copying a
+     * transposed array ({@code x.matmul(w, false, true)} is a Linear layer's {@code x w^T}).
+     *
+     * @param other          the right operand
+     * @param transposeThis  use this tensor's last two axes swapped
+     * @param transposeOther use {@code other}'s last two axes swapped
+     * @return the product (inner sizes that differ fail, naming both shapes)
+     */
     public Tensor matmul(Tensor other, boolean transposeThis, boolean transposeOther) {
         return MatMul.apply(this, other, transposeThis, transposeOther);
     }
 
+    /**
+     * @param axes a permutation of the axes: the result's axis i is this tensor's axis {@code axes[i]}
+     * @return the permuted tensor, copied into c order
+     */
     public Tensor permute(int... axes) { return Permute.apply(this, axes); }
-    /** Swaps two axes. */
+    /**
+     * Swaps two axes.
+     *
+     * @param a one axis
+     * @param b the other
+     * @return the tensor with axes {@code a} and {@code b} exchanged
+     */
     public Tensor transpose(int a, int b) { return Permute.swap(this, a, b); }
+    /**
+     * @param shape the new shape, of the same length; one size may be -1 (inferred)
+     * @return the same elements in c order, viewed with another shape
+     */
     public Tensor reshape(long... shape) { return Reshape.apply(this, shape); }
-    /** Elements {@code [from, to)} along {@code axis}. */
+    /**
+     * Elements {@code [from, to)} along {@code axis}, as a view.
+     *
+     * @param axis the axis to cut
+     * @param from the first index kept, from 0
+     * @param to   one past the last index kept, at most the axis's size and more than {@code from}
+     * @return the slice
+     */
     public Tensor slice(int axis, long from, long to) { return Slice.apply(this, axis, from, to); }
-    /** {@code parts} equal pieces along {@code axis} (the fused QKV projection splits into q, k, v). */
+    /**
+     * {@code parts} equal pieces along {@code axis} (the fused QKV projection splits into q, k, v).
+     *
+     * @param axis  the axis to cut
+     * @param parts how many pieces; must divide the axis's size
+     * @return the pieces, in order
+     */
     public List<Tensor> split(int axis, int parts) { return Slice.split(this, axis, parts); }
-    /** Joins tensors along an axis. */
+    /**
+     * Joins tensors along an axis.
+     *
+     * @param axis  the axis to join along
+     * @param parts at least one tensor; all of one type and equal in every other axis
+     * @return the joined tensor
+     */
     public static Tensor concat(int axis, Tensor... parts) { return Concat.apply(axis, parts); }
 
-    /** Sum over all elements (a scalar). */
+    /** {@return the sum over all elements (a scalar)} */
     public Tensor sum() { return Sum.apply(this, false, false); }
-    /** Sum over the given axes. */
+    /**
+     * Sum over the given axes.
+     *
+     * @param keepDims keep each reduced axis with size 1 (so the result broadcasts back against this)
+     * @param axes     the axes to reduce; none means all
+     * @return the sums
+     */
     public Tensor sum(boolean keepDims, int... axes) { return Sum.apply(this, false, keepDims, axes); }
+    /** {@return the mean over all elements (a scalar)} */
     public Tensor mean() { return Sum.apply(this, true, false); }
+    /**
+     * Mean over the given axes.
+     *
+     * @param keepDims keep each reduced axis with size 1
+     * @param axes     the axes to reduce; none means all
+     * @return the means
+     */
     public Tensor mean(boolean keepDims, int... axes) { return Sum.apply(this, true, keepDims, axes); }
 
+    /** {@return e^x, elementwise} */
     public Tensor exp() { return Exp.apply(this); }
+    /** {@return the natural logarithm, elementwise} */
     public Tensor log() { return Log.apply(this); }
+    /** {@return the square root, elementwise (a {@link #pow} with p = 1/2)} */
     public Tensor sqrt() { return Pow.apply(this, 0.5); }
+    /** {@return 1 / sqrt(x), elementwise (a {@link #pow} with p = -1/2)} */
     public Tensor rsqrt() { return Pow.apply(this, -0.5); }
+    /** {@return tanh, elementwise} */
     public Tensor tanh() { return Tanh.apply(this); }
-    /** GELU, the exact form x * Phi(x) with Phi the normal CDF. */
+    /** {@return GELU, the exact form x * Phi(x) with Phi the normal CDF} */
     public Tensor gelu() { return Gelu.apply(this, false); }
-    /** GELU, the tanh approximation used by GPT-2. */
+    /** {@return GELU, the tanh approximation used by GPT-2} */
     public Tensor geluTanh() { return Gelu.apply(this, true); }
 
-    /** Softmax over the last axis. */
+    /** {@return the softmax over the last axis} */
     public Tensor softmax() { return Softmax.apply(this); }
-    /** Log-softmax over the last axis. */
+    /** {@return the log-softmax over the last axis} */
     public Tensor logSoftmax() { return LogSoftmax.apply(this); }
-    /** Sets scores (..., T, T) of future positions (column j > row i) to -infinity. */
+    /** {@return these scores (..., T, T) with future positions (column j > row i) set to -infinity} */
     public Tensor causalMask() { return CausalMask.apply(this); }
-    /** Inverted dropout with drop probability p; the identity when not training or p == 0. */
+    /**
+     * Inverted dropout: each element kept with probability 1 - p and scaled by 1 / (1 - p), else zeroed.
+     *
+     * @param p        the drop probability, in [0, 1)
+     * @param rng      draws the mask
+     * @param training false makes this the identity (as does p == 0)
+     * @return the masked tensor
+     */
     public Tensor dropout(double p, Rng rng, boolean training) { return Dropout.apply(this, p, rng, training); }
-    /** Rows of this table (V, C) at integer ids of any shape S: the result has shape (S..., C). */
+    /**
+     * Rows of this table (V, C) at integer ids of any shape S.
+     *
+     * @param ids token ids in [0, V), any shape S
+     * @return the rows, of shape (S..., C)
+     */
     public Tensor embedding(INDArray ids) { return Embedding.apply(this, ids); }
     /**
      * Mean cross-entropy of these logits (..., V) against integer targets (...); targets equal to
      * {@code ignoreIndex} count for nothing.
+     *
+     * @param targets     the right token id for each row of logits
+     * @param ignoreIndex a target value that marks a row to skip (-1 by convention; padding, prompts)
+     * @return the mean loss over the rows not ignored (0 when every row is ignored)
      */
     public Tensor crossEntropy(INDArray targets, int ignoreIndex) { return CrossEntropy.apply(this, targets, ignoreIndex); }
 
-    /** Layer normalization over the last axis with gain g and bias b (b may be null). */
+    /**
+     * Layer normalization over the last axis: {@code (x - mean) / sqrt(var + eps) * g + b}.
+     *
+     * @param g   the gain, of shape (C)
+     * @param b   the bias, of shape (C), or null for none
+     * @param eps added to the variance
+     * @return the normalized tensor
+     */
     public Tensor layerNorm(Tensor g, Tensor b, double eps) { return LayerNormOp.apply(this, g, b, eps); }
-    /** RMS normalization over the last axis with gain g and bias b (b may be null). */
+    /**
+     * RMS normalization over the last axis: {@code x / sqrt(mean(x^2) + eps) * g + b}.
+     *
+     * @param g   the gain, of shape (C)
+     * @param b   the bias, of shape (C), or null for none
+     * @param eps added to the mean square
+     * @return the normalized tensor
+     */
     public Tensor rmsNorm(Tensor g, Tensor b, double eps) { return RmsNormOp.apply(this, g, b, eps); }
     /**
      * Fused causal attention softmax(mask(q k^T / sqrt(hs))) v over (B, nh, T, hs) inputs, with attention
      * dropout p when training.
+     *
+     * @param q        queries (B, nh, T, hs)
+     * @param k        keys (B, nh, T, hs)
+     * @param v        values (B, nh, T, hs)
+     * @param dropout  the drop probability on the attention weights
+     * @param rng      draws the dropout mask
+     * @param training false turns dropout off
+     * @return the attended values (B, nh, T, hs)
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, double dropout, Rng rng, boolean training) {
         return AttentionOp.apply(q, k, v, dropout, rng, training);
@@ -370,6 +544,13 @@ public final class Tensor {
     /**
      * Fused multi-head causal attention from the packed projection {@code qkv} (B, T, 3C) to (B, T, C):
      * the head split, attention and head merge of {@code CausalSelfAttention} in one op.
+     *
+     * @param qkv      queries, keys and values side by side, (B, T, 3C)
+     * @param nHead    the number of heads nh; C must divide by it
+     * @param dropout  the drop probability on the attention weights
+     * @param rng      draws the dropout mask
+     * @param training false turns dropout off
+     * @return the heads merged back, (B, T, C)
      */
     public static Tensor causalSelfAttention(Tensor qkv, int nHead, double dropout, Rng rng, boolean training) {
         return QkvAttentionOp.apply(qkv, nHead, dropout, rng, training);

@@ -15,6 +15,11 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Runs {@code quill ARGS} and exits with the command's code (see {@link QuillCommand#OK} and the others).
+     *
+     * @param args the command and its options, as typed
+     */
     public static void main(String[] args) {
         // The CLI's logging setup; a program that imports Quill as a library keeps its own.
         if (System.getProperty("logback.configurationFile") == null) {

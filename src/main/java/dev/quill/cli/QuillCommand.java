@@ -42,7 +42,14 @@ public final class QuillCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Runs the command line with the given streams and returns the exit code. */
+    /**
+     * Runs the command line with the given streams (tests pass their own).
+     *
+     * @param args the command and its options
+     * @param out  receives the command's result
+     * @param err  receives errors: one line each, with a stack trace only under {@code --verbose}
+     * @return the exit code: {@link #OK}, {@link #FAILED}, {@link #BAD_INPUT} or {@link #INTERRUPTED}
+     */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new QuillCommand());
         cl.setOut(new PrintWriter(out, true));

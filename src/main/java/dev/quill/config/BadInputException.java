@@ -7,10 +7,15 @@ package dev.quill.config;
  */
 public class BadInputException extends RuntimeException {
 
+    /** @param message one line: what is wrong and, where there is one, the fix */
     public BadInputException(String message) {
         super(message);
     }
 
+    /**
+     * @param message one line: what is wrong and, where there is one, the fix
+     * @param cause   the lower-level failure (a parse error, an I/O error), kept for debugging
+     */
     public BadInputException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -21,7 +21,14 @@ public final class ConfigJson {
     private ConfigJson() {
     }
 
-    /** Fails on the first key of {@code node} that is not in {@code allowed}, suggesting the nearest. */
+    /**
+     * Fails on the first key of {@code node} that is not in {@code allowed}, suggesting the nearest.
+     *
+     * @param section the section's name in messages ({@code train})
+     * @param node    the section's JSON; anything but an object fails
+     * @param allowed the section's keys
+     * @throws BadInputException naming the unknown key and the nearest allowed one (or all of them)
+     */
     public static void checkKeys(String section, JsonNode node, Collection<String> allowed) {
         if (!node.isObject()) {
             throw new BadInputException(section + " must be a JSON object, got " + node);
@@ -157,12 +164,22 @@ public final class ConfigJson {
         return new BadInputException(section + "." + key + " must be " + wanted + ", got " + v);
     }
 
-    /** A new, empty JSON object. */
+    /** {@return a new, empty JSON object from the package's mapper} */
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 
-    /** Fails unless {@code ok}, with "section.key = value: what is allowed". */
+    /**
+     * Fails unless {@code ok}, with "section.key = value: what is allowed". The config records' constructors
+     * are written as one {@code require} per rule.
+     *
+     * @param ok      the rule holds
+     * @param section the section's name ({@code model})
+     * @param key     the JSON key the rule is about
+     * @param value   the offending value, printed as is
+     * @param allowed what would be accepted ({@code must be at least 1})
+     * @throws BadInputException when {@code ok} is false
+     */
     public static void require(boolean ok, String section, String key, Object value, String allowed) {
         if (!ok) {
             throw new BadInputException(section + "." + key + " = " + value + ": " + allowed);

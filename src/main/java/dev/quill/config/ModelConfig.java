@@ -27,13 +27,28 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
                           Activation activation, int mlpRatio) {
 
     /** Normalization layer kind. */
-    public enum Norm { LAYERNORM, RMSNORM }
+    public enum Norm {
+        /** LayerNorm (Ba et al. 2016): subtract the mean, divide by the standard deviation; GPT-2's choice. */
+        LAYERNORM,
+        /** RMSNorm (Zhang and Sennrich 2019): divide by the root mean square, without centering. */
+        RMSNORM
+    }
 
     /** Position encoding kind. */
-    public enum Positions { LEARNED, SINUSOIDAL }
+    public enum Positions {
+        /** A trained table {@code wpe} of shape (block_size, C), as in GPT-2. */
+        LEARNED,
+        /** The fixed sines and cosines of Vaswani et al. 2017; no parameters. */
+        SINUSOIDAL
+    }
 
     /** MLP nonlinearity. */
-    public enum Activation { GELU, GELU_TANH }
+    public enum Activation {
+        /** GELU in its exact form, {@code x * Phi(x)} with the normal CDF written through erf. */
+        GELU,
+        /** GELU's tanh approximation, the one GPT-2 was trained with ({@code approximate="tanh"} in PyTorch). */
+        GELU_TANH
+    }
 
     /** The JSON keys, in the order {@link #toJson()} writes them. */
     public static final List<String> KEYS = List.of("vocab_size", "block_size", "n_layer", "n_head", "n_embd",
@@ -41,7 +56,24 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
 
     private static final String S = "model";
 
-    /** Validates every field; a bad value fails naming the key, the value and what is allowed. */
+    /**
+     * Validates every field; a bad value fails naming the key, the value and what is allowed.
+     *
+     * @param vocabSize     at least 1
+     * @param blockSize     at least 1
+     * @param nLayer        at least 1
+     * @param nHead         at least 1
+     * @param nEmbd         at least 1, divisible by {@code nHead}, and even with sinusoidal positions
+     * @param dropout       in [0, 1)
+     * @param bias          either
+     * @param norm          not null
+     * @param normEps       in (0, 1)
+     * @param positions     not null
+     * @param tieEmbeddings either
+     * @param activation    not null
+     * @param mlpRatio      at least 1
+     * @throws BadInputException for the first rule broken
+     */
     public ModelConfig {
         ConfigJson.require(vocabSize >= 1, S, "vocab_size", vocabSize, "must be at least 1");
         ConfigJson.require(blockSize >= 1, S, "block_size", blockSize, "must be at least 1");
@@ -59,36 +91,46 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
         ConfigJson.require(mlpRatio >= 1, S, "mlp_ratio", mlpRatio, "must be at least 1");
     }
 
-    /** Head size hs = C / nh. */
+    /** {@return the head size hs = C / nh} */
     public int headSize() {
         return nEmbd / nHead;
     }
 
-    /** nanoGPT's CPU "baby" model for tiny Shakespeare: 4 layers, 4 heads, 128 wide, block 64, no dropout. */
+    /** {@return nanoGPT's CPU "baby" model for tiny Shakespeare: 4 layers, 4 heads, 128 wide, block 64, no dropout} */
     public static ModelConfig shakespeareCharBaby() {
         return new ModelConfig(65, 64, 4, 4, 128, 0.0, false, Norm.LAYERNORM, 1e-5, Positions.LEARNED, true,
                 Activation.GELU, 4);
     }
 
-    /** nanoGPT's tiny-Shakespeare character model: 6 layers, 6 heads, 384 wide, block 256, dropout 0.2. */
+    /** {@return nanoGPT's tiny-Shakespeare character model: 6 layers, 6 heads, 384 wide, block 256, dropout 0.2} */
     public static ModelConfig shakespeareChar() {
         return new ModelConfig(65, 256, 6, 6, 384, 0.2, false, Norm.LAYERNORM, 1e-5, Positions.LEARNED, true,
                 Activation.GELU, 4);
     }
 
-    /** GPT-2 small's shape (124M parameters) with nanoGPT's padded vocabulary of 50,304. */
+    /** {@return GPT-2 small's shape (124M parameters) with nanoGPT's padded vocabulary of 50,304} */
     public static ModelConfig gpt2Small() {
         return new ModelConfig(50304, 1024, 12, 12, 768, 0.0, true, Norm.LAYERNORM, 1e-5, Positions.LEARNED, true,
                 Activation.GELU, 4);
     }
 
-    /** The same config with another vocabulary size (set from the tokenizer). */
+    /**
+     * @param v the tokenizer's vocabulary size
+     * @return the same config with another vocabulary size
+     */
     public ModelConfig withVocabSize(int v) {
         return new ModelConfig(v, blockSize, nLayer, nHead, nEmbd, dropout, bias, norm, normEps, positions,
                 tieEmbeddings, activation, mlpRatio);
     }
 
-    /** Reads the keys present in {@code node} over the values of {@code defaults}; unknown keys fail. */
+    /**
+     * Reads the keys present in {@code node} over the values of {@code defaults}; unknown keys fail.
+     *
+     * @param node     the {@code model} section
+     * @param defaults the values of the keys that {@code node} leaves out
+     * @return the merged, validated config
+     * @throws BadInputException for an unknown key, a wrong type, an unknown enum name or a value out of range
+     */
     public static ModelConfig fromJson(JsonNode node, ModelConfig defaults) {
         ConfigJson.checkKeys(S, node, KEYS);
         ModelConfig d = defaults;
@@ -108,7 +150,7 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
                 ConfigJson.getInt(S, node, "mlp_ratio", d.mlpRatio));
     }
 
-    /** Every key, in {@link #KEYS} order, with enum values in lower case as in the files. */
+    /** {@return every key, in {@link #KEYS} order, with enum values in lower case as in the files} */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         o.put("vocab_size", vocabSize);

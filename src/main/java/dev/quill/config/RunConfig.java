@@ -31,13 +31,22 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
     /** The sections a run config may have. */
     public static final List<String> SECTIONS = List.of("model", "train", "data", "sft", "lora");
 
-    /** The presets alone: nanoGPT's baby Shakespeare recipe. */
+    /** {@return the presets alone: nanoGPT's baby Shakespeare recipe, named "shakespeare-char-baby"} */
     public static RunConfig defaults() {
         return new RunConfig("shakespeare-char-baby", ModelConfig.shakespeareCharBaby(), TrainConfig.shakespeareCharBaby(),
                 DataConfig.tinyShakespeareChars(), false, false, null, null);
     }
 
-    /** Reads a run config file (null for none), then applies {@code key=value} overrides. */
+    /**
+     * Reads a run config file (null for none), then applies {@code key=value} overrides.
+     *
+     * @param file a JSON file with any of the sections model, train and data; null for the presets alone
+     * @param sets {@code section.key=value} overrides, applied in order; a value is read as JSON when it
+     *             parses ({@code 3e-4}, {@code true}), else as a string
+     * @return the resolved config, named after the file (or "run")
+     * @throws BadInputException for a missing or malformed file, a malformed override, an unknown key or a
+     *                           value out of range
+     */
     public static RunConfig load(Path file, List<String> sets) {
         ObjectNode root = ConfigJson.object();
         String name = "run";
@@ -69,7 +78,14 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         return fromJson(name, root);
     }
 
-    /** Parses the three sections over the presets. */
+    /**
+     * Parses the three sections over the presets.
+     *
+     * @param name the run's name
+     * @param root the whole config object; a missing section keeps its preset
+     * @return the resolved config
+     * @throws BadInputException for an unknown section or key, a wrong type or a value out of range
+     */
     public static RunConfig fromJson(String name, JsonNode root) {
         ConfigJson.checkKeys("config", root, SECTIONS);
         RunConfig d = defaults();
@@ -112,11 +128,18 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         target.set(key, value);
     }
 
-    /** The same run with another model config (the vocabulary set by the tokenizer, for example). */
+    /**
+     * @param m the new model config (the vocabulary set by the tokenizer, for example)
+     * @return the same run with another model config
+     */
     public RunConfig withModel(ModelConfig m) {
         return new RunConfig(name, m, train, data, vocabSizeExplicit, modelGiven, sft, lora);
     }
 
+    /**
+     * @param d the new data config ({@code --data FILE}, for example)
+     * @return the same run with another data config
+     */
     public RunConfig withData(DataConfig d) {
         return new RunConfig(name, model, train, d, vocabSizeExplicit, modelGiven, sft, lora);
     }

@@ -37,6 +37,7 @@ public record TrainConfig(int batchSize, int maxIters, double learningRate, doub
                           long seed, int earlyStoppingPatience, double earlyStoppingMinDelta, int maxBadSteps,
                           int checkpointInterval, int keepLast, String initFrom) {
 
+    /** The JSON keys, in the order {@link #toJson()} writes them. */
     public static final List<String> KEYS = List.of("batch_size", "max_iters", "learning_rate", "min_lr",
             "warmup_iters", "lr_decay_iters", "schedule", "weight_decay", "beta1", "beta2", "eps", "grad_clip",
             "grad_accum_steps", "eval_interval", "eval_iters", "log_interval", "seed", "early_stopping_patience",
@@ -44,6 +45,34 @@ public record TrainConfig(int batchSize, int maxIters, double learningRate, doub
 
     private static final String S = "train";
 
+    /**
+     * Validates every field; a bad value fails naming the key, the value and what is allowed.
+     *
+     * @param batchSize             at least 1
+     * @param maxIters              0 or more (0 trains nothing: useful to evaluate or save an initialization)
+     * @param learningRate          positive and finite
+     * @param minLr                 in [0, learningRate]
+     * @param warmupIters           0 or more
+     * @param lrDecayIters          0 or more
+     * @param schedule              "cosine", "linear" or "constant"
+     * @param weightDecay           0 or more
+     * @param beta1                 in [0, 1)
+     * @param beta2                 in [0, 1)
+     * @param eps                   positive
+     * @param gradClip              0 (off) or positive
+     * @param gradAccumSteps        at least 1
+     * @param evalInterval          0 (off) or positive
+     * @param evalIters             at least 1
+     * @param logIntervalSteps      at least 1
+     * @param seed                  any
+     * @param earlyStoppingPatience 0 (off) or more
+     * @param earlyStoppingMinDelta 0 or more
+     * @param maxBadSteps           at least 1
+     * @param checkpointInterval    0 or more
+     * @param keepLast              0 or more
+     * @param initFrom              "scratch" or a checkpoint directory (not blank)
+     * @throws BadInputException for the first rule broken
+     */
     public TrainConfig {
         ConfigJson.require(batchSize >= 1, S, "batch_size", batchSize, "must be at least 1");
         ConfigJson.require(maxIters >= 0, S, "max_iters", maxIters, "must be 0 or more");
@@ -71,18 +100,26 @@ public record TrainConfig(int batchSize, int maxIters, double learningRate, doub
                 "must be \"scratch\" or a checkpoint directory");
     }
 
-    /** nanoGPT's CPU "baby" recipe for tiny Shakespeare (config/train_shakespeare_char.py, scaled for a CPU). */
+    /** {@return nanoGPT's CPU "baby" recipe for tiny Shakespeare (config/train_shakespeare_char.py, scaled for a CPU)} */
     public static TrainConfig shakespeareCharBaby() {
         return new TrainConfig(12, 2000, 1e-3, 1e-4, 100, 2000, "cosine", 0.1, 0.9, 0.99, 1e-8, 1.0, 1, 250, 20, 10,
                 1337, 0, 0.0, 5, 0, 0, "scratch");
     }
 
-    /** nanoGPT's 6x6x384 character recipe: batch 64, 5000 steps, lr 1e-3, warmup 100. */
+    /** {@return nanoGPT's 6x6x384 character recipe: batch 64, 5000 steps, lr 1e-3, warmup 100} */
     public static TrainConfig shakespeareChar() {
         return new TrainConfig(64, 5000, 1e-3, 1e-4, 100, 5000, "cosine", 0.1, 0.9, 0.99, 1e-8, 1.0, 1, 250, 200, 10,
                 1337, 0, 0.0, 5, 0, 0, "scratch");
     }
 
+    /**
+     * Reads the keys present in {@code n} over the values of {@code d}.
+     *
+     * @param n the {@code train} section
+     * @param d the values of the keys that {@code n} leaves out
+     * @return the merged, validated config
+     * @throws BadInputException for an unknown key, a wrong type or a value out of range
+     */
     public static TrainConfig fromJson(JsonNode n, TrainConfig d) {
         ConfigJson.checkKeys(S, n, KEYS);
         return new TrainConfig(
@@ -100,6 +137,7 @@ public record TrainConfig(int batchSize, int maxIters, double learningRate, doub
                 ConfigJson.getInt(S, n, "keep_last", d.keepLast), ConfigJson.getString(S, n, "init_from", d.initFrom));
     }
 
+    /** {@return every key, in {@link #KEYS} order} */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         o.put("batch_size", batchSize).put("max_iters", maxIters).put("learning_rate", learningRate).put("min_lr", minLr)

@@ -10,6 +10,9 @@ import java.util.Objects;
  */
 public record ArrayTokens(int[] ids) implements Tokens {
 
+    /**
+     * @param ids the token ids, not null; kept, not copied
+     */
     public ArrayTokens {
         Objects.requireNonNull(ids, "ids");
     }

@@ -21,6 +21,15 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Batch(INDArray inputs, INDArray targets, int[] inputIds, int[] targetIds) {
 
+    /**
+     * Checks that the four views agree.
+     *
+     * @param inputs    (B, T) int32
+     * @param targets   (B, T) int32, the shape of {@code inputs}
+     * @param inputIds  B * T ids
+     * @param targetIds B * T ids
+     * @throws IllegalArgumentException when a shape or a length differs
+     */
     public Batch {
         long[] shape = inputs.shape();
         if (shape.length != 2 || !java.util.Arrays.equals(shape, targets.shape())) {
@@ -32,7 +41,16 @@ public record Batch(INDArray inputs, INDArray targets, int[] inputIds, int[] tar
         }
     }
 
-    /** Builds the ND4J arrays from row-major ids. */
+    /**
+     * Builds the ND4J arrays from row-major ids, outside any memory scope.
+     *
+     * @param batchSize B
+     * @param blockSize T
+     * @param inputIds  B * T input ids, row major (kept, not copied)
+     * @param targetIds B * T target ids, row major (kept, not copied)
+     * @return the batch
+     * @throws IllegalArgumentException when the arrays do not hold B * T ids each
+     */
     @SuppressWarnings("try") // the scope is used for its effect, not referenced
     public static Batch of(int batchSize, int blockSize, int[] inputIds, int[] targetIds) {
         if (inputIds.length != (long) batchSize * blockSize || targetIds.length != inputIds.length) {
@@ -48,12 +66,12 @@ public record Batch(INDArray inputs, INDArray targets, int[] inputIds, int[] tar
         }
     }
 
-    /** B: windows in this batch. */
+    /** {@return B, the windows in this batch} */
     public int batchSize() {
         return (int) inputs.size(0);
     }
 
-    /** T: positions per window. */
+    /** {@return T, the positions per window} */
     public int blockSize() {
         return (int) inputs.size(1);
     }

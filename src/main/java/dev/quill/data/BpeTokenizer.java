@@ -48,6 +48,12 @@ public final class BpeTokenizer implements Tokenizer {
      * @param specialTokens special tokens, e.g. {@code <|endoftext|>}: never split, never merged
      */
     public record Options(int vocabSize, boolean normalizeNfc, List<String> specialTokens) {
+        /**
+         * @param vocabSize     at least 256 + the number of special tokens
+         * @param normalizeNfc  either
+         * @param specialTokens copied; may be empty
+         * @throws BadInputException when the vocabulary cannot hold the bytes and the special tokens
+         */
         public Options {
             specialTokens = List.copyOf(specialTokens);
             if (vocabSize < 256 + specialTokens.size()) {
@@ -56,7 +62,10 @@ public final class BpeTokenizer implements Tokenizer {
             }
         }
 
-        /** {@code vocabSize} with no normalisation and no special tokens. */
+        /**
+         * @param vocabSize the target vocabulary size, at least 256
+         * @return options for {@code vocabSize} with no normalisation and no special tokens
+         */
         public static Options of(int vocabSize) {
             return new Options(vocabSize, false, List.of());
         }
@@ -93,6 +102,10 @@ public final class BpeTokenizer implements Tokenizer {
      * Trains on {@code text}. Special-token strings in the text count as separators: they are left out
      * of the pair counts.
      *
+     * @param text    the training corpus
+     * @param options the vocabulary size, normalisation and special tokens
+     * @return the tokenizer; its vocabulary is smaller than asked when the corpus runs out of pairs
+     *         (logged as a warning)
      * @throws BadInputException if the text is empty or not well-formed Unicode
      */
     public static BpeTokenizer train(String text, Options options) {
@@ -127,7 +140,7 @@ public final class BpeTokenizer implements Tokenizer {
         return tokenizer;
     }
 
-    /** The merges in rank order, each {@code {left, right}} (a copy). */
+    /** {@return the merges in rank order, each {@code {left, right}} (a copy)} */
     public int[][] merges() {
         int[][] copy = new int[merges.length][];
         for (int r = 0; r < merges.length; r++) {
@@ -136,7 +149,11 @@ public final class BpeTokenizer implements Tokenizer {
         return copy;
     }
 
-    /** The bytes an ordinary id stands for (a copy). */
+    /**
+     * @param id an ordinary (not special) token id
+     * @return the bytes it stands for (a copy)
+     * @throws BadInputException when {@code id} is not an ordinary token
+     */
     public byte[] tokenBytes(int id) {
         if (id < 0 || id >= tokenBytes.length) {
             throw new BadInputException("token id " + id + " is not an ordinary token (0.." + (tokenBytes.length - 1) + ")");
@@ -238,6 +255,10 @@ public final class BpeTokenizer implements Tokenizer {
     /**
      * The bytes of a token sequence (special tokens as the UTF-8 of their names). Not necessarily valid
      * UTF-8 when the sequence did not come from {@link #encode}.
+     *
+     * @param ids token ids in [0, vocabSize())
+     * @return the concatenated bytes
+     * @throws BadInputException for an id outside the vocabulary
      */
     public byte[] decodeBytes(int[] ids) {
         var out = new ByteArrayOutputStream(ids.length * 4);

@@ -44,6 +44,11 @@ public final class CharTokenizer implements Tokenizer {
         /** The defaults: no normalisation, unknown characters are an error, no special tokens. */
         public static final Options DEFAULT = new Options(false, Unknown.ERROR, List.of());
 
+        /**
+         * @param normalizeNfc  either
+         * @param unknown       not null
+         * @param specialTokens copied; may be empty
+         */
         public Options {
             Objects.requireNonNull(unknown, "unknown");
             specialTokens = List.copyOf(specialTokens);
@@ -65,7 +70,13 @@ public final class CharTokenizer implements Tokenizer {
         }
     }
 
-    /** Trains with {@link Options#DEFAULT}. */
+    /**
+     * Trains with {@link Options#DEFAULT}.
+     *
+     * @param text the training corpus
+     * @return a tokenizer with one id per distinct code point, in code point order
+     * @throws BadInputException if the text is empty or not well-formed Unicode
+     */
     public static CharTokenizer train(String text) {
         return train(text, Options.DEFAULT);
     }
@@ -73,6 +84,9 @@ public final class CharTokenizer implements Tokenizer {
     /**
      * Builds the vocabulary from the distinct code points of {@code text}.
      *
+     * @param text    the training corpus
+     * @param options normalisation, the unknown-character policy and special tokens
+     * @return a tokenizer with one id per distinct code point, in code point order, then the special tokens
      * @throws BadInputException if the text is empty or not well-formed Unicode
      */
     public static CharTokenizer train(String text, Options options) {
@@ -90,12 +104,12 @@ public final class CharTokenizer implements Tokenizer {
                 SpecialTokens.of(distinct.length, names));
     }
 
-    /** The vocabulary: code point of each ordinary id (a copy). */
+    /** {@return the vocabulary: the code point of each ordinary id, increasing (a copy)} */
     public int[] codePoints() {
         return codePoints.clone();
     }
 
-    /** The policy for characters outside the vocabulary. */
+    /** {@return the policy for characters outside the vocabulary} */
     public Unknown unknown() {
         return unknown;
     }

@@ -31,12 +31,16 @@ public final class Corpora {
     private Corpora() {
     }
 
-    /** The data folder: {@code -Dquill.data.dir}, else {@code data}. */
+    /** {@return the data folder: {@code -Dquill.data.dir}, else {@code data} (relative to the working directory)} */
     public static Path dataDir() {
         return Path.of(System.getProperty(DATA_DIR_PROPERTY, "data"));
     }
 
-    /** The text of tiny Shakespeare from the data folder, downloading it there if missing. */
+    /**
+     * {@return the text of tiny Shakespeare from the data folder, downloading it there if missing}
+     *
+     * @throws BadInputException when the download fails or the file's size or hash is wrong
+     */
     public static String tinyShakespeare() {
         return readText(TINY_SHAKESPEARE.ensure(dataDir()));
     }
@@ -46,6 +50,8 @@ public final class Corpora {
      * Shakespeare from the data folder.
      *
      * @param file a text file, or {@code null} for the default corpus
+     * @return the whole text
+     * @throws BadInputException when the file cannot be read or is not valid UTF-8, or the download fails
      */
     public static String textOrTinyShakespeare(Path file) {
         return file != null ? readText(file) : tinyShakespeare();
@@ -54,6 +60,8 @@ public final class Corpora {
     /**
      * Reads a whole text file as UTF-8, strictly.
      *
+     * @param file the file
+     * @return its text
      * @throws BadInputException if the file is missing, empty, or not valid UTF-8 (with the byte offset)
      */
     public static String readText(Path file) {

@@ -16,13 +16,18 @@ public final class DuplicateLines {
 
     /** Counts of a text's lines. */
     public record Counts(long lines, long nonEmptyLines, long duplicates) {
-        /** Duplicates as a share of non-empty lines (0 when there are none). */
+        /** {@return duplicates as a share of non-empty lines (0 when there are none)} */
         public double share() {
             return nonEmptyLines == 0 ? 0 : (double) duplicates / nonEmptyLines;
         }
     }
 
-    /** Counts lines (a final newline does not start another line), non-empty lines and duplicates. */
+    /**
+     * Counts lines (a final newline does not start another line), non-empty lines and duplicates.
+     *
+     * @param text any text; lines end at {@code '\n'}
+     * @return the counts
+     */
     public static Counts count(String text) {
         var seen = new HashSet<String>();
         long lines = 0;
@@ -40,7 +45,10 @@ public final class DuplicateLines {
         return new Counts(lines, nonEmpty, duplicates);
     }
 
-    /** The text without its duplicate lines (the first copy of each stays, as do empty lines). */
+    /**
+     * @param text any text; lines end at {@code '\n'}
+     * @return the text without its duplicate lines (the first copy of each stays, as do empty lines)
+     */
     public static String remove(String text) {
         var seen = new HashSet<String>();
         var out = new StringBuilder(text.length());

@@ -36,7 +36,10 @@ public final class PreTokenizer {
     private PreTokenizer() {
     }
 
-    /** The chunks of {@code text}, in order. */
+    /**
+     * @param text any text
+     * @return its chunks, in order; their concatenation is {@code text}
+     */
     public static List<String> split(String text) {
         var chunks = new ArrayList<String>();
         forEachChunk(text, 0, text.length(), chunks::add);

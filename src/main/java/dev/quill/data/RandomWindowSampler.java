@@ -34,17 +34,29 @@ public final class RandomWindowSampler implements BatchSource {
         this.random = random;
     }
 
-    /** A sampler of {@code batchSize} windows of {@code blockSize} (+1) tokens, seeded with {@code seed}. */
+    /**
+     * @param tokens    the split to sample from; more than {@code blockSize} tokens
+     * @param batchSize B, windows per batch
+     * @param blockSize T, input tokens per window (each window reads T + 1 tokens, for the targets)
+     * @param seed      fixes the window offsets
+     * @return a sampler at the start of its stream
+     */
     public static RandomWindowSampler create(Tokens tokens, int batchSize, int blockSize, long seed) {
         return new RandomWindowSampler(tokens, batchSize, blockSize, new Rng(seed));
     }
 
-    /** A sampler that continues from a saved {@link #state()}. */
+    /**
+     * @param tokens    the split the saved sampler read
+     * @param batchSize B, as before
+     * @param blockSize T, as before
+     * @param state     a value {@link #state()} returned
+     * @return a sampler that continues from the saved position
+     */
     public static RandomWindowSampler restore(Tokens tokens, int batchSize, int blockSize, long state) {
         return new RandomWindowSampler(tokens, batchSize, blockSize, new Rng(state));
     }
 
-    /** Number of distinct window offsets: {@code n - T}. */
+    /** {@return the number of distinct window offsets: {@code n - T}} */
     public long offsetCount() {
         return tokens.size() - blockSize;
     }
@@ -68,12 +80,12 @@ public final class RandomWindowSampler implements BatchSource {
         return random.state();
     }
 
-    /** B (number of windows per batch). */
+    /** {@return B, the number of windows per batch} */
     public int batchSize() {
         return batchSize;
     }
 
-    /** T (tokens per window, not counting the extra target). */
+    /** {@return T, the tokens per window, not counting the extra target} */
     public int blockSize() {
         return blockSize;
     }

@@ -36,6 +36,13 @@ public record RemoteFile(String fileName, URI url, long size, String sha256) {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteFile.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * @param fileName not null
+     * @param url      not null
+     * @param size     positive
+     * @param sha256   64 lower-case hex digits
+     * @throws IllegalArgumentException when {@code size} or {@code sha256} is malformed
+     */
     public RemoteFile {
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(url, "url");
@@ -52,6 +59,8 @@ public record RemoteFile(String fileName, URI url, long size, String sha256) {
      *
      * @throws BadInputException if the download fails (the message says where to put the file by hand),
      *                           or if the downloaded or existing file has the wrong size or hash
+     * @param dir the data folder; created when missing
+     * @return the checked local file
      */
     public Path ensure(Path dir) {
         Path target = dir.resolve(fileName);

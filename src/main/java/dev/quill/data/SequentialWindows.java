@@ -18,6 +18,7 @@ public final class SequentialWindows implements Iterable<Batch> {
     private final int blockSize;
 
     /**
+     * @param tokens    the split to cover, start to end
      * @param batchSize windows per batch; the last batch may hold fewer
      * @param blockSize T
      * @throws BadInputException if there are fewer than {@code T + 1} tokens
@@ -35,17 +36,17 @@ public final class SequentialWindows implements Iterable<Batch> {
         this.blockSize = blockSize;
     }
 
-    /** Number of windows: {@code floor((n - 1) / T)}. */
+    /** {@return the number of windows: {@code floor((n - 1) / T)}} */
     public long windowCount() {
         return (tokens.size() - 1) / blockSize;
     }
 
-    /** Number of batches: {@code ceil(windowCount / B)}. */
+    /** {@return the number of batches: {@code ceil(windowCount / B)}} */
     public long batchCount() {
         return (windowCount() + batchSize - 1) / batchSize;
     }
 
-    /** Tokens that get predicted: {@code windowCount * T}. */
+    /** {@return the tokens that get predicted: {@code windowCount * T}} */
     public long predictedTokens() {
         return windowCount() * blockSize;
     }

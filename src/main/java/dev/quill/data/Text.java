@@ -28,6 +28,9 @@ public final class Text {
     /**
      * Validates {@code text} and, when {@code nfc} is set, returns its NFC normal form.
      *
+     * @param text any string
+     * @param nfc  normalize to NFC
+     * @return {@code text}, or its NFC form
      * @throws BadInputException if the text holds an unpaired surrogate
      */
     public static String prepare(String text, boolean nfc) {
@@ -35,7 +38,12 @@ public final class Text {
         return nfc ? Normalizer.normalize(text, Normalizer.Form.NFC) : text;
     }
 
-    /** Throws {@link BadInputException} at the first unpaired surrogate in {@code text}. */
+    /**
+     * Checks that {@code text} is well-formed UTF-16, so that it has a UTF-8 encoding.
+     *
+     * @param text any string
+     * @throws BadInputException at the first unpaired surrogate, naming its index
+     */
     public static void requireWellFormed(String text) {
         int n = text.length();
         for (int i = 0; i < n; i++) {
@@ -57,7 +65,10 @@ public final class Text {
      * Decodes UTF-8 strictly: malformed or truncated input is an error naming the byte offset, never a
      * silent U+FFFD.
      *
+     * @param bytes  UTF-8 text
      * @param source what the bytes are (a file name), for the message
+     * @return the decoded text
+     * @throws BadInputException for malformed or truncated UTF-8, naming the byte offset
      */
     public static String decodeUtf8(byte[] bytes, String source) {
         // Fast path: the JDK's bulk decoder (intrinsified, ~100x faster than a cold CharsetDecoder loop)

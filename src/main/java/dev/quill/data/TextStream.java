@@ -39,6 +39,9 @@ public final class TextStream {
     /**
      * Calls {@code sink} with consecutive pieces of the file's text; their concatenation is the text.
      *
+     * @param file       a UTF-8 text file
+     * @param pieceChars the target piece length, in chars; pieces end at a safe boundary near it
+     * @param sink       receives each piece, in order
      * @throws BadInputException if the file is missing, empty or not valid UTF-8
      */
     public static void forEachPiece(Path file, int pieceChars, Consumer<String> sink) {

@@ -44,6 +44,8 @@ public final class TokenFile implements Tokens {
     /**
      * Maps an existing token file.
      *
+     * @param path a file of little-endian int32 ids
+     * @return the mapped tokens
      * @throws BadInputException if it is missing or its length is not a multiple of 4
      */
     public static TokenFile open(Path path) {
@@ -70,7 +72,10 @@ public final class TokenFile implements Tokens {
         }
     }
 
-    /** Opens a writer; the file appears under {@code path} only when the writer is committed. */
+    /**
+     * @param path where the finished file goes
+     * @return a writer; the file appears under {@code path} only when the writer is committed
+     */
     public static Writer writer(Path path) {
         return new Writer(path);
     }
@@ -78,6 +83,13 @@ public final class TokenFile implements Tokens {
     /**
      * Tokenizes a text file of any size into a token file, streaming it ({@link TextStream}) so the text
      * never has to fit in memory, and maps the result.
+     *
+     * @param text         a UTF-8 text file
+     * @param tokenizer    the tokenizer
+     * @param allowSpecial turn special-token strings in the text into their ids
+     * @param out          the token file to write
+     * @return {@code out}, mapped
+     * @throws BadInputException when the text cannot be read or encoded
      */
     public static TokenFile encode(Path text, Tokenizer tokenizer, boolean allowSpecial, Path out) {
         long start = System.nanoTime();
@@ -90,7 +102,7 @@ public final class TokenFile implements Tokens {
         return file;
     }
 
-    /** The file this maps. */
+    /** {@return the file this maps} */
     public Path path() {
         return path;
     }
@@ -146,7 +158,11 @@ public final class TokenFile implements Tokens {
             }
         }
 
-        /** Appends {@code ids}. */
+        /**
+         * Appends ids.
+         *
+         * @param ids the ids, in order
+         */
         public void write(int[] ids) {
             try {
                 for (int id : ids) {
@@ -161,7 +177,7 @@ public final class TokenFile implements Tokens {
             }
         }
 
-        /** Ids written so far. */
+        /** {@return the number of ids written so far} */
         public long written() {
             return written;
         }

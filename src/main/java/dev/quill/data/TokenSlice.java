@@ -9,6 +9,12 @@ package dev.quill.data;
  */
 public record TokenSlice(Tokens base, long from, long to) implements Tokens {
 
+    /**
+     * @param base the underlying sequence
+     * @param from in [0, to]
+     * @param to   in [from, base.size()]
+     * @throws IndexOutOfBoundsException when the range does not fit
+     */
     public TokenSlice {
         if (from < 0 || to < from || to > base.size()) {
             throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + base.size() + " tokens");

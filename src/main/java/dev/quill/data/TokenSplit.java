@@ -21,7 +21,10 @@ public record TokenSplit(Tokens train, Tokens val) {
     /**
      * Splits {@code all}; both parts are views, nothing is copied.
      *
+     * @param all         the whole corpus's tokens
      * @param valFraction share of tokens for validation, in [0, 1)
+     * @return the split
+     * @throws BadInputException for a fraction out of range
      */
     public static TokenSplit of(Tokens all, double valFraction) {
         if (!(valFraction >= 0 && valFraction < 1)) {
@@ -36,7 +39,12 @@ public record TokenSplit(Tokens train, Tokens val) {
         return new TokenSplit(all.slice(0, nTrain), all.slice(nTrain, n));
     }
 
-    /** Splits with the default fraction 0.1. */
+    /**
+     * Splits with the default fraction 0.1.
+     *
+     * @param all the whole corpus's tokens
+     * @return the split
+     */
     public static TokenSplit of(Tokens all) {
         return of(all, DEFAULT_VAL_FRACTION);
     }

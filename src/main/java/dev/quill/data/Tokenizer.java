@@ -31,21 +31,23 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
     /** The file name a checkpoint uses for its tokenizer. */
     String FILE_NAME = "tokenizer.json";
 
-    /** {@code "char"} or {@code "bpe"}: the {@code "type"} field of the JSON file. */
+    /** {@return {@code "char"} or {@code "bpe"}: the {@code "type"} field of the JSON file} */
     String type();
 
-    /** Number of ids, special tokens included: the model's vocabulary size {@code V}. */
+    /** {@return the number of ids, special tokens included: the model's vocabulary size {@code V}} */
     int vocabSize();
 
-    /** Whether input text is NFC-normalised before encoding. */
+    /** {@return whether input text is NFC-normalised before encoding} */
     boolean normalizesNfc();
 
-    /** Special tokens, name to id, in id order (unmodifiable). */
+    /** {@return the special tokens, name to id, in id order (unmodifiable)} */
     Map<String, Integer> specialTokens();
 
     /**
      * The id of one special token.
      *
+     * @param name the token's string, e.g. {@code <|endoftext|>}
+     * @return its id
      * @throws BadInputException if this tokenizer has no such token
      */
     int specialTokenId(String name);
@@ -55,12 +57,21 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
      * {@code <|end|>}) become their ids; without it they are ordinary text, so user input cannot
      * smuggle in control tokens.
      *
+     * @param text         any text
+     * @param allowSpecial recognise special-token strings
+     * @return the ids
      * @throws BadInputException for text this tokenizer cannot encode (an unpaired surrogate, or a
      *                           character outside a character vocabulary)
      */
     int[] encode(String text, boolean allowSpecial);
 
-    /** Encodes plain text: special-token strings are not recognised. */
+    /**
+     * Encodes plain text: special-token strings are not recognised.
+     *
+     * @param text any text
+     * @return the ids
+     * @throws BadInputException for text this tokenizer cannot encode
+     */
     default int[] encode(String text) {
         return encode(text, false);
     }
@@ -68,11 +79,16 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
     /**
      * Decodes ids to text; special tokens decode to their names.
      *
+     * @param ids token ids
+     * @return the text
      * @throws BadInputException for an id outside {@code [0, vocabSize())}
      */
     String decode(int[] ids);
 
-    /** {@link #encode(String)} of each text. */
+    /**
+     * @param texts any texts
+     * @return {@link #encode(String)} of each text, in order
+     */
     default List<int[]> encodeBatch(List<String> texts) {
         var out = new ArrayList<int[]>(texts.size());
         for (String text : texts) {
@@ -81,7 +97,10 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
         return out;
     }
 
-    /** {@link #decode(int[])} of each id sequence. */
+    /**
+     * @param idLists token id sequences
+     * @return {@link #decode(int[])} of each sequence, in order
+     */
     default List<String> decodeBatch(List<int[]> idLists) {
         var out = new ArrayList<String>(idLists.size());
         for (int[] ids : idLists) {
@@ -94,15 +113,24 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
      * A copy of this tokenizer with the given special tokens added at the end of the vocabulary (those
      * it already has keep their ids). For fine-tuning: {@code withSpecialTokens(List.of("<|user|>",
      * "<|end|>"))}.
+     *
+     * @param names the special tokens wanted; new ones get the next ids, in this order
+     * @return the extended tokenizer (this one is unchanged)
      */
     Tokenizer withSpecialTokens(List<String> names);
 
-    /** Writes this tokenizer to one JSON file, atomically. */
+    /**
+     * Writes this tokenizer to one JSON file, atomically.
+     *
+     * @param file the file to write (replaced when it exists)
+     */
     void save(Path file);
 
     /**
      * Reads a tokenizer written by {@link #save(Path)}, of either type.
      *
+     * @param file a file {@link #save(Path)} wrote
+     * @return the tokenizer, a {@link CharTokenizer} or a {@link BpeTokenizer}
      * @throws BadInputException if the file is missing or is not a valid tokenizer file
      */
     static Tokenizer load(Path file) {

@@ -35,6 +35,13 @@ public final class BeamSearch {
      * @param endToken      the id that finishes a beam, or -1 for none
      */
     public record Options(int width, int maxNewTokens, double lengthPenalty, int endToken) {
+        /**
+         * @param width         at least 1
+         * @param maxNewTokens  0 or more
+         * @param lengthPenalty 0 or more
+         * @param endToken      any id, or -1
+         * @throws dev.quill.config.BadInputException for the first rule broken
+         */
         public Options {
             if (width < 1 || maxNewTokens < 0 || !(lengthPenalty >= 0)) {
                 throw new dev.quill.config.BadInputException("beam search needs width >= 1, max_new_tokens >= 0 and "
@@ -60,17 +67,32 @@ public final class BeamSearch {
     private final Gpt model;
     private final Tokenizer tokenizer;
 
+    /**
+     * @param model     the model; switched to eval mode during a search, then back
+     * @param tokenizer the model's tokenizer
+     */
     public BeamSearch(Gpt model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }
 
-    /** GNMT's length penalty ((5 + len) / 6)^alpha. */
+    /**
+     * @param length |y|, the generated tokens
+     * @param alpha  the exponent; 0 gives 1
+     * @return GNMT's length penalty ((5 + length) / 6)^alpha
+     */
     public static double lengthPenalty(int length, double alpha) {
         return Math.pow((5.0 + length) / 6.0, alpha);
     }
 
-    /** Searches from a prompt (encoded as the {@link Generator} does: empty = '\n', cropped to block_size). */
+    /**
+     * Searches from a prompt (encoded as the {@link Generator} does: empty = '\n', cropped to block_size).
+     *
+     * @param prompt the text to continue
+     * @param opt    width, length, penalty and end token
+     * @return the best continuation by length-normalized score
+     * @throws dev.quill.config.BadInputException for prompt text outside the tokenizer's vocabulary
+     */
     public Result search(String prompt, Options opt) {
         int[] promptIds = PromptEncoder.encode(tokenizer, prompt, -1, model.config().blockSize());
         boolean wasTraining = model.isTraining();

@@ -9,9 +9,19 @@ import java.util.Locale;
  * training split, so "val" is text the model did not train on.
  */
 public enum EvalSplit {
-    TRAIN, VAL, ALL;
+    /** The tokens the model trained on: [0, cut). */
+    TRAIN,
+    /** The held-out tokens: [cut, n). */
+    VAL,
+    /** Every token: [0, n). */
+    ALL;
 
-    /** [begin, end) of this split among n tokens. */
+    /**
+     * @param n           the number of tokens in the file
+     * @param valFraction the training run's val_fraction, in [0, 1)
+     * @return {@code {begin, end}} of this split among the n tokens
+     * @throws BadInputException for a fraction out of range
+     */
     public long[] range(long n, double valFraction) {
         if (!(valFraction >= 0 && valFraction < 1)) {
             throw new BadInputException("eval.val_fraction = " + valFraction + ": must be in [0, 1)");
@@ -24,7 +34,11 @@ public enum EvalSplit {
         };
     }
 
-    /** "train", "val" or "all" (any case). */
+    /**
+     * @param name "train", "val" or "all", in any case
+     * @return the split of that name
+     * @throws BadInputException for another name
+     */
     public static EvalSplit parse(String name) {
         for (EvalSplit s : values()) {
             if (s.name().equalsIgnoreCase(name)) {

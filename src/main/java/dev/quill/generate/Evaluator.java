@@ -38,6 +38,12 @@ public final class Evaluator {
     private final Tokenizer tokenizer;
     private final int batchSize;
 
+    /**
+     * @param model     the model; switched to eval mode during an evaluation, then back
+     * @param tokenizer the model's tokenizer
+     * @param batchSize windows per forward, at least 1; changes speed and memory, not the result
+     * @throws BadInputException for a batch size below 1
+     */
     public Evaluator(Gpt model, Tokenizer tokenizer, int batchSize) {
         if (batchSize < 1) {
             throw new BadInputException("eval.batch_size = " + batchSize + ": must be at least 1");
@@ -47,25 +53,53 @@ public final class Evaluator {
         this.batchSize = batchSize;
     }
 
-    /** The model and tokenizer of a checkpoint directory. */
+    /**
+     * @param checkpointDir a directory with config.json, model.safetensors and tokenizer.json
+     * @param batchSize     windows per forward
+     * @return an evaluator of the checkpoint's model and tokenizer
+     * @throws BadInputException when the checkpoint is incomplete or inconsistent
+     * @throws IOException       when reading fails for another reason
+     */
     public static Evaluator load(Path checkpointDir, int batchSize) throws IOException {
         return new Evaluator(Checkpoint.load(checkpointDir), Tokenizer.load(checkpointDir.resolve(Checkpoint.TOKENIZER)),
                 batchSize);
     }
 
-    /** Evaluates a split of a UTF-8 text file. */
+    /**
+     * Evaluates a split of a UTF-8 text file.
+     *
+     * @param textFile    the text
+     * @param split       which part of its tokens
+     * @param valFraction the training run's val_fraction, which places the cut
+     * @return loss, perplexity and counts
+     * @throws BadInputException when the file cannot be read or the split has fewer than T + 1 tokens
+     */
     public EvalResult evaluate(Path textFile, EvalSplit split, double valFraction) {
         return evaluate(Corpora.readText(textFile), split, valFraction);
     }
 
-    /** Evaluates a split of a text. */
+    /**
+     * Evaluates a split of a text.
+     *
+     * @param text        the text
+     * @param split       which part of its tokens
+     * @param valFraction the training run's val_fraction, which places the cut
+     * @return loss, perplexity and counts
+     * @throws BadInputException when the text cannot be encoded or the split has fewer than T + 1 tokens
+     */
     public EvalResult evaluate(String text, EvalSplit split, double valFraction) {
         int[] ids = tokenizer.encode(text);
         long[] range = split.range(ids.length, valFraction);
         return evaluate(Tokens.of(ids).slice(range[0], range[1]), split.toString());
     }
 
-    /** Evaluates a token sequence; {@code label} names it in the result. */
+    /**
+     * Evaluates a token sequence.
+     *
+     * @param tokens at least T + 1 tokens
+     * @param label  names the sequence in the result
+     * @return loss, perplexity and counts
+     */
     public EvalResult evaluate(Tokens tokens, String label) {
         int t = model.config().blockSize();
         var windows = new SequentialWindows(tokens, batchSize, t);

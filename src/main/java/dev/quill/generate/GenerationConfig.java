@@ -23,7 +23,17 @@ public record GenerationConfig(int maxNewTokens, List<String> stop, SampleConfig
 
     private static final String S = "generate";
 
-    /** Validates every field; a bad value fails with a message naming the key. */
+    /**
+     * Validates every field; a bad value fails with a message naming the key.
+     *
+     * @param maxNewTokens 0 or more
+     * @param stop         no empty string; copied
+     * @param sampling     not null
+     * @param kvCache      either
+     * @param startToken   a token id, or -1
+     * @param cacheRefill  0 or more
+     * @throws dev.quill.config.BadInputException for the first rule broken
+     */
     public GenerationConfig {
         ConfigJson.require(maxNewTokens >= 0, S, "max_new_tokens", maxNewTokens, "must be >= 0");
         Objects.requireNonNull(stop, "stop");
@@ -36,31 +46,59 @@ public record GenerationConfig(int maxNewTokens, List<String> stop, SampleConfig
         ConfigJson.require(cacheRefill >= 0, S, "cache_refill", cacheRefill, "must be >= 0 (0 means half of block_size)");
     }
 
-    /** maxNewTokens with the given sampling, no stop sequences, the KV cache on, default start token. */
+    /**
+     * @param maxNewTokens how many tokens to generate at most
+     * @param sampling     how each token is picked
+     * @return a config with no stop sequences, the KV cache on, the default start token and exact refill
+     */
     public static GenerationConfig of(int maxNewTokens, SampleConfig sampling) {
         return new GenerationConfig(maxNewTokens, List.of(), sampling, true, -1, 0);
     }
 
+    /**
+     * @param s the stop sequences, replacing the current ones
+     * @return the same config with other stop sequences
+     */
     public GenerationConfig withStop(List<String> s) {
         return new GenerationConfig(maxNewTokens, s, sampling, kvCache, startToken, cacheRefill);
     }
 
+    /**
+     * @param on use the KV cache
+     * @return the same config with the cache on or off
+     */
     public GenerationConfig withKvCache(boolean on) {
         return new GenerationConfig(maxNewTokens, stop, sampling, on, startToken, cacheRefill);
     }
 
+    /**
+     * @param id the id an empty prompt starts from, or -1 for the default
+     * @return the same config with another start token
+     */
     public GenerationConfig withStartToken(int id) {
         return new GenerationConfig(maxNewTokens, stop, sampling, kvCache, id, cacheRefill);
     }
 
+    /**
+     * @param n tokens re-fed when the cache slides; 0 for block_size
+     * @return the same config with another refill
+     */
     public GenerationConfig withCacheRefill(int n) {
         return new GenerationConfig(maxNewTokens, stop, sampling, kvCache, startToken, n);
     }
 
+    /**
+     * @param s how each token is picked
+     * @return the same config with other sampling
+     */
     public GenerationConfig withSampling(SampleConfig s) {
         return new GenerationConfig(maxNewTokens, stop, s, kvCache, startToken, cacheRefill);
     }
 
+    /**
+     * @param n how many tokens to generate at most
+     * @return the same config with another length
+     */
     public GenerationConfig withMaxNewTokens(int n) {
         return new GenerationConfig(n, stop, sampling, kvCache, startToken, cacheRefill);
     }

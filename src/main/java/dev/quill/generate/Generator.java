@@ -39,6 +39,11 @@ public final class Generator {
     private final Gpt model;
     private final Tokenizer tokenizer;
 
+    /**
+     * @param model     the model; switched to eval mode while generating, then back
+     * @param tokenizer the model's tokenizer
+     * @throws BadInputException when the tokenizer has more ids than the model
+     */
     public Generator(Gpt model, Tokenizer tokenizer) {
         if (tokenizer.vocabSize() > model.config().vocabSize()) {
             throw new BadInputException("the tokenizer has " + tokenizer.vocabSize() + " ids but the model only "
@@ -48,7 +53,12 @@ public final class Generator {
         this.tokenizer = tokenizer;
     }
 
-    /** The model and tokenizer of a checkpoint directory (config.json, model.safetensors, tokenizer.json). */
+    /**
+     * @param checkpointDir a directory with config.json, model.safetensors and tokenizer.json
+     * @return a generator of the checkpoint's model and tokenizer
+     * @throws BadInputException when the checkpoint is incomplete or inconsistent
+     * @throws IOException       when reading fails for another reason
+     */
     public static Generator load(Path checkpointDir) throws IOException {
         Gpt model = Checkpoint.load(checkpointDir);
         Tokenizer tokenizer = Tokenizer.load(checkpointDir.resolve(Checkpoint.TOKENIZER));
@@ -71,11 +81,19 @@ public final class Generator {
         return model;
     }
 
+    /** {@return the model's tokenizer} */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** One prompt, no streaming. */
+    /**
+     * One prompt, no streaming.
+     *
+     * @param prompt the text to continue; empty starts from the start token
+     * @param cfg    length, stop sequences, sampling
+     * @return the generated text (without the prompt), its ids and why it ended
+     * @throws BadInputException for prompt text outside the tokenizer's vocabulary
+     */
     public Completion generate(String prompt, GenerationConfig cfg) {
         return generate(prompt, cfg, piece -> { });
     }
@@ -84,6 +102,10 @@ public final class Generator {
      * One prompt; {@code onText} receives each new piece of text as soon as it is decoded and cannot be part
      * of a stop sequence. The pieces concatenate to {@link Completion#text()}.
      *
+     * @param prompt the text to continue; empty starts from the start token
+     * @param cfg    length, stop sequences, sampling
+     * @param onText receives the text as it is generated
+     * @return the generated text (without the prompt), its ids and why it ended
      * @throws BadInputException for prompt text outside the tokenizer's vocabulary (the message names it)
      */
     public Completion generate(String prompt, GenerationConfig cfg, Consumer<String> onText) {
@@ -115,6 +137,11 @@ public final class Generator {
      * Several prompts. Prompts with the same number of tokens run together as one batch (they share
      * positions, so no padding or mask is needed); each group runs after the other. Every result equals
      * what {@link #generate(String, GenerationConfig)} gives for that prompt alone.
+     *
+     * @param prompts the texts to continue
+     * @param cfg     length, stop sequences, sampling (each prompt's draws seeded alike)
+     * @return one completion per prompt, in order
+     * @throws BadInputException for a prompt outside the tokenizer's vocabulary (the message gives its number)
      */
     public List<Completion> generate(List<String> prompts, GenerationConfig cfg) {
         int[][] ids = new int[prompts.size()][];

@@ -15,6 +15,10 @@ public final class RepetitionPenalty {
 
     private final double r;
 
+    /**
+     * @param r the penalty, positive and finite; 1 changes nothing
+     * @throws IllegalArgumentException for another value
+     */
     public RepetitionPenalty(double r) {
         if (!(r > 0) || Double.isInfinite(r)) {
             throw new IllegalArgumentException("repetition penalty must be a positive finite number, got " + r);
@@ -22,7 +26,13 @@ public final class RepetitionPenalty {
         this.r = r;
     }
 
-    /** Penalizes, in place, the logits of the distinct ids among {@code seen[0 .. count)}. */
+    /**
+     * Penalizes, in place, the logits of the distinct ids among {@code seen[0 .. count)}.
+     *
+     * @param x     one row of logits, modified
+     * @param seen  the ids generated so far (ids outside the row are ignored)
+     * @param count how many of {@code seen} count
+     */
     public void apply(double[] x, int[] seen, int count) {
         if (r == 1.0) {
             return;
@@ -38,6 +48,7 @@ public final class RepetitionPenalty {
         }
     }
 
+    /** {@return r} */
     public double value() {
         return r;
     }

@@ -16,7 +16,16 @@ public record SampleConfig(double temperature, int topK, double topP, double rep
 
     private static final String S = "sample";
 
-    /** Validates every field; a bad value fails with a message naming the key. */
+    /**
+     * Validates every field; a bad value fails with a message naming the key.
+     *
+     * @param temperature       finite
+     * @param topK              0 or more
+     * @param topP              in (0, 1]
+     * @param repetitionPenalty finite, at least 1
+     * @param seed              any
+     * @throws dev.quill.config.BadInputException for the first rule broken
+     */
     public SampleConfig {
         ConfigJson.require(!Double.isNaN(temperature) && !Double.isInfinite(temperature), S, "temperature", temperature,
                 "must be a finite number (<= 0 means greedy)");
@@ -26,42 +35,62 @@ public record SampleConfig(double temperature, int topK, double topP, double rep
                 repetitionPenalty, "must be a finite number >= 1 (1 turns it off)");
     }
 
-    /** nanoGPT's sample.py defaults: temperature 0.8, top-k 200, no top-p, no penalty, seed 1337. */
+    /** {@return nanoGPT's sample.py defaults: temperature 0.8, top-k 200, no top-p, no penalty, seed 1337} */
     public static SampleConfig defaults() {
         return new SampleConfig(0.8, 200, 1.0, 1.0, 1337);
     }
 
-    /** Argmax at every step. */
+    /** {@return settings that take the argmax at every step} */
     public static SampleConfig greedy() {
         return new SampleConfig(0.0, 0, 1.0, 1.0, 0);
     }
 
+    /**
+     * @param t the temperature; 0 or less is greedy
+     * @return the same settings with another temperature
+     */
     public SampleConfig withTemperature(double t) {
         return new SampleConfig(t, topK, topP, repetitionPenalty, seed);
     }
 
+    /**
+     * @param k keep the k most likely tokens; 0 turns it off
+     * @return the same settings with another top-k
+     */
     public SampleConfig withTopK(int k) {
         return new SampleConfig(temperature, k, topP, repetitionPenalty, seed);
     }
 
+    /**
+     * @param p the nucleus mass, in (0, 1]; 1 turns it off
+     * @return the same settings with another top-p
+     */
     public SampleConfig withTopP(double p) {
         return new SampleConfig(temperature, topK, p, repetitionPenalty, seed);
     }
 
+    /**
+     * @param r CTRL's penalty, at least 1; 1 turns it off
+     * @return the same settings with another penalty
+     */
     public SampleConfig withRepetitionPenalty(double r) {
         return new SampleConfig(temperature, topK, topP, r, seed);
     }
 
+    /**
+     * @param s the seed of the draws
+     * @return the same settings with another seed
+     */
     public SampleConfig withSeed(long s) {
         return new SampleConfig(temperature, topK, topP, repetitionPenalty, s);
     }
 
-    /** True when the choice is the argmax (no randomness). */
+    /** {@return true when the choice is the argmax (no randomness): temperature 0 or less} */
     public boolean isGreedy() {
         return temperature <= 0;
     }
 
-    /** The sampler these settings describe. */
+    /** {@return the sampler these settings describe} */
     public SamplerChain sampler() {
         return new SamplerChain(this);
     }

@@ -25,7 +25,10 @@ import java.util.Set;
  */
 public record SampleQuality(int samples, long words, double distinct1, double distinct2, double repetitionRate) {
 
-    /** The figures for a set of texts. */
+    /**
+     * @param texts the samples
+     * @return their figures, as defined above
+     */
     public static SampleQuality of(List<String> texts) {
         Set<String> unigrams = new HashSet<>();
         Set<String> bigrams = new HashSet<>();
@@ -55,7 +58,14 @@ public record SampleQuality(int samples, long words, double distinct1, double di
                 ratio(repeatedTrigrams, trigramCount));
     }
 
-    /** Generates one completion per prompt and measures them. */
+    /**
+     * Generates one completion per prompt and measures them.
+     *
+     * @param generator the model to sample
+     * @param prompts   one prompt per sample
+     * @param cfg       the generation settings under test
+     * @return the figures of the completions (prompts not included)
+     */
     public static SampleQuality measure(Generator generator, List<String> prompts, GenerationConfig cfg) {
         List<String> texts = new ArrayList<>();
         for (Completion c : generator.generate(prompts, cfg)) {

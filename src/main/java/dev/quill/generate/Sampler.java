@@ -10,10 +10,20 @@ import dev.quill.autograd.Rng;
  */
 public interface Sampler {
 
-    /** The next token id, in {@code [0, logits.length)}. */
+    /**
+     * @param logits one row of V logits; not modified
+     * @param rng    the source of every random draw
+     * @return the next token id, in {@code [0, logits.length)}
+     */
     int sample(double[] logits, Rng rng);
 
-    /** {@link #sample(double[], Rng)} of a float row (what the model returns), widened to double. */
+    /**
+     * {@link #sample(double[], Rng)} of a float row (what the model returns), widened to double.
+     *
+     * @param logits one row of V logits; not modified
+     * @param rng    the source of every random draw
+     * @return the next token id
+     */
     default int sample(float[] logits, Rng rng) {
         return sample(Logits.widen(logits), rng);
     }

@@ -3,14 +3,18 @@ package dev.quill.generate;
 import dev.quill.autograd.Rng;
 
 /**
- * Draws from softmax(x / t). Temperature t < 1 sharpens the distribution, t > 1 flattens it, and t <= 0
- * means greedy. The row maximum is subtracted before dividing, (x_i - m) / t, so a tiny t gives large
- * negative numbers whose exp is 0, never an overflow: as t -> 0 the draw becomes the argmax.
+ * Draws from softmax(x / t). Temperature {@code t < 1} sharpens the distribution, {@code t > 1} flattens it,
+ * and {@code t <= 0} means greedy. The row maximum is subtracted before dividing, (x_i - m) / t, so a tiny t
+ * gives large negative numbers whose exp is 0, never an overflow: as {@code t -> 0} the draw becomes the argmax.
  */
 public final class TemperatureSampler implements Sampler {
 
     private final double temperature;
 
+    /**
+     * @param temperature t; 0 or less is greedy
+     * @throws IllegalArgumentException for NaN
+     */
     public TemperatureSampler(double temperature) {
         if (Double.isNaN(temperature)) {
             throw new IllegalArgumentException("temperature is NaN");

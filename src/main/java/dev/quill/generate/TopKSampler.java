@@ -12,6 +12,10 @@ public final class TopKSampler implements Sampler {
 
     private final int k;
 
+    /**
+     * @param k the number of tokens kept, at least 1
+     * @throws IllegalArgumentException for a smaller k
+     */
     public TopKSampler(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("top-k needs k >= 1, got " + k);

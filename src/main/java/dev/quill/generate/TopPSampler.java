@@ -11,6 +11,10 @@ public final class TopPSampler implements Sampler {
 
     private final double p;
 
+    /**
+     * @param p the nucleus mass, in (0, 1]
+     * @throws IllegalArgumentException for another p
+     */
     public TopPSampler(double p) {
         if (!(p > 0 && p <= 1)) {
             throw new IllegalArgumentException("top-p needs p in (0, 1], got " + p);

@@ -19,6 +19,11 @@ public final class Block extends Module {
     private final Norm ln2;
     private final Mlp mlp;
 
+    /**
+     * @param cfg  the model's shape (width, heads, norm kind, dropout, bias)
+     * @param rng  draws the initial weights and, later, the dropout masks
+     * @param type the parameters' type
+     */
     public Block(ModelConfig cfg, Rng rng, DataType type) {
         this.ln1 = norm(cfg, type);
         child("ln_1", ln1.module());
@@ -34,6 +39,10 @@ public final class Block extends Module {
                 : new LayerNorm(cfg.nEmbd(), cfg.bias(), cfg.normEps(), type);
     }
 
+    /**
+     * @param x the residual stream (B, T, C)
+     * @return the residual stream after this block (B, T, C)
+     */
     public Tensor forward(Tensor x) {
         x = x.add(attn.forward(ln1.forward(x)));   // (B, T, C)
         return x.add(mlp.forward(ln2.forward(x))); // (B, T, C)
@@ -45,6 +54,7 @@ public final class Block extends Module {
         return x.add(mlp.forward(ln2.forward(x)));
     }
 
+    /** {@return the block's attention ({@code attn}), e.g. to switch its fused op off} */
     public CausalSelfAttention attention() {
         return attn;
     }

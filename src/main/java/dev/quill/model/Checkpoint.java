@@ -30,8 +30,11 @@ public final class Checkpoint {
 
     /** The format this Quill writes; it reads this and older ones. */
     public static final int FORMAT_VERSION = 1;
+    /** The model's config plus {@code format_version}, in a checkpoint directory. */
     public static final String CONFIG = "config.json";
+    /** The parameters in float32, under nanoGPT's names, in a checkpoint directory. */
     public static final String WEIGHTS = "model.safetensors";
+    /** The tokenizer, in a checkpoint directory (written by the trainer, read by generation). */
     public static final String TOKENIZER = "tokenizer.json";
 
     private Checkpoint() {
@@ -45,7 +48,14 @@ public final class Checkpoint {
         save(dir, model, Map.of());
     }
 
-    /** As {@link #save(Path, Gpt)}, with extra top-level keys for config.json. */
+    /**
+     * As {@link #save(Path, Gpt)}, with extra top-level keys for config.json.
+     *
+     * @param dir         the checkpoint directory
+     * @param model       the model; its weights are written in float32 whatever its type
+     * @param extraConfig top-level keys written after the model's, for a caller's own metadata
+     * @throws IOException when a file cannot be written
+     */
     public static void save(Path dir, Gpt model, Map<String, JsonNode> extraConfig) throws IOException {
         Files.createDirectories(dir);
         ObjectNode cfg = ConfigJson.object();
@@ -103,12 +113,27 @@ public final class Checkpoint {
         return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
     }
 
-    /** Loads the model of a checkpoint directory (config and weights), in single precision. */
+    /**
+     * Loads the model of a checkpoint directory (config and weights), in single precision.
+     *
+     * @param dir the checkpoint directory
+     * @return the model, in training mode as a new model is
+     * @throws BadInputException when a file is missing or does not match the config
+     * @throws IOException       when reading fails for another reason
+     */
     public static Gpt load(Path dir) throws IOException {
         return load(dir, DataType.FLOAT);
     }
 
-    /** Loads the model of a checkpoint directory in the given precision. */
+    /**
+     * Loads the model of a checkpoint directory in the given precision.
+     *
+     * @param dir  the checkpoint directory
+     * @param type FLOAT, or DOUBLE for gradient checks
+     * @return the model, in training mode as a new model is
+     * @throws BadInputException when a file is missing or does not match the config
+     * @throws IOException       when reading fails for another reason
+     */
     public static Gpt load(Path dir, DataType type) throws IOException {
         ModelConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);

@@ -37,7 +37,12 @@ public final class Gpt extends Module {
     private final Norm lnF;
     private final Tensor lmHead; // wte's weight when tied
 
-    /** A freshly initialized model in single precision. */
+    /**
+     * A freshly initialized model in single precision.
+     *
+     * @param config the model's shape
+     * @param seed   seeds the initial weights and the dropout masks
+     */
     public Gpt(ModelConfig config, long seed) {
         this(config, new Rng(seed), DataType.FLOAT);
     }
@@ -45,6 +50,10 @@ public final class Gpt extends Module {
     /**
      * A freshly initialized model. {@code rng} draws the initial weights, then the dropout masks; the
      * model keeps it, so saving {@code rng().state()} saves where the dropout stream is.
+     *
+     * @param config the model's shape
+     * @param rng    draws the initial weights, then the dropout masks
+     * @param type   FLOAT for training, DOUBLE for gradient checks
      */
     public Gpt(ModelConfig config, Rng rng, DataType type) {
         this.config = config;
@@ -81,7 +90,7 @@ public final class Gpt extends Module {
         return type;
     }
 
-    /** The generator of the dropout masks (and of the initial weights, already drawn). */
+    /** {@return the generator of the dropout masks (and of the initial weights, already drawn)} */
     public Rng rng() {
         return rng;
     }
@@ -91,12 +100,20 @@ public final class Gpt extends Module {
         return blocks;
     }
 
-    /** Logits (B, T, V) for token ids (B, T), positions 0 .. T-1. */
+    /**
+     * @param idx token ids (B, T), T at most block_size
+     * @return the logits (B, T, V) for positions 0 .. T-1
+     */
     public Tensor forward(INDArray idx) {
         return forward(idx, 0);
     }
 
-    /** Logits (B, T, V) for token ids (B, T) at positions start .. start+T-1. */
+    /**
+     * @param idx   token ids (B, T)
+     * @param start the position of the first token (learned positions need start + T at most block_size)
+     * @return the logits (B, T, V) for positions start .. start+T-1
+     * @throws IllegalArgumentException when {@code idx} is not (B, T) or the positions do not fit
+     */
     public Tensor forward(INDArray idx, long start) {
         if (idx.rank() != 2) {
             throw new IllegalArgumentException("Gpt.forward: ids must be (B, T), got " + Arrays.toString(idx.shape()));
@@ -119,6 +136,11 @@ public final class Gpt extends Module {
      * Logits (B, t, V) for new token ids (B, t) that follow the {@code cache.length()} positions already in
      * the cache, which this call extends. Inference only: run it with gradients off and the model in eval
      * mode. The caller keeps {@code cache.length() + t <= block_size} (see {@link KvCache}).
+     *
+     * @param idx   the new token ids (B, t)
+     * @param cache the keys and values of the positions before them; extended by t positions
+     * @return the logits (B, t, V) of the new positions
+     * @throws IllegalStateException when gradients are on or the model is in training mode
      */
     public Tensor forward(INDArray idx, KvCache cache) {
         if (dev.quill.autograd.GradMode.isEnabled() || isTraining()) {
@@ -152,7 +174,7 @@ public final class Gpt extends Module {
         return forward(idx).crossEntropy(targets, -1);
     }
 
-    /** Parameters without the position table, the figure nanoGPT reports. */
+    /** {@return the number of parameter elements without the position table, the figure nanoGPT reports} */
     public long parameterCountWithoutPositions() {
         Tensor wpe = parameters().get("transformer.wpe.weight");
         return parameterCount() - (wpe == null ? 0 : wpe.value().length());
@@ -164,7 +186,12 @@ public final class Gpt extends Module {
                 String.format("%.2f", parameterCountWithoutPositions() / 1e6));
     }
 
-    /** Uses the composite attention in every block (for teaching and tests); the fused op is the default. */
+    /**
+     * Chooses the attention of every block: the fused op (the default) or the composite one (for teaching
+     * and tests).
+     *
+     * @param on true for the fused op, false for the composite path
+     */
     public void useFusedAttention(boolean on) {
         blocks.forEach(b -> b.attention().useFusedAttention(on));
     }
@@ -173,6 +200,12 @@ public final class Gpt extends Module {
      * Copies weights into the parameters: every parameter must be present with its exact shape. Names in
      * {@code state} that are not parameters fail too, unless {@code ignoreExtra} (a file that also holds
      * other tensors). {@code source} names the file in messages. Nothing is changed unless all checks pass.
+     *
+     * @param state       tensors by checkpoint name; cast to the model's type
+     * @param ignoreExtra accept names that are not parameters
+     * @param source      where the tensors come from, for messages
+     * @throws BadInputException for a missing tensor, a shape that differs, or (without
+     *                           {@code ignoreExtra}) a tensor that is not a parameter
      */
     public void loadState(Map<String, INDArray> state, boolean ignoreExtra, String source) {
         Map<String, Tensor> params = parameters();

@@ -25,6 +25,13 @@ public final class KvCache {
     private int length;
     private RowDecoder decoder; // the single-token path's copy of the weights, made on first use
 
+    /**
+     * Allocates the whole cache: 2 x n_layer arrays of (B, nh, block_size, hs).
+     *
+     * @param cfg   the model's shape
+     * @param batch B, the sequences generated together
+     * @param type  the model's type
+     */
     public KvCache(ModelConfig cfg, int batch, DataType type) {
         this.capacity = cfg.blockSize();
         this.keys = new INDArray[cfg.nLayer()];
@@ -35,12 +42,12 @@ public final class KvCache {
         }
     }
 
-    /** Positions filled so far (the next token goes to position {@code length()}). */
+    /** {@return the positions filled so far (the next token goes to position {@code length()})} */
     public int length() {
         return length;
     }
 
-    /** The most positions the cache holds (block_size). */
+    /** {@return the most positions the cache holds (block_size)} */
     public int capacity() {
         return capacity;
     }

@@ -10,6 +10,12 @@ public final class LayerNorm extends Module implements Norm {
     private final Tensor bias;
     private final double eps;
 
+    /**
+     * @param c    C, the normalized width
+     * @param bias whether there is a {@code bias}
+     * @param eps  added to the variance
+     * @param type the parameters' type
+     */
     public LayerNorm(int c, boolean bias, double eps, DataType type) {
         this.weight = param("weight", Init.constant("weight", 1.0, type, c));
         this.bias = bias ? param("bias", Init.constant("bias", 0.0, type, c)) : null;

@@ -13,6 +13,13 @@ public final class LearnedPositions extends Module implements PositionEncoding {
     private final Tensor weight;
     private final int blockSize;
 
+    /**
+     * @param blockSize the number of positions in the table
+     * @param c         C, the row width
+     * @param std       the standard deviation of the normal init (GPT-2: 0.02)
+     * @param rng       draws the initial weights
+     * @param type      the table's type
+     */
     public LearnedPositions(int blockSize, int c, double std, Rng rng, DataType type) {
         this.blockSize = blockSize;
         this.weight = param("weight", Init.normal("weight", rng, std, type, blockSize, c));

@@ -13,7 +13,16 @@ public final class Linear extends Projection {
     private final Tensor weight;
     private final Tensor bias;
 
-    /** Weight normal(0, std), bias zero (when {@code bias}). */
+    /**
+     * Weight normal(0, std), bias zero (when {@code bias}).
+     *
+     * @param in   in_features
+     * @param out  out_features
+     * @param bias whether there is a {@code bias}
+     * @param std  the standard deviation of the weight's init
+     * @param rng  draws the initial weights
+     * @param type the parameters' type
+     */
     public Linear(int in, int out, boolean bias, double std, Rng rng, DataType type) {
         this(Init.normal("weight", rng, std, type, out, in), bias ? Init.constant("bias", 0.0, type, out) : null);
     }

@@ -17,13 +17,26 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
-    /** Registers a parameter under a local name; returns it. */
+    /**
+     * Registers a parameter under a local name.
+     *
+     * @param name the local name ({@code weight}); the full name prefixes the parents' names
+     * @param p    the parameter
+     * @return {@code p}
+     */
     protected final Tensor param(String name, Tensor p) {
         params.put(name, p);
         return p;
     }
 
-    /** Registers a child module under a local name; returns it. */
+    /**
+     * Registers a child module under a local name.
+     *
+     * @param <M>  the child's type
+     * @param name the local name ({@code attn}, {@code c_fc})
+     * @param m    the child
+     * @return {@code m}
+     */
     protected final <M extends Module> M child(String name, M m) {
         children.put(name, m);
         return m;
@@ -45,6 +58,8 @@ public abstract class Module {
     /**
      * Every parameter under its full dotted name, depth-first in registration order. A tensor shared by two
      * modules (a tied embedding) appears once, under its first name.
+     *
+     * @return a new map from full names ({@code transformer.h.0.ln_1.weight}) to parameters
      */
     public Map<String, Tensor> parameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -105,7 +120,11 @@ public abstract class Module {
         return parameters().values().stream().mapToLong(p -> p.value().length()).sum();
     }
 
-    /** Training mode (dropout active) or evaluation mode, for this module and all below it. */
+    /**
+     * Sets training mode (dropout active) or evaluation mode, for this module and all below it.
+     *
+     * @param on true for training, false for evaluation
+     */
     public void train(boolean on) {
         training = on;
         children.values().forEach(c -> c.train(on));

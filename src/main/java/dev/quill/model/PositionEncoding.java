@@ -9,6 +9,10 @@ import dev.quill.autograd.Tensor;
  */
 public sealed interface PositionEncoding permits LearnedPositions, SinusoidalPositions {
 
-    /** (T, C) encodings of positions {@code start} to {@code start + t - 1}. */
+    /**
+     * @param start the first position
+     * @param t     the number of positions
+     * @return the (t, C) encodings of positions {@code start} to {@code start + t - 1}
+     */
     Tensor forward(long start, int t);
 }

@@ -58,7 +58,12 @@ public final class Safetensors {
      * @param metadata the {@code __metadata__} map, empty when the file has none (unmodifiable)
      */
     public record Contents(Map<String, INDArray> tensors, Map<String, String> metadata) {
-        /** Copies both maps into unmodifiable, order-keeping maps. */
+        /**
+         * Copies both maps into unmodifiable, order-keeping maps.
+         *
+         * @param tensors  not null
+         * @param metadata not null; empty for none
+         */
         public Contents {
             tensors = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tensors)));
             metadata = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(metadata)));
@@ -84,6 +89,8 @@ public final class Safetensors {
     /**
      * Reads a whole safetensors file.
      *
+     * @param file the file
+     * @return its tensors, in header order, and its metadata
      * @throws BadInputException if the file is missing or is not a well-formed safetensors file that Quill
      *     can load (unknown dtype, inconsistent or overlapping offsets, truncated data, ...)
      * @throws IOException if reading fails for another reason
@@ -298,6 +305,7 @@ public final class Safetensors {
      * ({@code name.tmp}) and renamed into place, so a failed or killed write never leaves a half-written
      * file under the final name. There is no fsync: a power cut right after the rename may still lose it.
      *
+     * @param file the file to write; replaced when it exists
      * @param tensors written in the map's iteration order; FLOAT, DOUBLE, INT or LONG arrays of any
      *     ordering (views and 'f'-order arrays are copied to 'c' order first)
      * @param metadata string pairs for {@code __metadata__}; null or empty writes none

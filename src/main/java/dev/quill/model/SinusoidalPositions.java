@@ -22,13 +22,23 @@ public final class SinusoidalPositions implements PositionEncoding {
     private final DataType type;
     private final INDArray cached; // (block_size, C)
 
+    /**
+     * @param blockSize the number of positions computed in advance (others are computed on demand)
+     * @param c         C, even
+     * @param type      the encodings' type
+     */
     public SinusoidalPositions(int blockSize, int c, DataType type) {
         this.c = c;
         this.type = type;
         this.cached = MemoryScope.outside(() -> table(0, blockSize));
     }
 
-    /** PE(p, j) for one position and channel, the formula above. */
+    /**
+     * @param p the position
+     * @param j the channel, in [0, c)
+     * @param c C
+     * @return PE(p, j), the formula above, in double
+     */
     public static double value(long p, int j, int c) {
         int i2 = j - (j % 2);                              // 2i
         double angle = p / Math.pow(10000.0, (double) i2 / c);

@@ -18,12 +18,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter, 2019), step t counting from 1:
- * <pre>
+ * <pre>{@code
  *   p <- p * (1 - lr * wd)                       decay, only for the decay group
  *   m <- beta1 m + (1 - beta1) g
  *   v <- beta2 v + (1 - beta2) g^2
  *   p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
- * </pre>
+ * }</pre>
  * (the bias-corrected update exactly as torch.optim.AdamW computes it). Decay groups: every parameter
  * with two or more axes (weight matrices, embeddings) decays; biases and norm gains, vectors, do not,
  * since shrinking a gain toward 0 is not a simpler model, just a different one.
@@ -46,6 +46,15 @@ public final class AdamW {
     private final double weightDecay;
     private long t;
 
+    /**
+     * Zeroes both moments of every parameter and logs the two groups' sizes.
+     *
+     * @param parameters  the parameters by name, in the order their state is saved
+     * @param weightDecay wd, applied to the decay group only
+     * @param beta1       the first moment's decay
+     * @param beta2       the second moment's decay
+     * @param eps         added to the denominator
+     */
     public AdamW(Map<String, Tensor> parameters, double weightDecay, double beta1, double beta2, double eps) {
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -76,7 +85,7 @@ public final class AdamW {
                 decayTensors, decayCount, plainTensors, plainCount);
     }
 
-    /** Names of the parameters in the decay group. */
+    /** {@return the names of the parameters in the decay group, in order} */
     public List<String> decayed() {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
@@ -87,12 +96,16 @@ public final class AdamW {
         return out;
     }
 
-    /** Completed updates. */
+    /** {@return the number of completed updates, t} */
     public long stepCount() {
         return t;
     }
 
-    /** Applies one update with learning rate {@code lr} from the parameters' current gradients. */
+    /**
+     * Applies one update from the parameters' current gradients (a parameter without one is skipped).
+     *
+     * @param lr the learning rate of this step, from the schedule
+     */
     public void step(double lr) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t);
@@ -162,7 +175,10 @@ public final class AdamW {
         }
     }
 
-    /** Optimizer state for a checkpoint: m and v per parameter ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}). */
+    /**
+     * {@return the optimizer state for a checkpoint: m and v per parameter ({@code exp_avg.NAME},
+     * {@code exp_avg_sq.NAME}, PyTorch's names); the live arrays, not copies}
+     */
     public Map<String, INDArray> state() {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
@@ -172,7 +188,13 @@ public final class AdamW {
         return out;
     }
 
-    /** Restores m, v and the step count saved by {@link #state()}. */
+    /**
+     * Restores m, v and the step count saved by {@link #state()}.
+     *
+     * @param state     the moments under {@link #state()}'s names
+     * @param stepCount t at the time of saving
+     * @throws dev.quill.config.BadInputException when a parameter's moments are missing
+     */
     public void restore(Map<String, INDArray> state, long stepCount) {
         for (int i = 0; i < names.size(); i++) {
             INDArray a = state.get("exp_avg." + names.get(i));

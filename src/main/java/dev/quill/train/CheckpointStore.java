@@ -22,20 +22,33 @@ public final class CheckpointStore {
     /** Writes the contents of one checkpoint into a directory. */
     @FunctionalInterface
     public interface Writer {
+        /**
+         * @param dir an empty directory to fill
+         * @throws IOException when a file cannot be written (the checkpoint is then abandoned)
+         */
         void write(Path dir) throws IOException;
     }
 
     private final Path root;
 
+    /** @param root the run's output directory, created on the first write */
     public CheckpointStore(Path root) {
         this.root = root;
     }
 
+    /** {@return the run's output directory} */
     public Path root() {
         return root;
     }
 
-    /** Writes {@code name/} atomically: into {@code .name.tmp/}, then renamed over the old one. */
+    /**
+     * Writes {@code name/} atomically: into {@code .name.tmp/}, then renamed over the old one.
+     *
+     * @param name   the checkpoint's directory name ({@code last}, {@code best}, {@link #stepName})
+     * @param writer fills the temporary directory
+     * @return the checkpoint's final directory
+     * @throws IOException when writing or renaming fails; the previous checkpoint is then still there
+     */
     public Path write(String name, Writer writer) throws IOException {
         Files.createDirectories(root);
         Path target = root.resolve(name);
@@ -53,7 +66,11 @@ public final class CheckpointStore {
         return target;
     }
 
-    /** The complete checkpoint called {@code name}, recovering the parked previous one after a crash; or null. */
+    /**
+     * @param name the checkpoint's directory name
+     * @return the complete checkpoint called {@code name}, or the parked previous one after a crash
+     *         between the two renames, or null when there is neither
+     */
     public Path resolve(String name) {
         Path target = root.resolve(name);
         if (Files.isDirectory(target)) {
@@ -63,7 +80,12 @@ public final class CheckpointStore {
         return Files.isDirectory(old) ? old : null;
     }
 
-    /** Deletes {@code step-*} directories beyond the newest {@code keep}. */
+    /**
+     * Deletes {@code step-*} directories beyond the newest {@code keep}.
+     *
+     * @param keep how many step checkpoints to keep
+     * @throws IOException when listing or deleting fails
+     */
     public void prune(int keep) throws IOException {
         if (!Files.isDirectory(root)) {
             return;
@@ -78,7 +100,10 @@ public final class CheckpointStore {
         }
     }
 
-    /** The directory name of the checkpoint of step {@code step}: {@code step-0000250}. */
+    /**
+     * @param step the optimizer step
+     * @return the directory name of its checkpoint: {@code step-0000250} (zero-padded, so names sort by step)
+     */
     public static String stepName(long step) {
         return String.format("step-%07d", step);
     }

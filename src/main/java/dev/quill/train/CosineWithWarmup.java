@@ -3,12 +3,12 @@ package dev.quill.train;
 /**
  * Linear warmup to {@code max}, then half a cosine down to {@code min} at {@code decayIters}, then
  * {@code min} (nanoGPT's rule):
- * <pre>
+ * <pre>{@code
  *   it < warmup:              max * (it + 1) / (warmup + 1)
  *   warmup <= it <= decay:    min + (max - min) * 0.5 * (1 + cos(pi * (it - warmup) / (decay - warmup)))
  *   it > decay:               min
- * </pre>
- * When decay <= warmup there is nothing to decay over: after warmup the rate is min.
+ * }</pre>
+ * When {@code decay <= warmup} there is nothing to decay over: after warmup the rate is min.
  */
 public record CosineWithWarmup(double max, double min, int warmupIters, int decayIters) implements LrSchedule {
 

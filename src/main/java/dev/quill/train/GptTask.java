@@ -22,7 +22,10 @@ public final class GptTask implements TrainTask {
     private final Tokenizer tokenizer;
     private final String adapterBase;
 
-    /** {@code tokenizer} may be null (then no tokenizer.json is written). */
+    /**
+     * @param model     the GPT to train
+     * @param tokenizer written beside each checkpoint; may be null (then no tokenizer.json is written)
+     */
     public GptTask(Gpt model, Tokenizer tokenizer) {
         this(model, tokenizer, null);
     }
@@ -38,6 +41,7 @@ public final class GptTask implements TrainTask {
         this.adapterBase = adapterBase;
     }
 
+    /** {@return the GPT being trained} */
     public Gpt model() {
         return model;
     }

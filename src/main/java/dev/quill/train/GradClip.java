@@ -17,7 +17,10 @@ public final class GradClip {
     private GradClip() {
     }
 
-    /** The global L2 norm of the parameters' gradients (missing gradients count as 0). */
+    /**
+     * @param params the parameters
+     * @return the global L2 norm of their gradients (missing gradients count as 0), in double
+     */
     public static double globalNorm(Collection<Tensor> params) {
         double sq = 0;
         for (Tensor p : params) {
@@ -44,7 +47,14 @@ public final class GradClip {
         return s;
     }
 
-    /** Scales the gradients so their global norm is at most {@code max} (0 = no clipping); returns the norm before. */
+    /**
+     * Scales the gradients so their global norm is at most {@code max}. A non-finite norm is left alone,
+     * for the trainer to count as a bad step.
+     *
+     * @param params the parameters
+     * @param max    the largest norm allowed; 0 turns clipping off
+     * @return the norm before clipping
+     */
     public static double clip(Collection<Tensor> params, double max) {
         double norm = globalNorm(params);
         if (max > 0 && norm > max && Double.isFinite(norm)) {

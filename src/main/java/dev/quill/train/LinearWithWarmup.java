@@ -2,7 +2,7 @@ package dev.quill.train;
 
 /**
  * Linear warmup to {@code max}, then a straight line down to {@code min} at {@code decayIters}, then min
- * (immediately after warmup when decay <= warmup).
+ * (immediately after warmup when {@code decay <= warmup}).
  */
 public record LinearWithWarmup(double max, double min, int warmupIters, int decayIters) implements LrSchedule {
 

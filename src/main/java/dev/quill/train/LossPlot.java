@@ -18,7 +18,14 @@ public final class LossPlot {
     private LossPlot() {
     }
 
-    /** Draws the curves of the metric lines into {@code file} (written to a temporary file, then moved). */
+    /**
+     * Draws the curves of the metric lines into {@code file} (written to a temporary file, then moved).
+     *
+     * @param lines the lines of {@code metrics.jsonl}: train loss (and its EMA) at every line, val loss
+     *              where there is one
+     * @param file  the PNG to write
+     * @throws IOException when the image cannot be written
+     */
     public static void write(List<JsonNode> lines, Path file) throws IOException {
         List<Double> steps = new ArrayList<>(), train = new ArrayList<>(), ema = new ArrayList<>();
         List<Double> evalSteps = new ArrayList<>(), val = new ArrayList<>();

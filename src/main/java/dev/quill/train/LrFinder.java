@@ -40,6 +40,12 @@ public final class LrFinder {
     private final Tokens tokens;
     private final int blockSize;
 
+    /**
+     * @param cfg       the batch size, seed and AdamW settings to use
+     * @param task      the model; its weights and random state are restored after {@link #run}
+     * @param tokens    the training tokens
+     * @param blockSize T
+     */
     public LrFinder(TrainConfig cfg, TrainTask task, Tokens tokens, int blockSize) {
         this.cfg = cfg;
         this.task = task;
@@ -47,6 +53,14 @@ public final class LrFinder {
         this.blockSize = blockSize;
     }
 
+    /**
+     * Runs the test.
+     *
+     * @param startLr the first learning rate
+     * @param endLr   the last one, if the loss has not diverged by then
+     * @param steps   the most steps; the rate grows by a constant factor per step
+     * @return the curve up to divergence and the suggested rate
+     */
     public Result run(double startLr, double endLr, int steps) {
         Map<String, INDArray> saved = new LinkedHashMap<>();
         task.module().parameters().forEach((n, p) -> saved.put(n, MemoryScope.outside(() -> p.value().dup())));
@@ -107,7 +121,13 @@ public final class LrFinder {
         return lrs.get(bestIndex);
     }
 
-    /** Writes {@code lr_find.jsonl} (one line per step) and {@code lr_find.png} into {@code dir}. */
+    /**
+     * Writes {@code lr_find.jsonl} (one line per step) and {@code lr_find.png} into {@code dir}.
+     *
+     * @param r   a finder's result
+     * @param dir the output directory, created if needed
+     * @throws IOException when a file cannot be written
+     */
     public static void write(Result r, Path dir) throws IOException {
         Files.createDirectories(dir);
         try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("lr_find.jsonl"), StandardCharsets.UTF_8)) {

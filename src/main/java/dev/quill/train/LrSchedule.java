@@ -8,9 +8,16 @@ import dev.quill.config.TrainConfig;
  */
 public sealed interface LrSchedule permits LrSchedule.Constant, CosineWithWarmup, LinearWithWarmup {
 
+    /**
+     * @param it the iteration, from 0
+     * @return the learning rate of that update
+     */
     double lr(long it);
 
-    /** The schedule a training config names. */
+    /**
+     * @param c a training config
+     * @return the schedule it names ("cosine", "linear" or "constant") with its rates and iteration counts
+     */
     static LrSchedule of(TrainConfig c) {
         return switch (c.schedule()) {
             case "constant" -> new Constant(c.learningRate());
@@ -27,7 +34,14 @@ public sealed interface LrSchedule permits LrSchedule.Constant, CosineWithWarmup
         }
     }
 
-    /** The linear warmup shared by the decaying schedules; NaN once warmup is over. */
+    /**
+     * The linear warmup shared by the decaying schedules.
+     *
+     * @param max         the peak rate
+     * @param warmupIters the warmup's length
+     * @param it          the iteration, from 0
+     * @return {@code max * (it + 1) / (warmupIters + 1)} during warmup; NaN once it is over
+     */
     static double warmup(double max, int warmupIters, long it) {
         return it < warmupIters ? max * (it + 1) / (warmupIters + 1) : Double.NaN;
     }

@@ -24,7 +24,13 @@ public final class MetricsLog implements Closeable {
     private final BufferedWriter out;
     private final List<JsonNode> lines = new ArrayList<>();
 
-    /** Opens the log; when resuming from {@code keepUpTo} (>= 0), keeps the earlier lines, else starts empty. */
+    /**
+     * Opens the log, rewriting the file with the lines it keeps.
+     *
+     * @param file     the log file; its directory is created if needed
+     * @param keepUpTo when resuming, the checkpoint's step (0 or more): lines up to it are kept; -1 starts empty
+     * @throws IOException when the file cannot be read or written
+     */
     public MetricsLog(Path file, long keepUpTo) throws IOException {
         this.file = file;
         List<String> kept = new ArrayList<>();
@@ -46,7 +52,12 @@ public final class MetricsLog implements Closeable {
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
-    /** Appends one line and flushes it. */
+    /**
+     * Appends one line and flushes it.
+     *
+     * @param line one JSON object, with at least {@code step}
+     * @throws IOException when writing fails
+     */
     public void write(ObjectNode line) throws IOException {
         out.write(ConfigJson.MAPPER.writeValueAsString(line));
         out.newLine();
@@ -54,11 +65,12 @@ public final class MetricsLog implements Closeable {
         lines.add(line);
     }
 
-    /** Every line of this run so far (kept and new). */
+    /** {@return every line of this run so far (kept and new)} */
     public List<JsonNode> lines() {
         return lines;
     }
 
+    /** {@return the log file} */
     public Path file() {
         return file;
     }

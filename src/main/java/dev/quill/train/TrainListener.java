@@ -8,11 +8,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public interface TrainListener {
 
-    /** After each optimizer step. */
+    /**
+     * After each optimizer step.
+     *
+     * @param step         the step just made, from 1
+     * @param maxSteps     the run's max_iters
+     * @param loss         the step's training loss (mean over its micro-batches)
+     * @param lr           the learning rate it used
+     * @param tokensPerSec the step's throughput
+     */
     default void onStep(long step, long maxSteps, double loss, double lr, double tokensPerSec) {
     }
 
-    /** After each metrics line is written. */
+    /**
+     * After each metrics line is written.
+     *
+     * @param line the line, as written to {@code metrics.jsonl}
+     */
     default void onMetrics(ObjectNode line) {
     }
 }

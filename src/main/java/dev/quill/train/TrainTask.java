@@ -14,18 +14,31 @@ import java.nio.file.Path;
  */
 public interface TrainTask {
 
-    /** The module whose parameters are trained. */
+    /** {@return the module whose parameters are trained} */
     Module module();
 
-    /** The mean loss on one batch (the trainer sets training or eval mode before calling it). */
+    /**
+     * @param batch one batch of inputs and targets
+     * @return the mean loss on it, a scalar (the trainer sets training or eval mode before calling)
+     */
     Tensor loss(Batch batch);
 
-    /** The generator of the model's dropout masks; its state is saved for exact resume. */
+    /** {@return the generator of the model's dropout masks; its state is saved for exact resume} */
     Rng rng();
 
-    /** Writes the model (config, weights, tokenizer) into {@code dir}. */
+    /**
+     * Writes the model (config, weights, tokenizer) into {@code dir}.
+     *
+     * @param dir an existing, empty directory
+     * @throws IOException when a file cannot be written
+     */
     void save(Path dir) throws IOException;
 
-    /** Reads the weights written by {@link #save} into the module. */
+    /**
+     * Reads the weights written by {@link #save} into the module.
+     *
+     * @param dir a directory {@link #save} wrote
+     * @throws IOException when reading fails
+     */
     void load(Path dir) throws IOException;
 }

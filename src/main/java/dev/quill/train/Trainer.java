@@ -36,7 +36,14 @@ public final class Trainer {
     private static final String OPTIMIZER = "optimizer.safetensors";
 
     /** How a run ended. */
-    public enum Stop { FINISHED, EARLY_STOPPED, INTERRUPTED }
+    public enum Stop {
+        /** All max_iters steps were made. */
+        FINISHED,
+        /** The validation loss stopped improving for early_stopping_patience evaluations. */
+        EARLY_STOPPED,
+        /** {@link #requestStop()} was called (Ctrl-C on the command line); last/ was written. */
+        INTERRUPTED
+    }
 
     /** What a run did: why it stopped, its last step, the last losses and where the checkpoints are. */
     public record Result(Stop stop, long step, double trainLoss, double valLoss, double bestValLoss, Path lastCheckpoint) {
@@ -66,11 +73,16 @@ public final class Trainer {
         this.optimizer = new AdamW(task.module().trainableParameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps());
     }
 
+    /**
+     * @param l hears about every step and metrics line
+     * @return this trainer
+     */
     public Trainer addListener(TrainListener l) {
         listeners.add(l);
         return this;
     }
 
+    /** {@return the optimizer, made in the constructor (its groups can be inspected before the run)} */
     public AdamW optimizer() {
         return optimizer;
     }
@@ -80,12 +92,23 @@ public final class Trainer {
         stopRequested = true;
     }
 
-    /** Trains from scratch (or from the weights the task already holds). */
+    /**
+     * Trains from scratch (or from the weights the task already holds).
+     *
+     * @return how the run ended
+     * @throws IOException when a checkpoint or the metrics log cannot be written
+     */
     public Result run() throws IOException {
         return run(false);
     }
 
-    /** Trains; with {@code resume}, continues exactly from {@code last/} of the output directory. */
+    /**
+     * Trains.
+     *
+     * @param resume continue exactly from {@code last/} of the output directory
+     * @return how the run ended
+     * @throws IOException when a checkpoint or the metrics log cannot be read or written
+     */
     public Result run(boolean resume) throws IOException {
         Collection<Tensor> params = task.module().trainableParameters().values();
         TrainState state = new TrainState(0, task.rng().state(), 0, Double.POSITIVE_INFINITY, 0, Double.NaN, 0);

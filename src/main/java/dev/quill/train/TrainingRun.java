@@ -67,7 +67,17 @@ public final class TrainingRun {
         this.record = record;
     }
 
-    /** Prepares everything; nothing is written to {@code outDir} until {@link #run()}. */
+    /**
+     * Prepares everything; nothing is written to {@code outDir} until {@link #run()}.
+     *
+     * @param cfg    the run's config
+     * @param outDir the output directory
+     * @param resume continue from {@code outDir/last}
+     * @return the prepared run
+     * @throws BadInputException for unusable data, a missing checkpoint to resume, or a config that
+     *                           does not match it
+     * @throws IOException       when reading fails for another reason
+     */
     public static TrainingRun prepare(RunConfig cfg, Path outDir, boolean resume) throws IOException {
         Backend.logOnce();
         Path dataPath = cfg.data().path() == null ? null : Path.of(cfg.data().path());
@@ -177,29 +187,37 @@ public final class TrainingRun {
         return cfg.model().withVocabSize(v);
     }
 
-    /** An LR range test on this run's model and training tokens (the model is restored afterwards). */
+    /** {@return an LR range test on this run's model and training tokens (the model is restored afterwards)} */
     public LrFinder lrFinder() {
         return new LrFinder(config.train(), task, trainTokens, config.model().blockSize());
     }
 
+    /** {@return the trainer, e.g. to add a listener before {@link #run()}} */
     public Trainer trainer() {
         return trainer;
     }
 
+    /** {@return the model being trained, with its tokenizer} */
     public GptTask task() {
         return task;
     }
 
+    /** {@return the tokenizer: trained on the text, read from the resumed checkpoint, or from init_from} */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** The config as resolved (vocabulary from the tokenizer, or the checkpoint's model). */
+    /** {@return the config as resolved (vocabulary from the tokenizer, or the checkpoint's model)} */
     public RunConfig config() {
         return config;
     }
 
-    /** Trains; writes run.json at the start and again, with the results, at the end. */
+    /**
+     * Trains; writes run.json at the start and again, with the results, at the end.
+     *
+     * @return how the run ended
+     * @throws IOException when run.json, a checkpoint or the metrics cannot be written
+     */
     public Trainer.Result run() throws IOException {
         Files.createDirectories(outDir);
         record.put("start", Instant.now().toString());

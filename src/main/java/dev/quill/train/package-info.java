@@ -7,7 +7,9 @@
  * gradient equals one big batch's), clip the global gradient norm ({@link dev.quill.train.GradClip}), and
  * make one {@link dev.quill.train.AdamW} update at the rate of the schedule
  * ({@link dev.quill.train.CosineWithWarmup}, {@link dev.quill.train.LinearWithWarmup} or constant).
- * AdamW decays matrices and embeddings but not biases and norm gains.
+ * AdamW (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", 2019) decays matrices and
+ * embeddings but not biases and norm gains; the clipping is Pascanu et al. (2013) and the warmup-cosine
+ * schedule is nanoGPT's. The equations are in each class's javadoc; {@code docs/04-training.md} explains them.
  *
  * <p>Around the steps: evaluation on random batches of train and val, early stopping on val loss,
  * checkpoints written atomically ({@link dev.quill.train.CheckpointStore}: temporary directory, then a
