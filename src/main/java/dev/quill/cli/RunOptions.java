@@ -23,9 +23,21 @@ final class RunOptions {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: out/<config name>).")
     Path out;
 
+    @Option(names = "--skip-bad-lines", description = "Instruction tuning: skip malformed lines of the sft data (counted and "
+            + "reported by reason and line) instead of stopping at the first (sets sft.skip_bad_lines).")
+    boolean skipBadLines;
+
     /** Presets, then the file, then --set, then --data. */
     RunConfig load() {
         RunConfig cfg = RunConfig.load(config, sets);
+        if (skipBadLines) {
+            if (cfg.sft() == null) {
+                throw new BadInputException("--skip-bad-lines is for instruction tuning, and this config has no sft section");
+            }
+            List<String> more = new ArrayList<>(sets);
+            more.add("sft.skip_bad_lines=true");
+            cfg = RunConfig.load(config, more);
+        }
         if (data != null) {
             if (!Files.isRegularFile(data)) {
                 throw new BadInputException("--data " + data + ": no such file");
