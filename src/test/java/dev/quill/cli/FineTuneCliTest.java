@@ -91,6 +91,26 @@ class FineTuneCliTest {
     }
 
     @Test
+    void aMalformedLineStopsTheRunNamingItUnlessSkipBadLines() throws Exception {
+        Path bad = dir.resolve("bad.jsonl");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(conversations));
+        lines.add(3, "{\"prompt\": \"Who speaks?\"}");                   // line 4: no response
+        Files.write(bad, lines);
+        Run stop = tune(dir.resolve("bad-stop"), "--set", "sft.path=" + bad, "--set", "train.max_iters=1", "--set", "train.eval_interval=0");
+        assertThat(stop.code()).isEqualTo(2);
+        assertThat(stop.err()).contains(bad + ":4");
+        Run skip = quill(args(Stream.of("train", "--data", text.toString(), "--out", dir.resolve("bad-skip").toString(),
+                "--set", "train.init_from=" + base.resolve("last"), "--set", "sft.path=" + bad, "--set", "sft.val_fraction=0.2",
+                "--set", "train.max_iters=1", "--set", "train.eval_interval=0", "--skip-bad-lines")));
+        assertThat(skip.code()).as(skip.err()).isZero();
+        assertThat(ConfigJson.MAPPER.readTree(dir.resolve("bad-skip/run.json").toFile()).get("sft_summary").asText())
+                .contains("used 10, skipped 1");
+        Run none = quill("train", "--skip-bad-lines", "--out", dir.resolve("none").toString());
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("no sft section");
+    }
+
+    @Test
     void chatWithTheTemplateTakesTurnsAndNeverPrintsTheMarkers() throws Exception {
         Path out = dir.resolve("sft-chat");
         assertThat(tune(out, "--set", "train.max_iters=2", "--set", "train.eval_interval=0").code()).isZero();
