@@ -105,7 +105,11 @@ public final class Tensor {
      * Freezes ({@code false}) or unfreezes ({@code true}) a leaf, as PyTorch's {@code requires_grad_}: ops
      * record no history for a frozen tensor, so backward gives it no gradient and an optimizer built over
      * the trainable parameters has no state for it. Freezing drops the gradient held so far. Switch it
-     * between steps, not between a forward and its backward. Returns this.
+     * between steps, not between a forward and its backward.
+     *
+     * @param on true to train this leaf, false to freeze it
+     * @return this tensor
+     * @throws IllegalStateException when this tensor is not a leaf (an op made it)
      */
     public Tensor requiresGrad(boolean on) {
         if (creator != null) {
@@ -120,7 +124,7 @@ public final class Tensor {
         return this;
     }
 
-    /** True for tensors no op made (inputs, parameters). */
+    /** {@return true for tensors no op made (inputs, parameters)} */
     public boolean isLeaf() {
         return creator == null;
     }

@@ -75,7 +75,16 @@ public final class ConfigJson {
         return prev[b.length()];
     }
 
-    /** An integer (2e3 or 2000.0 accepted), or {@code fallback} when the key is absent or null. */
+    /**
+     * Reads an integer; a whole number written as a float ({@code 2e3}, {@code 2000.0}) is accepted.
+     *
+     * @param section  the section's name in messages ({@code train})
+     * @param node     the section's JSON object
+     * @param key      the key within the section ({@code max_iters}, not {@code train.max_iters})
+     * @param fallback the value when the key is absent or JSON null
+     * @return the key's value, or {@code fallback}
+     * @throws BadInputException when the value is not a whole number that fits an int
+     */
     public static int getInt(String section, JsonNode node, String key, int fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -90,7 +99,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
-    /** A long integer, or {@code fallback} when the key is absent or null. */
+    /**
+     * Reads a long integer (a seed, a token count); floats are refused.
+     *
+     * @param section  the section's name in messages ({@code train})
+     * @param node     the section's JSON object
+     * @param key      the key within the section ({@code max_iters}, not {@code train.max_iters})
+     * @param fallback the value when the key is absent or JSON null
+     * @return the key's value, or {@code fallback}
+     * @throws BadInputException when the value is not a JSON integer that fits a long
+     */
     public static long getLong(String section, JsonNode node, String key, long fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -102,7 +120,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "an integer");
     }
 
-    /** A number, or {@code fallback} when the key is absent or null. */
+    /**
+     * Reads a number, integer or float.
+     *
+     * @param section  the section's name in messages ({@code train})
+     * @param node     the section's JSON object
+     * @param key      the key within the section ({@code max_iters}, not {@code train.max_iters})
+     * @param fallback the value when the key is absent or JSON null
+     * @return the key's value, or {@code fallback}
+     * @throws BadInputException when the value is not a JSON number (a quoted {@code "3e-4"} included)
+     */
     public static double getDouble(String section, JsonNode node, String key, double fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -114,7 +141,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "a number");
     }
 
-    /** true or false, or {@code fallback} when the key is absent or null. */
+    /**
+     * Reads a JSON boolean; strings and 0/1 are refused.
+     *
+     * @param section  the section's name in messages ({@code train})
+     * @param node     the section's JSON object
+     * @param key      the key within the section ({@code max_iters}, not {@code train.max_iters})
+     * @param fallback the value when the key is absent or JSON null
+     * @return the key's value, or {@code fallback}
+     * @throws BadInputException when the value is not {@code true} or {@code false}
+     */
     public static boolean getBoolean(String section, JsonNode node, String key, boolean fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -126,7 +162,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "true or false");
     }
 
-    /** A string, or {@code fallback} when the key is absent or null. */
+    /**
+     * Reads a string; numbers and booleans are not converted.
+     *
+     * @param section  the section's name in messages ({@code train})
+     * @param node     the section's JSON object
+     * @param key      the key within the section ({@code max_iters}, not {@code train.max_iters})
+     * @param fallback the value when the key is absent or JSON null (may be null)
+     * @return the key's value, or {@code fallback}
+     * @throws BadInputException when the value is not a JSON string
+     */
     public static String getString(String section, JsonNode node, String key, String fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {
@@ -138,7 +183,16 @@ public final class ConfigJson {
         throw wrongType(section, key, v, "a string");
     }
 
-    /** A list of strings: a JSON array of strings, or one string read as a list of one. */
+    /**
+     * Reads a list of strings: a JSON array of strings, or one string read as a list of one.
+     *
+     * @param section  the section's name in messages ({@code train})
+     * @param node     the section's JSON object
+     * @param key      the key within the section ({@code max_iters}, not {@code train.max_iters})
+     * @param fallback the value when the key is absent or JSON null
+     * @return the strings in order (a new list, or an immutable one of one), or {@code fallback}
+     * @throws BadInputException when the value is neither a string nor an array holding only strings
+     */
     public static List<String> getStringList(String section, JsonNode node, String key, List<String> fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) {

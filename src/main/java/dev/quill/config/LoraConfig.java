@@ -31,7 +31,15 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     private static final String S = "lora";
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
 
-    /** Validates every field; a bad value fails naming the key, the value and what is allowed. */
+    /**
+     * Validates every field and copies {@code targets} into an immutable list.
+     *
+     * @param rank    r, the inner size of the update; at least 1
+     * @param alpha   the scale numerator (update scaled by alpha / r); positive and finite
+     * @param dropout dropout probability on the adapters' input, in [0, 1)
+     * @param targets module path patterns (whole dot-separated names such as {@code "attn.c_attn"}); non-empty
+     * @throws BadInputException naming the key, the value and what is allowed
+     */
     public LoraConfig {
         ConfigJson.require(rank >= 1, S, "rank", rank, "must be at least 1");
         ConfigJson.require(alpha > 0 && Double.isFinite(alpha), S, "alpha", alpha, "must be positive");
@@ -46,25 +54,37 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
         targets = List.copyOf(targets);
     }
 
-    /** Rank 8, alpha 16, no dropout, on the attention projections {@code attn.c_attn} and {@code attn.c_proj}. */
+    /**
+     * {@return rank 8, alpha 16, no dropout, on the attention projections {@code attn.c_attn} and
+     * {@code attn.c_proj}}
+     */
     public static LoraConfig defaults() {
         return new LoraConfig(8, 16.0, 0.0, List.of("attn.c_attn", "attn.c_proj"));
     }
 
-    /** The factor of the update, alpha / r. */
+    /** {@return the factor of the update, alpha / r} */
     public double scale() {
         return alpha / rank;
     }
 
     /**
-     * True when some target names the module at {@code modulePath} (e.g. {@code transformer.h.0.attn.c_attn}):
-     * the path equals the target or ends with a dot followed by it.
+     * Whether some target names a module: the path equals the target or ends with a dot followed by it.
+     *
+     * @param modulePath the module's dotted path from the model root ({@code transformer.h.0.attn.c_attn})
+     * @return true when at least one of {@link #targets} matches it
      */
     public boolean matches(String modulePath) {
         return targets.stream().anyMatch(t -> targetMatches(t, modulePath));
     }
 
-    /** True when the one target {@code target} names the module at {@code modulePath} (see {@link #matches}). */
+    /**
+     * The matching rule for one target (see {@link #matches}): equal, or a suffix starting after a dot, so
+     * {@code "c_proj"} matches {@code mlp.c_proj} but not {@code mlp.xc_proj}.
+     *
+     * @param target     one pattern, e.g. {@code "attn.c_proj"}
+     * @param modulePath the module's dotted path from the model root
+     * @return true when {@code target} names the module at {@code modulePath}
+     */
     public static boolean targetMatches(String target, String modulePath) {
         return modulePath.equals(target) || modulePath.endsWith("." + target);
     }
@@ -72,6 +92,11 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
     /**
      * Reads the keys present in {@code node} over the values of {@code defaults}; unknown keys fail with a
      * suggestion. {@code targets} is a JSON list of strings, or one string for a single target.
+     *
+     * @param node     the {@code lora} section, a JSON object
+     * @param defaults the values of the keys {@code node} leaves out
+     * @return the validated config
+     * @throws BadInputException for an unknown key, a wrong type or a value out of range
      */
     public static LoraConfig fromJson(JsonNode node, LoraConfig defaults) {
         ConfigJson.checkKeys(S, node, KEYS);
@@ -80,7 +105,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
                 ConfigJson.getDouble(S, node, "dropout", d.dropout), ConfigJson.getStringList(S, node, "targets", d.targets));
     }
 
-    /** Every key, in {@link #KEYS} order. */
+    /** {@return a new JSON object with every key, in {@link #KEYS} order} */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         o.put("rank", rank).put("alpha", alpha).put("dropout", dropout);

@@ -70,7 +70,17 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         return fromJson(name, root, sets);
     }
 
-    /** Parses a run config object after applying {@code key=value} overrides to it (the object is changed). */
+    /**
+     * Parses a run config object after applying {@code key=value} overrides to it (the object is changed).
+     *
+     * @param name the run's name
+     * @param root the whole config object; the overrides are written into it
+     * @param sets {@code section.key=value} overrides, applied in order; a value is read as JSON when it
+     *             parses, else as a string
+     * @return the resolved config
+     * @throws BadInputException for a malformed override, an unknown section or key, a wrong type or a value
+     *                           out of range
+     */
     public static RunConfig fromJson(String name, ObjectNode root, List<String> sets) {
         for (String set : sets) {
             override(root, set);
@@ -144,7 +154,10 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         return new RunConfig(name, model, train, d, vocabSizeExplicit, modelGiven, sft, lora);
     }
 
-    /** Every section, every key, as the run resolved them (sft and lora only when present). */
+    /**
+     * {@return a new JSON object with every section and key as the run resolved them (sft and lora only
+     * when present)}
+     */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         o.set("model", model.toJson());

@@ -66,8 +66,15 @@ public final class Generator {
     }
 
     /**
-     * As {@link #load(Path)}, then the LoRA adapter of {@code adapterDir} (null for none) merged onto the
-     * weights; the adapter must have been trained on this checkpoint's shape.
+     * As {@link #load(Path)}, then the LoRA adapter of {@code adapterDir} merged onto the weights; the
+     * adapter must have been trained on this checkpoint's shape.
+     *
+     * @param checkpointDir a directory with config.json, model.safetensors and tokenizer.json
+     * @param adapterDir    a directory with adapter_config.json and adapter.safetensors, or null for none
+     * @return a generator of the checkpoint's model, adapter merged, and its tokenizer
+     * @throws BadInputException when the checkpoint or adapter is incomplete, or the adapter's tensors do
+     *                           not fit the model
+     * @throws IOException       when reading fails for another reason
      */
     public static Generator load(Path checkpointDir, Path adapterDir) throws IOException {
         Generator g = load(checkpointDir);
@@ -77,6 +84,7 @@ public final class Generator {
         return g;
     }
 
+    /** {@return the model generation runs, the instance itself (not a copy)} */
     public Gpt model() {
         return model;
     }
@@ -117,7 +125,11 @@ public final class Generator {
      * A prompt given as token ids (a chat template's rendering, which holds special tokens that text
      * encoding would not produce). A prompt longer than block_size keeps its last block_size ids.
      *
-     * @throws BadInputException for an empty prompt or an id outside the model's vocabulary
+     * @param promptIds the prompt's token ids, each in [0, tokenizer vocab size); at least one
+     * @param cfg       length, stop sequences, sampling
+     * @param onText    receives the text as it is generated, as for {@link #generate(String, GenerationConfig, Consumer)}
+     * @return the generated text (without the prompt), its ids and why it ended
+     * @throws BadInputException for an empty prompt or an id outside the tokenizer's vocabulary
      */
     public Completion generate(int[] promptIds, GenerationConfig cfg, Consumer<String> onText) {
         if (promptIds.length == 0) {

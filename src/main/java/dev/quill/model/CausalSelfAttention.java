@@ -30,7 +30,14 @@ public final class CausalSelfAttention extends Module {
     private final Rng rng;
     private boolean fused = true;
 
-    /** c_attn and c_proj as GPT-2 initializes them (c_proj scaled down for the residual stream). */
+    /**
+     * c_attn and c_proj as GPT-2 initializes them: normal(0, 0.02), c_proj's std divided by sqrt(2 n_layer)
+     * for the residual stream.
+     *
+     * @param cfg  the model's shape (width C, layers for the c_proj scale, bias, dropout, n_head)
+     * @param rng  draws the initial weights now and the dropout masks later (kept)
+     * @param type the parameters' type: FLOAT, or DOUBLE for gradient checks
+     */
     public CausalSelfAttention(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         this.nHead = cfg.nHead();
@@ -50,12 +57,23 @@ public final class CausalSelfAttention extends Module {
         replaceChild(name, p);
     }
 
-    /** Uses the composite attention (primitive ops) instead of the fused op; for teaching and tests. */
+    /**
+     * Chooses how {@link #forward} computes attention; both give the same result within float rounding.
+     *
+     * @param on true (the default) for the fused op, false for the composite path of primitive ops, kept
+     *           for teaching and as the oracle in tests
+     */
     public void useFusedAttention(boolean on) {
         this.fused = on;
     }
 
-    /** x (B, T, C) -> (B, T, C), recording the graph for backward. */
+    /**
+     * Attention over all T positions at once, each attending to itself and the ones before it, recording
+     * the graph for backward.
+     *
+     * @param x the normalized residual stream (B, T, C)
+     * @return the update for the residual stream (B, T, C), after c_proj and dropout (while training)
+     */
     public Tensor forward(Tensor x) {
         long b = x.size(0);
         long t = x.size(1);

@@ -43,6 +43,10 @@ public final class Checkpoint {
     /**
      * Writes config.json and model.safetensors into {@code dir} (created if needed). LoRA adapter tensors
      * are left out: {@link LoraCheckpoint#save} writes them beside the base.
+     *
+     * @param dir   the checkpoint directory; existing files of the same names are replaced
+     * @param model the model; its weights are written in float32 whatever its type
+     * @throws IOException when the directory or a file cannot be written
      */
     public static void save(Path dir, Gpt model) throws IOException {
         save(dir, model, Map.of());
@@ -72,12 +76,25 @@ public final class Checkpoint {
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
     }
 
-    /** Whether a parameter name is a LoRA adapter's ({@code ...lora_A.weight}, {@code ...lora_B.weight}). */
+    /**
+     * Whether a parameter name is a LoRA adapter's.
+     *
+     * @param name a parameter name as {@link Module#parameters()} gives it
+     * @return true for names ending in {@code .lora_A.weight} or {@code .lora_B.weight}
+     */
     public static boolean isAdapterTensor(String name) {
         return name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight");
     }
 
-    /** Reads the config of a checkpoint directory, refusing a format newer than this Quill. */
+    /**
+     * Reads the config of a checkpoint directory, refusing a format newer than this Quill. Keys other
+     * than {@code format_version} and the model's are ignored.
+     *
+     * @param dir the checkpoint directory
+     * @return the model's shape as config.json gives it
+     * @throws BadInputException when config.json is missing, unreadable, not a JSON object, has no valid
+     *                           {@code format_version} or a newer one, lacks a model key, or holds a bad value
+     */
     public static ModelConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG);
         JsonNode node;
@@ -154,6 +171,13 @@ public final class Checkpoint {
      * (W += alpha/r B A), ready for inference: the merged model computes what the adapted one does, with the
      * plain weights' speed. A checkpoint written by a LoRA run holds its base and its adapter side by side,
      * so {@link #load} does this by itself.
+     *
+     * @param model      a base model without adapters, of the shape the adapter was trained on
+     * @param adapterDir a directory with adapter_config.json and adapter.safetensors (or PEFT's
+     *                   adapter_model.safetensors)
+     * @throws BadInputException     for a bad adapter_config.json, or a missing, extra or misshapen tensor
+     * @throws IllegalStateException when {@code model} already has adapters
+     * @throws IOException           when reading fails for another reason
      */
     public static void loadAdapter(Gpt model, Path adapterDir) throws IOException {
         LoraCheckpoint.load(adapterDir, model);

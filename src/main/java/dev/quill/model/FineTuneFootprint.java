@@ -20,7 +20,12 @@ import java.util.Map;
  */
 public record FineTuneFootprint(long totalParameters, long trainableParameters, int bytesPerValue) {
 
-    /** Counts {@code module}'s parameters as they are now (frozen or not). */
+    /**
+     * Counts a module's parameters as they are now (frozen or not).
+     *
+     * @param module the model, usually after {@link Lora#apply} or {@link Module#freeze()}
+     * @return its footprint, with the element width of its first parameter (4 when it has none)
+     */
     public static FineTuneFootprint of(Module module) {
         Map<String, Tensor> all = module.parameters();
         long total = all.values().stream().mapToLong(p -> p.value().length()).sum();
@@ -29,24 +34,24 @@ public record FineTuneFootprint(long totalParameters, long trainableParameters, 
         return new FineTuneFootprint(total, trainable, bytes);
     }
 
-    /** Bytes of weights, gradients and AdamW moments when only the trainable parameters train. */
+    /** {@return the bytes of weights, gradients and AdamW moments when only the trainable parameters train} */
     public long bytes() {
         return (totalParameters + 3 * trainableParameters) * bytesPerValue;
     }
 
-    /** The same for full fine-tuning: every parameter with a gradient and two moments. */
+    /** {@return the bytes for full fine-tuning: every parameter with a gradient and two moments} */
     public long fullFineTuneBytes() {
         return 4 * totalParameters * bytesPerValue;
     }
 
-    /** The trainable share of the parameters, in [0, 1]. */
+    /** {@return the trainable share of the parameters, in [0, 1] (0 for a module without parameters)} */
     public double trainableFraction() {
         return totalParameters == 0 ? 0 : (double) trainableParameters / totalParameters;
     }
 
     /**
-     * One line for the log, e.g. {@code trainable parameters: 16,384 of 820,480 (2.00%); weights + grads +
-     * AdamW moments: 3.3 MB vs 13.1 MB for full fine-tuning}.
+     * {@return one line for the log, e.g. {@code trainable parameters: 16,384 of 820,480 (2.00%); weights +
+     * grads + AdamW moments: 3.3 MB vs 13.1 MB for full fine-tuning}}
      */
     public String describe() {
         return String.format(Locale.ROOT, "trainable parameters: %,d of %,d (%.2f%%); weights + grads + AdamW moments: %s vs %s for full fine-tuning",

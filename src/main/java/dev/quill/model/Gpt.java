@@ -80,12 +80,12 @@ public final class Gpt extends Module {
         }
     }
 
-    /** The shape this model was built with. */
+    /** {@return the shape this model was built with} */
     public ModelConfig config() {
         return config;
     }
 
-    /** The precision of the parameters. */
+    /** {@return the precision of the parameters: FLOAT, or DOUBLE for gradient checks} */
     public DataType dataType() {
         return type;
     }
@@ -95,7 +95,7 @@ public final class Gpt extends Module {
         return rng;
     }
 
-    /** The transformer blocks, first to last. */
+    /** {@return the transformer blocks, first to last (the model's own list, not a copy)} */
     public List<Block> blocks() {
         return blocks;
     }
@@ -162,14 +162,22 @@ public final class Gpt extends Module {
     }
 
     /**
-     * True while the model has LoRA adapters that are not merged ({@link Lora#apply}, undone by
-     * {@link Lora#merge}). Single-token generation then takes the general cached path, which runs them.
+     * {@return true while the model has LoRA adapters that are not merged ({@link Lora#apply}, undone by
+     * {@link Lora#merge})} Single-token generation then takes the general cached path, which runs them.
      */
     public boolean hasAdapters() {
         return !Lora.adapters(this).isEmpty();
     }
 
-    /** Mean cross-entropy of the next-token predictions; targets of -1 are ignored. */
+    /**
+     * Mean cross-entropy of the next-token predictions.
+     *
+     * @param idx     token ids (B, T), T at most block_size
+     * @param targets the next token id at each position (B, T); -1 marks a position that counts for nothing
+     *                (a prompt, padding)
+     * @return the scalar loss in nats, averaged over the positions not ignored (0 when all are), with its graph
+     * @throws IllegalArgumentException when {@code idx} is not (B, T) or T exceeds block_size
+     */
     public Tensor loss(INDArray idx, INDArray targets) {
         return forward(idx).crossEntropy(targets, -1);
     }
@@ -237,6 +245,12 @@ public final class Gpt extends Module {
      * {@link #loadState} for a checkpoint with a smaller vocabulary: the tokenizer has since gained special
      * tokens (a chat template's markers), so the embedding (and an untied head) has more rows than the file.
      * The first rows come from the file; the new ones keep this model's own initialization, N(0, 0.02).
+     *
+     * @param state  tensors by checkpoint name; {@code transformer.wte.weight} and {@code lm_head.weight} may
+     *               have fewer rows (V_old, C) than the model (V_new, C), every other tensor must match exactly
+     * @param source where the tensors come from, for messages
+     * @throws BadInputException as {@link #loadState}: a missing tensor, a shape that differs (other than
+     *                           fewer embedding rows), or a tensor that is not a parameter
      */
     public void loadStateWithNewTokens(Map<String, INDArray> state, String source) {
         Map<String, INDArray> grown = new java.util.LinkedHashMap<>(state);

@@ -29,8 +29,13 @@ public final class Lora {
     }
 
     /**
-     * The projections of {@code model} that {@code config}'s targets select, by module path, in model order,
-     * without changing anything. Fails when a target selects nothing (a typo, or a module LoRA cannot wrap).
+     * The projections of {@code model} that {@code config}'s targets select, without changing anything.
+     *
+     * @param model  the model to search; only the four projections of each block can be selected
+     * @param config its {@link LoraConfig#targets()} choose the projections
+     * @return the selected projections by module path ({@code transformer.h.0.attn.c_attn}), in model order
+     * @throws BadInputException when a target selects nothing (a typo, or a module LoRA cannot wrap); the
+     *                           message lists the projections that can be wrapped
      */
     public static Map<String, Projection> targets(Gpt model, LoraConfig config) {
         Map<String, Projection> all = projections(model);
@@ -55,8 +60,12 @@ public final class Lora {
     /**
      * Freezes the whole model and wraps every targeted projection in a {@link LoraLinear} over the same
      * tensors: A drawn from {@code initRng}, B zero, so the model computes exactly what it computed before.
-     * Dropout masks come from the model's own generator. Returns the new modules by path.
+     * Dropout masks come from the model's own generator.
      *
+     * @param model   the model to adapt, changed in place
+     * @param config  rank, alpha, dropout and targets of the adapters
+     * @param initRng draws the initial A of each adapter (Kaiming-uniform, as PEFT), in model order
+     * @return the new adapters by module path, in model order
      * @throws IllegalStateException if the model already has adapters
      * @throws BadInputException if a target selects no projection
      */
@@ -76,7 +85,12 @@ public final class Lora {
         return out;
     }
 
-    /** The adapters of {@code model} by module path, in model order; empty for a plain model. */
+    /**
+     * Finds the adapters installed in a model.
+     *
+     * @param model the model (or any module) to search
+     * @return its adapters by module path, in model order; empty for a plain model
+     */
     public static Map<String, LoraLinear> adapters(Module model) {
         Map<String, LoraLinear> out = new LinkedHashMap<>();
         model.modules().forEach((path, m) -> {
@@ -91,7 +105,9 @@ public final class Lora {
      * Adds each adapter's update into its base weight, W += (alpha / r) B A, and puts the base Linear back
      * in its place: the model is a plain GPT again, with nanoGPT's parameter names only, ready for
      * {@link Checkpoint#save}. Its parameters stay frozen ({@link Module#unfreeze()} to train them all).
-     * Returns the number of adapters merged.
+     *
+     * @param model the model, changed in place; a plain model is left as it is
+     * @return the number of adapters merged (0 for a plain model)
      */
     public static int merge(Gpt model) {
         Map<String, LoraLinear> adapters = adapters(model);

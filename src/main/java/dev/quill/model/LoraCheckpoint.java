@@ -64,9 +64,16 @@ public final class LoraCheckpoint {
 
     /**
      * Writes the adapters of {@code model} into {@code dir} (created if needed), each file replaced
-     * atomically. {@code baseModel} names the base checkpoint (null for none).
+     * atomically. The base weights are not written.
      *
+     * @param dir       the adapter directory
+     * @param model     a model with adapters ({@link Lora#apply}), all of one {@link LoraConfig}; A and B are
+     *                  written in float32
+     * @param baseModel written as {@code base_model_name_or_path}: whatever names the base checkpoint, e.g.
+     *                  its directory; null for none
      * @throws IllegalArgumentException if the model has no adapters
+     * @throws IllegalStateException    if its adapters have different configs
+     * @throws IOException              when the directory or a file cannot be written
      */
     public static void save(Path dir, Gpt model, String baseModel) throws IOException {
         Map<String, LoraLinear> adapters = Lora.adapters(model);
@@ -114,7 +121,16 @@ public final class LoraCheckpoint {
         return o;
     }
 
-    /** Reads and checks adapter_config.json of an adapter directory. */
+    /**
+     * Reads and checks adapter_config.json of an adapter directory; tensors are not read.
+     *
+     * @param dir the adapter directory
+     * @return its LoRA config (from {@code r}, {@code lora_alpha}, {@code lora_dropout},
+     *     {@code target_modules}) and base model name
+     * @throws BadInputException when the file is missing or malformed, {@code peft_type} is not LORA, a
+     *     required key is missing, or it asks for what Quill does not support (rsLoRA, DoRA, biases,
+     *     fan_in_fan_out, a regular-expression target); the message names the file
+     */
     public static Info readConfig(Path dir) {
         Path file = dir.resolve(CONFIG);
         JsonNode n;
@@ -175,11 +191,16 @@ public final class LoraCheckpoint {
     /**
      * Puts the adapters of {@code dir} onto {@code model}, a base model without adapters: the targeted
      * projections become {@link LoraLinear}s holding the file's A and B, and the model is frozen as by
-     * {@link Lora#apply}. Every tensor is checked before anything changes. Returns what the directory says.
+     * {@link Lora#apply}. Every tensor is checked before anything changes.
      *
+     * @param dir   the adapter directory; adapter.safetensors is read, or PEFT's adapter_model.safetensors
+     *              when only that one exists
+     * @param model a base model without adapters; A and B are cast to its data type
+     * @return what the directory's adapter_config.json says
      * @throws BadInputException for a missing or extra tensor, a rank or shape that does not fit the model,
-     *     or a bad adapter_config.json
+     *     a target that selects no projection, or a bad adapter_config.json
      * @throws IllegalStateException if the model already has adapters
+     * @throws IOException if reading the weights fails for another reason
      */
     public static Info load(Path dir, Gpt model) throws IOException {
         Info info = readConfig(dir);

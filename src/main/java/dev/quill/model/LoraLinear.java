@@ -68,22 +68,22 @@ public final class LoraLinear extends Projection {
         return base.bias();
     }
 
-    /** The wrapped Linear, which takes this module's place again when the update is merged. */
+    /** {@return the wrapped Linear, which takes this module's place again when the update is merged} */
     public Linear base() {
         return base;
     }
 
-    /** A (r, in), the down-projection. */
+    /** {@return A (r, in), the down-projection, a trainable parameter} */
     public Tensor loraA() {
         return loraA.weight();
     }
 
-    /** B (out, r), the up-projection; zero at the start. */
+    /** {@return B (out, r), the up-projection, a trainable parameter; zero at the start} */
     public Tensor loraB() {
         return loraB.weight();
     }
 
-    /** The configuration it was made with (rank, alpha, dropout, targets). */
+    /** {@return the configuration it was made with (rank, alpha, dropout, targets)} */
     public LoraConfig config() {
         return config;
     }

@@ -14,7 +14,14 @@ public final class Mlp extends Module {
     private final double dropout;
     private final Rng rng;
 
-    /** c_fc and c_proj as GPT-2 initializes them (c_proj scaled down for the residual stream). */
+    /**
+     * c_fc and c_proj as GPT-2 initializes them: normal(0, 0.02), c_proj's std divided by sqrt(2 n_layer)
+     * for the residual stream.
+     *
+     * @param cfg  the model's shape (width C, layers for the c_proj scale, bias, dropout, mlp_ratio, activation)
+     * @param rng  draws the initial weights now and the dropout masks later (kept)
+     * @param type the parameters' type: FLOAT, or DOUBLE for gradient checks
+     */
     public Mlp(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
         int hidden = cfg.mlpRatio() * c;
@@ -35,7 +42,12 @@ public final class Mlp extends Module {
         replaceChild(name, p);
     }
 
-    /** x (B, T, C) -> (B, T, C). */
+    /**
+     * c_fc, GELU (exact or tanh as the config says), c_proj, then dropout while training.
+     *
+     * @param x the normalized residual stream (B, T, C)
+     * @return the update for the residual stream (B, T, C)
+     */
     public Tensor forward(Tensor x) {
         Tensor h = cFc.forward(x);                                   // (B, T, 4C)
         h = tanhGelu ? h.geluTanh() : h.gelu();

@@ -44,8 +44,14 @@ public abstract class Module {
 
     /**
      * Swaps the child registered under {@code name} for {@code m}, keeping its place in the order (and so
-     * the order of {@link #parameters()}); returns m. For a module that also keeps the child in a field,
-     * such as the projections that {@link Lora} wraps.
+     * the order of {@link #parameters()}). For a module that also keeps the child in a field, such as the
+     * projections that {@link Lora} wraps.
+     *
+     * @param <M>  the new child's type
+     * @param name the local name of an existing child ({@code c_attn})
+     * @param m    the module to put in its place
+     * @return {@code m}
+     * @throws IllegalArgumentException when no child is registered under {@code name}
      */
     protected final <M extends Module> M replaceChild(String name, M m) {
         if (!children.containsKey(name)) {
@@ -79,6 +85,8 @@ public abstract class Module {
     /**
      * The parameters that want a gradient: {@link #parameters()} without the frozen ones, same names and
      * order. This is what an optimizer should update; after {@link Lora#apply} it is the adapters only.
+     *
+     * @return a new map from full names to the parameters that require a gradient
      */
     public Map<String, Tensor> trainableParameters() {
         Map<String, Tensor> out = parameters();
@@ -103,6 +111,8 @@ public abstract class Module {
      * This module and every module below it under its dotted path ({@code ""} for this one,
      * {@code transformer.h.0.attn.c_attn}, ...), depth-first in registration order, like PyTorch's
      * {@code named_modules}. The paths are the parameter names without their last part.
+     *
+     * @return a new map from dotted paths to modules, this module first under {@code ""}
      */
     public Map<String, Module> modules() {
         Map<String, Module> out = new LinkedHashMap<>();
@@ -115,7 +125,7 @@ public abstract class Module {
         m.children.forEach((name, c) -> collectModules(path.isEmpty() ? name : path + "." + name, c, out));
     }
 
-    /** Total number of parameter elements (a shared tensor counted once). */
+    /** {@return the total number of parameter elements (a shared tensor counted once)} */
     public long parameterCount() {
         return parameters().values().stream().mapToLong(p -> p.value().length()).sum();
     }
@@ -130,7 +140,7 @@ public abstract class Module {
         children.values().forEach(c -> c.train(on));
     }
 
-    /** True in training mode (see {@link #train(boolean)}). */
+    /** {@return true in training mode, false in evaluation mode (see {@link #train(boolean)})} */
     public boolean isTraining() {
         return training;
     }

@@ -14,12 +14,17 @@ public abstract sealed class Projection extends Module permits Linear, LoraLinea
     Projection() {
     }
 
-    /** The output (..., out) for the input (..., in). */
+    /**
+     * Applies the map, recording the graph for backward.
+     *
+     * @param x the input (..., in); any number of leading axes
+     * @return x W^T + b, shape (..., out)
+     */
     public abstract Tensor forward(Tensor x);
 
-    /** The weight W (out, in), in PyTorch's layout. */
+    /** {@return the weight W (out, in), in PyTorch's layout} */
     public abstract Tensor weight();
 
-    /** The bias b (out), or null when the projection has none. */
+    /** {@return the bias b (out), or null when the projection has none} */
     public abstract Tensor bias();
 }

@@ -33,7 +33,12 @@ public final class GptTask implements TrainTask {
     /**
      * A task whose model may carry LoRA adapters: checkpoints then hold the (frozen) base weights in
      * model.safetensors and the adapters in adapter.safetensors and adapter_config.json, whose
-     * {@code base_model_name_or_path} is {@code adapterBase} (the checkpoint the base came from).
+     * {@code base_model_name_or_path} is {@code adapterBase}.
+     *
+     * @param model       the GPT to train, with or without adapters
+     * @param tokenizer   written beside each checkpoint; may be null (then no tokenizer.json is written)
+     * @param adapterBase names the checkpoint the base weights came from (its directory, say); null for none,
+     *                    and unused when the model has no adapters
      */
     public GptTask(Gpt model, Tokenizer tokenizer, String adapterBase) {
         this.model = model;

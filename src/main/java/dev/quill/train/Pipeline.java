@@ -63,6 +63,14 @@ public final class Pipeline {
     /**
      * Reads a pipeline file. {@code sets} are {@code stage.section.key=value} overrides, e.g.
      * {@code pretrain.train.max_iters=200} or {@code sft.sft.mix_ratio=0.2}.
+     *
+     * @param file the pipeline file: a JSON object with exactly the stages {@code pretrain} and {@code sft},
+     *             each a run config object or a config file path relative to {@code file}
+     * @param sets overrides, each starting with its stage name; the rest is checked when a stage's config is
+     *             built ({@link #pretrainConfig()}, {@link #sftConfig(Path)})
+     * @return the pipeline, its stage configs not yet resolved
+     * @throws BadInputException when a file is missing or malformed, a stage is missing or unknown, the SFT
+     *                           stage sets {@code train.init_from}, or an override names no stage
      */
     public static Pipeline load(Path file, List<String> sets) {
         JsonNode root = readObject(file, "pipeline");
@@ -102,17 +110,28 @@ public final class Pipeline {
         return new Pipeline(name, pre, tune, preSets, tuneSets);
     }
 
-    /** The pipeline's name (its file's base name), for the default output directory. */
+    /** {@return the pipeline's name (its file's base name), for the default output directory} */
     public String name() {
         return name;
     }
 
-    /** The pre-training stage's config, overrides applied. */
+    /**
+     * {@return the pre-training stage's config, overrides applied, named after the pipeline plus
+     * {@code -pretrain}}
+     *
+     * @throws BadInputException for an unknown section or key, a wrong type or a value out of range
+     */
     public RunConfig pretrainConfig() {
         return RunConfig.fromJson(name + "-pretrain", pretrain.deepCopy(), pretrainSets);
     }
 
-    /** The SFT stage's config starting from {@code initFrom}, overrides applied. */
+    /**
+     * The SFT stage's config, overrides applied, named after the pipeline plus {@code -sft}.
+     *
+     * @param initFrom the checkpoint directory the stage starts from, written as {@code train.init_from}
+     * @return the resolved config
+     * @throws BadInputException for an unknown section or key, a wrong type or a value out of range
+     */
     public RunConfig sftConfig(Path initFrom) {
         ObjectNode o = sft.deepCopy();
         ObjectNode train = o.has("train") ? (ObjectNode) o.get("train") : o.putObject("train");
@@ -121,8 +140,18 @@ public final class Pipeline {
     }
 
     /**
-     * Runs the stages into {@code outDir}; {@code onStart} sees each stage's run before it trains (to attach
-     * a progress display or a stop handle).
+     * Runs the stages in order, skipping a stage whose run.json records a finished run. Stops after the
+     * pre-training stage when it was interrupted.
+     *
+     * @param outDir  the pipeline's output directory; the stages write {@code pretrain/} and {@code sft/}
+     *                under it
+     * @param resume  continue a stage whose directory already holds a run (from its {@code last/}); without
+     *                it, such a directory fails
+     * @param onStart sees each stage's run before it trains (to attach a progress display or a stop handle)
+     * @return the stages that ran or had already finished, in order
+     * @throws BadInputException for a bad stage config, a stage directory that holds a run without
+     *                           {@code resume}, or a pre-training stage that left no checkpoint
+     * @throws IOException       when a checkpoint, log or record cannot be read or written
      */
     public Result run(Path outDir, boolean resume, Consumer<TrainingRun> onStart) throws IOException {
         List<StageResult> done = new ArrayList<>();

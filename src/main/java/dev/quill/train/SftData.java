@@ -20,7 +20,14 @@ public final class SftData implements TrainData {
     private final int batchSize;
     private final double mixRatio;
 
-    /** {@code text}: the pre-training tokens the mixture draws from (unused at mix_ratio 0). */
+    /**
+     * Nothing is checked here; {@link SftBatches} checks the mixture when the first stream is made.
+     *
+     * @param dataset   the conversations, split into training and validation rows of block_size positions
+     * @param text      the pre-training tokens the mixture draws windows from; may be null at mix_ratio 0
+     * @param batchSize rows per batch
+     * @param mixRatio  the share of each training batch's rows that are plain-text windows, in [0, 1)
+     */
     public SftData(SftDataset dataset, Tokens text, int batchSize, double mixRatio) {
         this.dataset = dataset;
         this.text = text;

@@ -11,32 +11,56 @@ import java.util.List;
  */
 public interface TrainData {
 
-    /** The training stream from its start, drawn with {@code seed}. */
+    /**
+     * The training stream from its start.
+     *
+     * @param seed the run's {@code train.seed}, which fixes the order of the batches
+     * @return an endless stream of training batches
+     */
     BatchSource trainBatches(long seed);
 
-    /** The training stream continued from a saved {@link BatchSource#state()}. */
+    /**
+     * The training stream continued where a saved one stood, for an exact resume.
+     *
+     * @param seed  the run's {@code train.seed}, as given to {@link #trainBatches(long)}
+     * @param state a {@link BatchSource#state()} of that stream, saved with the checkpoint
+     * @return the stream whose next batch is the one the saved stream would have drawn next
+     */
     BatchSource resumeTrainBatches(long seed, long state);
 
     /**
      * The training-loss estimate of the evaluation at {@code step}: {@code count} batches that depend on the
      * step only, so an evaluation never disturbs the training stream and a resumed run sees the same ones.
+     *
+     * @param seed  the run's {@code train.seed}
+     * @param step  the step of the evaluation
+     * @param count the number of batches ({@code train.eval_iters})
+     * @return {@code count} batches from the training data
      */
     List<Batch> trainEstimateBatches(long seed, long step, int count);
 
     /**
      * The validation batches of the evaluation at {@code step}, {@code count} when the data draws them at
      * random (it may return a fixed set instead); empty when there is nothing to validate on.
+     *
+     * @param seed  the run's {@code train.seed}
+     * @param step  the step of the evaluation
+     * @param count the number of batches wanted ({@code train.eval_iters})
+     * @return at most {@code count} held-out batches; empty when there is no validation data
      */
     List<Batch> valBatches(long seed, long step, int count);
 
     /**
      * How much a batch's mean loss weighs in an evaluation's average: 1 by default; the number of trained
      * targets where batches hold different numbers of them (masked instruction data).
+     *
+     * @param batch a batch of this data's evaluation
+     * @return its weight, at least 0
      */
     default double weight(Batch batch) {
         return 1;
     }
 
-    /** Positions per batch (the tokens/s figure): batch size times block size. */
+    /** {@return the positions per batch (for the tokens/s figure): batch size times block size} */
     long tokensPerBatch();
 }

@@ -58,12 +58,29 @@ public final class Trainer {
     private final List<TrainListener> listeners = new ArrayList<>();
     private volatile boolean stopRequested;
 
-    /** Pre-training on random windows of {@code train}, evaluated on windows of both splits. */
+    /**
+     * Pre-training on random windows of {@code train}, evaluated on windows of both splits.
+     *
+     * @param cfg       the recipe: steps, batch size, accumulation, learning-rate schedule, AdamW, evaluation
+     * @param task      the model and its loss; its trainable parameters, as they are now, are what AdamW updates
+     * @param train     the training split's tokens; at least block_size + 1 of them
+     * @param val       the validation split's tokens; shorter than a window means no val loss
+     * @param blockSize tokens per window's inputs, the model's block_size or less
+     * @param outDir    where checkpoints ({@code last/}, {@code best/}), metrics and the loss plot go
+     * @throws BadInputException when {@code train} is shorter than block_size + 1 tokens
+     */
     public Trainer(TrainConfig cfg, TrainTask task, Tokens train, Tokens val, int blockSize, Path outDir) {
         this(cfg, task, new WindowData(train, val, cfg.batchSize(), blockSize), outDir);
     }
 
-    /** Training on any {@link TrainData}; checkpoints, metrics and plots go to {@code outDir}. */
+    /**
+     * Training on any {@link TrainData}.
+     *
+     * @param cfg    the recipe: steps, batch size, accumulation, learning-rate schedule, AdamW, evaluation
+     * @param task   the model and its loss; its trainable parameters, as they are now, are what AdamW updates
+     * @param data   the training stream and the evaluation batches
+     * @param outDir where checkpoints ({@code last/}, {@code best/}), metrics and the loss plot go
+     */
     public Trainer(TrainConfig cfg, TrainTask task, TrainData data, Path outDir) {
         this.cfg = cfg;
         this.task = task;

@@ -20,7 +20,14 @@ public final class WindowData implements TrainData {
     private final int batchSize;
     private final int blockSize;
 
-    /** {@code val} may be shorter than a window (then evaluations report no val loss). */
+    /**
+     * @param train     the training split's tokens; at least block_size + 1 of them
+     * @param val       the validation split's tokens; may be shorter than a window (then evaluations report
+     *                  no val loss)
+     * @param batchSize windows per batch
+     * @param blockSize tokens per window's inputs (each window holds one more, for the last target)
+     * @throws BadInputException when {@code train} is shorter than block_size + 1 tokens
+     */
     public WindowData(Tokens train, Tokens val, int batchSize, int blockSize) {
         if (train.size() < blockSize + 1L) {
             throw new BadInputException("training text has " + train.size() + " tokens, fewer than block_size + 1 = "
