@@ -47,15 +47,18 @@ public abstract class Function {
     }
 
     /**
-     * {@code inputs[i].grad += g}. The array may be shared with other tensors (for example the
-     * gradient passed straight through an addition), so it is copied if it would become the
-     * input's gradient array.
+     * {@code inputs[i].grad += g}, for an array that may be held elsewhere too (for example dy passed
+     * straight through an addition to both inputs). It is never written in place afterwards: the input
+     * may keep it as its gradient, marked shared (see {@link Tensor#accumulateGrad}).
      */
     protected final void accumulate(int i, INDArray g) {
         inputs[i].accumulateGrad(g, false);
     }
 
-    /** As {@link #accumulate}, for an array this backward just allocated and nothing else references. */
+    /**
+     * As {@link #accumulate}, for an array this backward just allocated and nothing else references (a
+     * reshape of such an array counts): the input may keep it and write into it later.
+     */
     protected final void accumulateOwned(int i, INDArray g) {
         inputs[i].accumulateGrad(g, true);
     }
