@@ -63,6 +63,17 @@ public abstract class Function {
         inputs[i].accumulateGrad(g, true);
     }
 
+    /**
+     * {@code inputs[i].grad += op(x) @ op(y)}. When the input already has a gradient array of its own (a
+     * parameter's, kept from step to step), the GEMM writes into it directly (see
+     * {@link Tensor#accumulateProduct}); otherwise the product is made and accumulated as an owned array.
+     */
+    protected final void accumulateProduct(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
+        if (!inputs[i].accumulateProduct(x, y, tx, ty)) {
+            accumulateOwned(i, MatMul.product(x, y, tx, ty));
+        }
+    }
+
     final Tensor[] inputs() {
         return inputs;
     }

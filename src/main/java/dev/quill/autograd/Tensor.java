@@ -333,6 +333,30 @@ public final class Tensor {
         gradIsZero = false;
     }
 
+    /**
+     * grad += op(x) @ op(y) as one GEMM into the gradient array itself: beta = 0 after {@link #zeroGrad()}
+     * (the stale contents are overwritten, never read), beta = 1 otherwise. A Linear's weight gradient so
+     * needs neither a temporary (out, in) product nor a pass copying it into the gradient. Returns false,
+     * having done nothing, unless this tensor already has a plain 2-D gradient array of its own (in a
+     * training step: a parameter, from the second step on).
+     */
+    boolean accumulateProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
+        checkUsable();
+        if (grad == null || gradShared || grad.rank() != 2 || x.rank() != 2 || !Kernels.plain(grad)
+                || grad.dataType() != x.dataType()) {
+            return false;
+        }
+        long rows = tx ? x.size(1) : x.size(0);
+        long cols = ty ? y.size(0) : y.size(1);
+        if (rows != grad.size(0) || cols != grad.size(1)) {
+            throw new IllegalStateException("gradient product of shape (" + rows + ", " + cols + ") for " + describe()
+                    + " of shape " + Shapes.str(grad.shape()) + " (a backward bug)");
+        }
+        MatMul.productInto(x, y, grad, tx, ty, gradIsZero ? 0.0 : 1.0);
+        gradIsZero = false;
+        return true;
+    }
+
     /** A c-order copy of {@code a}, allocated where this tensor lives (a parameter: outside every scope). */
     private INDArray ownCopy(INDArray a) {
         return scope == null && MemoryScope.current() != null ? MemoryScope.outside(() -> a.dup('c')) : a.dup('c');
