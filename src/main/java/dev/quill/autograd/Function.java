@@ -1,6 +1,7 @@
 package dev.quill.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One differentiable operation: the forward computes an output from its inputs and keeps what the
@@ -71,6 +72,18 @@ public abstract class Function {
     protected final void accumulateProduct(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
         if (!inputs[i].accumulateProduct(x, y, tx, ty)) {
             accumulateOwned(i, MatMul.product(x, y, tx, ty));
+        }
+    }
+
+    /**
+     * {@code inputs[i].grad += values}, for a small gradient summed on the Java heap (a norm's gain and bias,
+     * an embedding table's rows), in c order: added straight into the input's own gradient array when it
+     * has one (a parameter's), else made into an array shaped and typed like the input.
+     */
+    protected final void accumulateValues(int i, double[] values) {
+        if (!inputs[i].accumulateValues(values)) {
+            INDArray x = inputs[i].value();
+            accumulateOwned(i, Nd4j.create(values, x.shape(), 'c').castTo(x.dataType()));
         }
     }
 

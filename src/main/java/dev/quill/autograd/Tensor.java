@@ -357,6 +357,28 @@ public final class Tensor {
         return true;
     }
 
+    /**
+     * grad += values, by a Java loop straight into the gradient array (after {@link #zeroGrad()}: grad =
+     * values), sparing a temporary array and a native call per norm gain and bias. Returns false, having
+     * done nothing, unless this tensor has a plain FLOAT or DOUBLE gradient array of its own.
+     */
+    boolean accumulateValues(double[] values) {
+        checkUsable();
+        if (grad == null || gradShared || !HostBuffer.usable(grad)) {
+            return false;
+        }
+        if (values.length != grad.length()) {
+            throw new IllegalStateException(values.length + " gradient values for " + describe() + " of shape "
+                    + Shapes.str(grad.shape()) + " (a backward bug)");
+        }
+        HostBuffer b = HostBuffer.of(grad);
+        for (int j = 0; j < values.length; j++) {
+            b.set(j, gradIsZero ? values[j] : b.get(j) + values[j]);
+        }
+        gradIsZero = false;
+        return true;
+    }
+
     /** A c-order copy of {@code a}, allocated where this tensor lives (a parameter: outside every scope). */
     private INDArray ownCopy(INDArray a) {
         return scope == null && MemoryScope.current() != null ? MemoryScope.outside(() -> a.dup('c')) : a.dup('c');
