@@ -41,7 +41,7 @@ final class Embedding extends Function {
     @Override
     protected void backward(INDArray dy) {
         int c = (int) tableShape[1];
-        double[] g = Shapes.contiguous(dy).dup('c').data().asDouble(); // (N * C)
+        double[] g = (Kernels.plain(dy) ? dy : dy.dup('c')).data().asDouble(); // (N * C)
         double[] dTable = new double[(int) (tableShape[0] * c)];
         for (int s = 0; s < ids.length; s++) {
             int row = ids[s] * c;
@@ -50,6 +50,6 @@ final class Embedding extends Function {
                 dTable[row + j] += g[from + j];
             }
         }
-        accumulateOwned(0, Nd4j.create(dTable, tableShape, 'c').castTo(dy.dataType()));
+        accumulateValues(0, dTable);                                         // (V, C)
     }
 }

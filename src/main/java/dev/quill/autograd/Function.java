@@ -1,6 +1,7 @@
 package dev.quill.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One differentiable operation: the forward computes an output from its inputs and keeps what the
@@ -58,9 +59,9 @@ public abstract class Function {
     }
 
     /**
-     * {@code inputs[i].grad += g}. The array may be shared with other tensors (for example the
-     * gradient passed straight through an addition), so it is copied if it would become the
-     * input's gradient array.
+     * {@code inputs[i].grad += g}, for an array that may be held elsewhere too (for example dy passed
+     * straight through an addition to both inputs). It is never written in place afterwards: the input
+     * may keep it as its gradient, marked shared (see {@link Tensor#accumulateGrad}).
      *
      * @param i the input's index, as passed to {@link #output}
      * @param g dL/d(input i), the input's shape
@@ -70,14 +71,37 @@ public abstract class Function {
     }
 
     /**
-     * As {@link #accumulate}, for an array this backward just allocated and nothing else references: it
-     * may become the input's gradient without a copy.
+     * As {@link #accumulate}, for an array this backward just allocated and nothing else references (a
+     * reshape of such an array counts): the input may keep it and write into it later.
      *
      * @param i the input's index, as passed to {@link #output}
      * @param g dL/d(input i), the input's shape, owned by the caller
      */
     protected final void accumulateOwned(int i, INDArray g) {
         inputs[i].accumulateGrad(g, true);
+    }
+
+    /**
+     * {@code inputs[i].grad += op(x) @ op(y)}. When the input already has a gradient array of its own (a
+     * parameter's, kept from step to step), the GEMM writes into it directly (see
+     * {@link Tensor#accumulateProduct}); otherwise the product is made and accumulated as an owned array.
+     */
+    protected final void accumulateProduct(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
+        if (!inputs[i].accumulateProduct(x, y, tx, ty)) {
+            accumulateOwned(i, MatMul.product(x, y, tx, ty));
+        }
+    }
+
+    /**
+     * {@code inputs[i].grad += values}, for a small gradient summed on the Java heap (a norm's gain and bias,
+     * an embedding table's rows), in c order: added straight into the input's own gradient array when it
+     * has one (a parameter's), else made into an array shaped and typed like the input.
+     */
+    protected final void accumulateValues(int i, double[] values) {
+        if (!inputs[i].accumulateValues(values)) {
+            INDArray x = inputs[i].value();
+            accumulateOwned(i, Nd4j.create(values, x.shape(), 'c').castTo(x.dataType()));
+        }
     }
 
     final Tensor[] inputs() {

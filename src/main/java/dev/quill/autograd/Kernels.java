@@ -43,6 +43,6 @@ public final class Kernels {
      * @return true when {@code a}'s elements are its whole buffer, in order (what a Java kernel may loop over)
      */
     public static boolean plain(INDArray a) {
-        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length() && Shapes.dense(a);
     }
 }

@@ -132,10 +132,10 @@ final class LayerNormOp extends Function {
             accumulateOwned(0, dx);
         }
         if (needsGrad(1)) {
-            accumulateOwned(1, NormChecks.array(dg, g));
+            accumulateValues(1, dg);
         }
         if (inputs().length > 2 && needsGrad(2)) {
-            accumulateOwned(2, NormChecks.array(db, g));
+            accumulateValues(2, db);
         }
     }
 

@@ -79,16 +79,28 @@ final class MatMul extends Function {
             if (needsGrad(0)) {
                 accumulateOwned(0, product(dy2, b, false, !tb).reshape(a.shape()));
             }
-            if (needsGrad(1)) {
-                accumulateOwned(1, tb ? product(dy2, a2, true, false) : product(a2, dy2, true, false));
+            if (needsGrad(1)) { // the weight: written by the GEMM straight into its gradient
+                if (tb) {
+                    accumulateProduct(1, dy2, a2, true, false);
+                } else {
+                    accumulateProduct(1, a2, dy2, true, false);
+                }
             }
             return;
         }
         if (needsGrad(0)) {
-            accumulateOwned(0, ta ? product(b, dy, tb, true) : product(dy, b, false, !tb));
+            if (ta) {
+                accumulateProduct(0, b, dy, tb, true);
+            } else {
+                accumulateProduct(0, dy, b, false, !tb);
+            }
         }
         if (needsGrad(1)) {
-            accumulateOwned(1, tb ? product(dy, a, true, ta) : product(a, dy, !ta, false));
+            if (tb) {
+                accumulateProduct(1, dy, a, true, ta);
+            } else {
+                accumulateProduct(1, a, dy, !ta, false);
+            }
         }
     }
 
@@ -103,11 +115,22 @@ final class MatMul extends Function {
 
     /** op(x) @ op(y) written into {@code out}, a plain c-order array of the right shape; returns out. */
     static INDArray productInto(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty) {
+        return productInto(x, y, out, tx, ty, 0.0);
+    }
+
+    /**
+     * out = op(x) @ op(y) + beta * out, for beta 0 or 1 (GEMM's own accumulation, which saves a temporary
+     * and a pass over out when a product is added into an existing array). beta 1 needs 2-D operands.
+     */
+    static INDArray productInto(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
         x = Shapes.contiguous(x);
         y = Shapes.contiguous(y);
         int r = x.rank();
         if (r == 2) {
-            return Nd4j.gemm(x, y, out, tx, ty, 1.0, 0.0);
+            return Nd4j.gemm(x, y, out, tx, ty, 1.0, beta);
+        }
+        if (beta != 0.0) {
+            throw new IllegalArgumentException("productInto: beta " + beta + " needs 2-D operands, got rank " + r);
         }
         long nb = Shapes.length(Arrays.copyOf(x.shape(), r - 2));
         INDArray x3 = x.reshape(nb, x.size(r - 2), x.size(r - 1));

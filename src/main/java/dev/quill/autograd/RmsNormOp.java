@@ -107,10 +107,10 @@ final class RmsNormOp extends Function {
             accumulateOwned(0, dx);
         }
         if (needsGrad(1)) {
-            accumulateOwned(1, NormChecks.array(dg, g));
+            accumulateValues(1, dg);
         }
         if (inputs().length > 2 && needsGrad(2)) {
-            accumulateOwned(2, NormChecks.array(db, g));
+            accumulateValues(2, db);
         }
     }
 

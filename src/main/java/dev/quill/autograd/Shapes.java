@@ -103,11 +103,34 @@ public final class Shapes {
         return a;
     }
 
-    /** A c-ordered array without offset tricks, copying only when needed (BLAS wants plain layouts). */
+    /**
+     * A c-ordered array whose elements are {@link #dense dense}, copying only when they are not. GEMM and
+     * the native ops take a dense view as it is, so the common views cost nothing: a reshape of a plain
+     * array, or one slice along the first axis (which starts at an offset into its buffer).
+     */
     static INDArray contiguous(INDArray x) {
-        if (x.ordering() == 'c' && !x.isView()) {
+        if (x.ordering() == 'c' && dense(x)) {
             return x;
         }
         return x.dup('c');
+    }
+
+    /**
+     * True when {@code x}'s strides are those of a fresh c-order array of its shape, so its elements lie in
+     * one gap-free run in c order (possibly starting at an offset). The stride of an axis of size 1 is never
+     * used and may be anything. Checked on the strides themselves, because ND4J can report a permuted
+     * view's ordering as 'c' when its strides are not c-contiguous.
+     */
+    static boolean dense(INDArray x) {
+        long[] shape = x.shape();
+        long[] stride = x.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 }

@@ -27,6 +27,7 @@ public final class Tensor {
     private final MemoryScope scope;
     private INDArray grad;
     private boolean gradIsZero; // zeroGrad() was called: grad's contents are stale and count as zero
+    private boolean gradShared; // grad may be held elsewhere too (see accumulateGrad): never written in place
     private boolean retainGrad;
     private boolean released;
     private String name;
@@ -89,6 +90,10 @@ public final class Tensor {
      */
     public INDArray grad() {
         checkUsable();
+        if (grad != null && gradShared) { // callers may write into what they get (clipping scales in place)
+            grad = ownCopy(grad);
+            gradShared = false;
+        }
         if (gradIsZero) {
             grad.assign(0);
             gradIsZero = false;
@@ -120,6 +125,7 @@ public final class Tensor {
         if (!on) {
             grad = null;
             gradIsZero = false;
+            gradShared = false;
         }
         return this;
     }
@@ -224,7 +230,7 @@ public final class Tensor {
         }
         released = true;
         if (scope == null) {
-            if (grad != null && !grad.wasClosed()) {
+            if (grad != null && !gradShared && !grad.isView() && !grad.wasClosed()) { // a view is freed by the GC
                 grad.close();
             }
             if (!value.wasClosed() && !value.isView()) {
@@ -260,7 +266,7 @@ public final class Tensor {
             throw new IllegalStateException("backward() without a seed gradient needs a one-element tensor (a loss), "
                     + "but this tensor has shape " + Shapes.str(v.shape()) + "; call backward(seed) with an array of that shape");
         }
-        backward(v.ulike().assign(1.0));
+        run(v.ulike().assign(1.0));
     }
 
     /**
@@ -272,6 +278,11 @@ public final class Tensor {
      * @throws IllegalArgumentException when {@code seed}'s shape differs from this tensor's
      */
     public void backward(INDArray seed) {
+        run(seed.dup('c')); // a copy: the caller may change its array after this call
+    }
+
+    /** The backward pass from {@code seed}, an array this tensor may keep as its gradient. */
+    private void run(INDArray seed) {
         INDArray v = value();
         if (!requiresGrad) {
             throw new IllegalStateException("backward(): this tensor does not depend on anything that requires a gradient");
@@ -281,7 +292,7 @@ public final class Tensor {
                     + " differs from the tensor's shape " + Shapes.str(v.shape()));
         }
         List<Tensor> order = topologicalOrder();
-        accumulateGrad(seed, false);
+        accumulateGrad(seed, true);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor t = order.get(i);
             if (t.creator == null || t.grad == null) {
@@ -290,6 +301,8 @@ public final class Tensor {
             t.creator.backward(t.grad);
             if (!t.retainGrad && t != this) {
                 t.grad = null; // an intermediate's gradient is not needed once its op has used it
+            } else {
+                t.gradShared = true; // kept, and the op may have passed it on to its inputs unchanged
             }
         }
     }
@@ -322,23 +335,101 @@ public final class Tensor {
         return order;
     }
 
-    /** grad += g, allocating the gradient where the tensor itself lives (parameters: outside scopes). */
+    /**
+     * grad += g. Copying a (B, T, C) gradient costs as much as adding it, so who holds which array decides
+     * what is copied:
+     * <ul>
+     *   <li>{@code owned} (the op just allocated g and nobody else holds it): g becomes the gradient as it is;</li>
+     *   <li>not owned (g passes through an op unchanged, like an addition's dy, which both inputs receive):
+     *       g also becomes the gradient without a copy, but marked shared. A shared gradient is never written
+     *       in place: the next accumulation makes a new array (copy on write; into g itself when g is owned,
+     *       since addition commutes), and {@link #grad()} hands out a copy;</li>
+     *   <li>a parameter's gradient lives outside the step's scope and is kept from step to step: it is
+     *       allocated there once, then g is added into it (or, after {@link #zeroGrad()}, copied over it).</li>
+     * </ul>
+     * An array that is not {@link Kernels#plain plain} (a permuted view, a slice) is copied into c order first.
+     */
     void accumulateGrad(INDArray g, boolean owned) {
         checkUsable();
         if (!java.util.Arrays.equals(g.shape(), value.shape())) {
             throw new IllegalStateException("gradient of shape " + Shapes.str(g.shape()) + " for " + describe()
                     + " of shape " + Shapes.str(value.shape()) + " (a backward bug)");
         }
-        if (grad != null && gradIsZero) {
-            grad.assign(g);
-            gradIsZero = false;
-        } else if (grad != null) {
-            grad.addi(g);
-        } else if (scope == null && MemoryScope.current() != null) {
-            grad = MemoryScope.outside(() -> g.dup('c'));
-        } else {
-            grad = owned && !g.isView() ? g : g.dup('c');
+        boolean outside = scope == null && MemoryScope.current() != null; // must not live in the open scope
+        boolean plain = Kernels.plain(g);
+        if (grad != null && !gradShared) {                 // our own array: write into it
+            if (gradIsZero) {
+                grad.assign(g);
+            } else {
+                grad.addi(g);
+            }
+        } else if (grad != null && !gradIsZero) {          // shared: the sum goes into a new array
+            INDArray old = grad;
+            if (owned && plain && !outside) {
+                grad = g.addi(old);                                            // g + old, in g
+            } else {
+                grad = outside ? MemoryScope.outside(() -> old.add(g)) : old.add(g);
+            }
+            gradShared = false;
+        } else if (outside || !plain) {                    // the first gradient, copied
+            grad = ownCopy(g);
+            gradShared = false;
+        } else {                                           // the first gradient, kept as it is
+            grad = g;
+            gradShared = !owned;
         }
+        gradIsZero = false;
+    }
+
+    /**
+     * grad += op(x) @ op(y) as one GEMM into the gradient array itself: beta = 0 after {@link #zeroGrad()}
+     * (the stale contents are overwritten, never read), beta = 1 otherwise. A Linear's weight gradient so
+     * needs neither a temporary (out, in) product nor a pass copying it into the gradient. Returns false,
+     * having done nothing, unless this tensor already has a plain 2-D gradient array of its own (in a
+     * training step: a parameter, from the second step on).
+     */
+    boolean accumulateProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
+        checkUsable();
+        if (grad == null || gradShared || grad.rank() != 2 || x.rank() != 2 || !Kernels.plain(grad)
+                || grad.dataType() != x.dataType()) {
+            return false;
+        }
+        long rows = tx ? x.size(1) : x.size(0);
+        long cols = ty ? y.size(0) : y.size(1);
+        if (rows != grad.size(0) || cols != grad.size(1)) {
+            throw new IllegalStateException("gradient product of shape (" + rows + ", " + cols + ") for " + describe()
+                    + " of shape " + Shapes.str(grad.shape()) + " (a backward bug)");
+        }
+        MatMul.productInto(x, y, grad, tx, ty, gradIsZero ? 0.0 : 1.0);
+        gradIsZero = false;
+        return true;
+    }
+
+    /**
+     * grad += values, by a Java loop straight into the gradient array (after {@link #zeroGrad()}: grad =
+     * values), sparing a temporary array and a native call per norm gain and bias. Returns false, having
+     * done nothing, unless this tensor has a plain FLOAT or DOUBLE gradient array of its own.
+     */
+    boolean accumulateValues(double[] values) {
+        checkUsable();
+        if (grad == null || gradShared || !HostBuffer.usable(grad)) {
+            return false;
+        }
+        if (values.length != grad.length()) {
+            throw new IllegalStateException(values.length + " gradient values for " + describe() + " of shape "
+                    + Shapes.str(grad.shape()) + " (a backward bug)");
+        }
+        HostBuffer b = HostBuffer.of(grad);
+        for (int j = 0; j < values.length; j++) {
+            b.set(j, gradIsZero ? values[j] : b.get(j) + values[j]);
+        }
+        gradIsZero = false;
+        return true;
+    }
+
+    /** A c-order copy of {@code a}, allocated where this tensor lives (a parameter: outside every scope). */
+    private INDArray ownCopy(INDArray a) {
+        return scope == null && MemoryScope.current() != null ? MemoryScope.outside(() -> a.dup('c')) : a.dup('c');
     }
 
     // ---------------------------------------------------------------- ops (each one a class in this package)

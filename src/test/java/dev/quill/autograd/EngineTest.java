@@ -30,6 +30,28 @@ class EngineTest {
     }
 
     @Test
+    void aGradientPassedThroughUnchangedIsSharedButNeverWrittenThrough() {
+        // y = a + b hands the same dy to a, b and (retained) y without copies; a later accumulation into one
+        // of them must leave the others alone, and grad() must give each caller an array of its own.
+        Tensor a = Tensor.leaf(Nd4j.createFromArray(1.0, 2.0));
+        Tensor b = Tensor.leaf(Nd4j.createFromArray(3.0, 4.0));
+        Tensor y = a.add(b).retainGrad();
+        y.sum().backward();
+        a.mul(3.0).sum().backward();                          // a += 3: a second accumulation into a shared grad
+        assertThat(a.grad().toDoubleVector()).containsExactly(4.0, 4.0);
+        assertThat(b.grad().toDoubleVector()).containsExactly(1.0, 1.0);
+        assertThat(y.grad().toDoubleVector()).containsExactly(1.0, 1.0);
+        b.grad().muli(10.0);                                   // as gradient clipping does, in place
+        assertThat(y.grad().toDoubleVector()).containsExactly(1.0, 1.0);
+        assertThat(a.grad().toDoubleVector()).containsExactly(4.0, 4.0);
+        INDArray seed = Nd4j.createFromArray(1.0, 1.0);
+        Tensor z = a.mul(1.0).retainGrad();
+        z.backward(seed);
+        seed.muli(7.0);                                        // the caller's seed is not the gradient
+        assertThat(z.grad().toDoubleVector()).containsExactly(1.0, 1.0);
+    }
+
+    @Test
     void diamondGraphVisitsEachOpOnce() {
         // a = 2x, b = a + a, c = a * b = 4x^2 * ... : L = sum(a * (a + a)) = sum(2 a^2) = 8 x^2, dL/dx = 16 x
         Tensor x = Tensor.leaf(Nd4j.createFromArray(1.0, 0.5));
