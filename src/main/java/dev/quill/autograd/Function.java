@@ -85,6 +85,12 @@ public abstract class Function {
      * {@code inputs[i].grad += op(x) @ op(y)}. When the input already has a gradient array of its own (a
      * parameter's, kept from step to step), the GEMM writes into it directly (see
      * {@link Tensor#accumulateProduct}); otherwise the product is made and accumulated as an owned array.
+     *
+     * @param i  the input's index, as passed to {@link #output}
+     * @param x  the left operand, 2-D
+     * @param y  the right operand, 2-D
+     * @param tx whether to use x transposed
+     * @param ty whether to use y transposed; op(x) @ op(y) must have the input's shape
      */
     protected final void accumulateProduct(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
         if (!inputs[i].accumulateProduct(x, y, tx, ty)) {
@@ -96,6 +102,9 @@ public abstract class Function {
      * {@code inputs[i].grad += values}, for a small gradient summed on the Java heap (a norm's gain and bias,
      * an embedding table's rows), in c order: added straight into the input's own gradient array when it
      * has one (a parameter's), else made into an array shaped and typed like the input.
+     *
+     * @param i      the input's index, as passed to {@link #output}
+     * @param values dL/d(input i), one value per element of the input, in c order
      */
     protected final void accumulateValues(int i, double[] values) {
         if (!inputs[i].accumulateValues(values)) {
