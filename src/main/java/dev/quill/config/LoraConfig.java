@@ -22,11 +22,15 @@ import java.util.regex.Pattern;
  * @param alpha   {@code alpha}: the update is scaled by alpha / r (PEFT's default scaling); positive
  * @param dropout {@code dropout}: dropout on the adapters' input, in [0, 1)
  * @param targets {@code targets}: the module path patterns above; at least one
+ * @param trainEmbeddings {@code train_embeddings}: also train the token embedding (and the head tied to it) in
+ *                full, PEFT's {@code modules_to_save}; needed when fine-tuning added tokens (a chat template's
+ *                markers), whose rows would otherwise stay at their random initialization. Default false: then
+ *                every base weight stays bitwise unchanged.
  */
-public record LoraConfig(int rank, double alpha, double dropout, List<String> targets) {
+public record LoraConfig(int rank, double alpha, double dropout, List<String> targets, boolean trainEmbeddings) {
 
     /** The JSON keys, in the order {@link #toJson()} writes them. */
-    public static final List<String> KEYS = List.of("rank", "alpha", "dropout", "targets");
+    public static final List<String> KEYS = List.of("rank", "alpha", "dropout", "targets", "train_embeddings");
 
     private static final String S = "lora";
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
@@ -52,6 +56,19 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
                             + (t == null ? "null" : "\"" + t + "\""));
         }
         targets = List.copyOf(targets);
+    }
+
+    /**
+     * Adapters only, the embedding frozen like every other base weight.
+     *
+     * @param rank    r, the inner size of the update; at least 1
+     * @param alpha   the scale numerator (update scaled by alpha / r); positive and finite
+     * @param dropout dropout probability on the adapters' input, in [0, 1)
+     * @param targets module path patterns; non-empty
+     * @throws BadInputException naming the key, the value and what is allowed
+     */
+    public LoraConfig(int rank, double alpha, double dropout, List<String> targets) {
+        this(rank, alpha, dropout, targets, false);
     }
 
     /**
@@ -102,7 +119,8 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
         ConfigJson.checkKeys(S, node, KEYS);
         LoraConfig d = defaults;
         return new LoraConfig(ConfigJson.getInt(S, node, "rank", d.rank), ConfigJson.getDouble(S, node, "alpha", d.alpha),
-                ConfigJson.getDouble(S, node, "dropout", d.dropout), ConfigJson.getStringList(S, node, "targets", d.targets));
+                ConfigJson.getDouble(S, node, "dropout", d.dropout), ConfigJson.getStringList(S, node, "targets", d.targets),
+                ConfigJson.getBoolean(S, node, "train_embeddings", d.trainEmbeddings));
     }
 
     /** {@return a new JSON object with every key, in {@link #KEYS} order} */
@@ -111,6 +129,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
         o.put("rank", rank).put("alpha", alpha).put("dropout", dropout);
         ArrayNode list = o.putArray("targets");
         targets.forEach(list::add);
+        o.put("train_embeddings", trainEmbeddings);
         return o;
     }
 

@@ -137,6 +137,13 @@ public final class TrainingRun {
         model.logParameterCount();
         if (cfg.lora() != null) {                      // freeze every weight, train low-rank adapters beside them
             Lora.apply(model, cfg.lora(), new Rng(cfg.train().seed() * 31 + 7));
+            if (cfg.lora().trainEmbeddings()) {        // PEFT's modules_to_save: the (tied) embedding trains in full
+                for (String name : java.util.List.of("transformer.wte.weight", "lm_head.weight")) {
+                    if (model.parameters().containsKey(name)) {
+                        model.parameters().get(name).requiresGrad(true);
+                    }
+                }
+            }
             LOG.info("LoRA: {}", FineTuneFootprint.of(model).describe());
         }
         GptTask task = new GptTask(model, tokenizer, initFrom == null ? null : initFrom.toString());

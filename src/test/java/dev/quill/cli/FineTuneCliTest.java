@@ -172,6 +172,24 @@ class FineTuneCliTest {
         assertThat(chat.code()).as(chat.err()).isZero();
     }
 
+    @Test
+    void loraWithTrainEmbeddingsAlsoTunesTheEmbeddingAndNothingElseOfTheBase() throws Exception {
+        Path out = dir.resolve("lora-emb");
+        Run r = tune(out, "--set", "lora.rank=4", "--set", "lora.train_embeddings=true", "--set", "train.max_iters=3",
+                "--set", "train.eval_interval=0");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, INDArray> from = Safetensors.read(base.resolve("last/model.safetensors")).tensors();
+        Map<String, INDArray> now = Safetensors.read(out.resolve("last/model.safetensors")).tensors();
+        from.forEach((name, t) -> {
+            INDArray n = name.equals("transformer.wte.weight")
+                    ? now.get(name).get(NDArrayIndex.interval(0, baseVocab), NDArrayIndex.all()).dup() : now.get(name);
+            boolean same = java.util.Arrays.equals(n.data().asFloat(), t.data().asFloat());
+            assertThat(same).as(name).isEqualTo(!name.equals("transformer.wte.weight"));
+        });
+        assertThat(Safetensors.read(out.resolve("last/optimizer.safetensors")).tensors().keySet())
+                .anyMatch(k -> k.contains("transformer.wte.weight"));
+    }
+
     private static List<Double> losses(Path run) throws Exception {
         return Files.readAllLines(run.resolve("metrics.jsonl")).stream()
                 .map(l -> { try { return ConfigJson.MAPPER.readTree(l); } catch (Exception e) { throw new AssertionError(e); } })

@@ -27,7 +27,8 @@ class LoraConfigTest {
         LoraConfig c = parse("{\"rank\": 4, \"dropout\": 0.05, \"targets\": [\"c_attn\", \"mlp.c_fc\"]}");
         assertThat(c).isEqualTo(new LoraConfig(4, 16.0, 0.05, List.of("c_attn", "mlp.c_fc")));
         assertThat(LoraConfig.fromJson(c.toJson(), new LoraConfig(1, 1, 0, List.of("x")))).isEqualTo(c);
-        assertThat(c.toJson().toString()).isEqualTo("{\"rank\":4,\"alpha\":16.0,\"dropout\":0.05,\"targets\":[\"c_attn\",\"mlp.c_fc\"]}");
+        assertThat(c.toJson().toString()).isEqualTo("{\"rank\":4,\"alpha\":16.0,\"dropout\":0.05,\"targets\":[\"c_attn\",\"mlp.c_fc\"],\"train_embeddings\":false}");
+        assertThat(parse("{\"train_embeddings\": true}").trainEmbeddings()).isTrue();
         // one string is a list of one (what --set lora.targets=c_attn gives)
         assertThat(parse("{\"targets\": \"c_attn\"}").targets()).containsExactly("c_attn");
     }
