@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,34 +42,16 @@ final class PipelineCommand implements Callable<Integer> {
         Path outDir = out != null ? out : Path.of("out", pipeline.name());
         var err = spec.commandLine().getErr();
         AtomicReference<TrainingRun> current = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {                      // Ctrl-C: the current stage stops and writes last/
+        Pipeline.Result result = StopOnInterrupt.run(() -> {  // Ctrl-C: the current stage stops and writes last/
             TrainingRun r = current.get();
             if (r != null) {
                 r.trainer().requestStop();
             }
-            try {
-                done.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "quill-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Pipeline.Result result;
-        try {
-            result = pipeline.run(outDir, resume, run -> {
-                current.set(run);
-                err.println("stage config: " + ConfigJson.MAPPER.valueToTree(run.config().toJson()));
-                run.trainer().addListener(new ProgressListener(err, System.console() != null));
-            });
-        } finally {
-            done.countDown();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is already exiting because of Ctrl-C
-        }
+        }, () -> pipeline.run(outDir, resume, run -> {
+            current.set(run);
+            err.println("stage config: " + ConfigJson.MAPPER.valueToTree(run.config().toJson()));
+            run.trainer().addListener(new ProgressListener(err, System.console() != null));
+        }));
         boolean interrupted = false;
         var line = ConfigJson.object();
         for (Pipeline.StageResult s : result.stages()) {

@@ -8,8 +8,6 @@ import dev.quill.train.TrainingRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,27 +44,7 @@ final class TrainCommand implements Callable<Integer> {
         training.trainer().addListener(new ProgressListener(err, System.console() != null));
 
         // Ctrl-C: stop after the current step, write last/, exit 130
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            training.trainer().requestStop();
-            try {
-                done.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "quill-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Trainer.Result r;
-        try {
-            r = training.run();
-        } finally {
-            done.countDown();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is already exiting because of Ctrl-C
-        }
+        Trainer.Result r = StopOnInterrupt.run(training.trainer()::requestStop, training::run);
         var line = ConfigJson.object().put("stop", r.stop().name().toLowerCase()).put("step", r.step())
                 .put("checkpoint", String.valueOf(r.lastCheckpoint()));
         if (Double.isFinite(r.valLoss())) {
