@@ -22,6 +22,22 @@ public interface ChatTemplate {
     int IGNORE_INDEX = -1;
 
     /**
+     * How many targets are trained, i.e. not {@link #IGNORE_INDEX}.
+     *
+     * @param targets next-token targets
+     * @return the count
+     */
+    static int trainedCount(int[] targets) {
+        int n = 0;
+        for (int t : targets) {
+            if (t != IGNORE_INDEX) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
      * The template {@code sft.template} names.
      *
      * @param name the template's name; only "default" so far

@@ -38,12 +38,6 @@ public record RenderedChat(int[] ids, int[] targets) {
      * @return the count
      */
     public int trainedCount() {
-        int n = 0;
-        for (int t : targets) {
-            if (t != ChatTemplate.IGNORE_INDEX) {
-                n++;
-            }
-        }
-        return n;
+        return ChatTemplate.trainedCount(targets);
     }
 }

@@ -226,12 +226,6 @@ public final class SftBatches implements BatchSource {
      * @return the number of trained targets
      */
     public static int trainedTargets(Batch batch) {
-        int n = 0;
-        for (int t : batch.targetIds()) {
-            if (t != ChatTemplate.IGNORE_INDEX) {
-                n++;
-            }
-        }
-        return n;
+        return ChatTemplate.trainedCount(batch.targetIds());
     }
 }

@@ -77,13 +77,7 @@ public record SftRow(int[] inputs, int[] targets, boolean truncated) {
      * @return the count
      */
     public int trainedCount() {
-        int n = 0;
-        for (int t : targets) {
-            if (t != ChatTemplate.IGNORE_INDEX) {
-                n++;
-            }
-        }
-        return n;
+        return ChatTemplate.trainedCount(targets);
     }
 
     /**
