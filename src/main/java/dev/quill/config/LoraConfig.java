@@ -42,6 +42,7 @@ public record LoraConfig(int rank, double alpha, double dropout, List<String> ta
      * @param alpha   the scale numerator (update scaled by alpha / r); positive and finite
      * @param dropout dropout probability on the adapters' input, in [0, 1)
      * @param targets module path patterns (whole dot-separated names such as {@code "attn.c_attn"}); non-empty
+     * @param trainEmbeddings whether the token embedding (tied to the head) also trains, in full
      * @throws BadInputException naming the key, the value and what is allowed
      */
     public LoraConfig {
