@@ -218,6 +218,33 @@ public final class ConfigJson {
         return new BadInputException(section + "." + key + " must be " + wanted + ", got " + v);
     }
 
+    /**
+     * Reads a JSON file that must hold one object (a run config, a pipeline). Every failure is one line
+     * naming the file: missing, unreadable, malformed (with line and column), or not an object.
+     *
+     * @param file the file
+     * @param what what the file is, for messages ("config", "pipeline")
+     * @param expected what the object should hold, for the not-an-object message
+     * @return the object
+     * @throws BadInputException as above
+     */
+    public static ObjectNode readObject(java.nio.file.Path file, String what, String expected) {
+        try {
+            JsonNode node = MAPPER.readTree(java.nio.file.Files.readString(file));
+            if (node == null || !node.isObject()) {
+                throw new BadInputException(what + " " + file + ": expected " + expected);
+            }
+            return (ObjectNode) node;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new BadInputException(what + " file " + file + " does not exist");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new BadInputException(what + " " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (java.io.IOException e) {
+            throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage());
+        }
+    }
+
     /** {@return a new, empty JSON object from the package's mapper} */
     public static ObjectNode object() {
         return MAPPER.createObjectNode();

@@ -3,9 +3,6 @@ package dev.quill.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -52,20 +49,7 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         String name = "run";
         if (file != null) {
             name = file.getFileName().toString().replaceFirst("\\.json$", "");
-            try {
-                JsonNode node = ConfigJson.MAPPER.readTree(Files.readString(file));
-                if (node == null || !node.isObject()) {
-                    throw new BadInputException("config " + file + ": expected a JSON object with sections model, train, data");
-                }
-                root = (ObjectNode) node;
-            } catch (NoSuchFileException e) {
-                throw new BadInputException("config file " + file + " does not exist");
-            } catch (JsonProcessingException e) {
-                throw new BadInputException("config " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
-                        + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
-            } catch (IOException e) {
-                throw new BadInputException("cannot read config " + file + ": " + e.getMessage());
-            }
+            root = ConfigJson.readObject(file, "config", "a JSON object with sections model, train, data");
         }
         return fromJson(name, root, sets);
     }

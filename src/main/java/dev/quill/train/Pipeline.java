@@ -1,6 +1,5 @@
 package dev.quill.train;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quill.config.BadInputException;
@@ -8,7 +7,6 @@ import dev.quill.config.ConfigJson;
 import dev.quill.config.RunConfig;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +71,7 @@ public final class Pipeline {
      *                           stage sets {@code train.init_from}, or an override names no stage
      */
     public static Pipeline load(Path file, List<String> sets) {
-        JsonNode root = readObject(file, "pipeline");
+        JsonNode root = ConfigJson.readObject(file, "pipeline", "a JSON object with stages pretrain and sft");
         ConfigJson.checkKeys("pipeline", root, STAGES);
         for (String stage : STAGES) {
             if (!root.has(stage)) {
@@ -199,28 +197,11 @@ public final class Pipeline {
 
     private static ObjectNode stageConfig(JsonNode node, Path base, String stage) {
         if (node.isTextual()) {
-            return (ObjectNode) readObject(base.resolve(node.asText()), "pipeline stage " + stage);
+            return ConfigJson.readObject(base.resolve(node.asText()), "pipeline stage " + stage, "a run config object");
         }
         if (!node.isObject()) {
             throw new BadInputException("pipeline stage " + stage + ": expected a run config object or a file name, got " + node);
         }
         return ((ObjectNode) node).deepCopy();
-    }
-
-    private static JsonNode readObject(Path file, String what) {
-        try {
-            JsonNode node = ConfigJson.MAPPER.readTree(Files.readString(file));
-            if (node == null || !node.isObject()) {
-                throw new BadInputException(what + " " + file + ": expected a JSON object");
-            }
-            return node;
-        } catch (NoSuchFileException e) {
-            throw new BadInputException(what + " file " + file + " does not exist");
-        } catch (JsonProcessingException e) {
-            throw new BadInputException(what + " " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
-        } catch (IOException e) {
-            throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage());
-        }
     }
 }

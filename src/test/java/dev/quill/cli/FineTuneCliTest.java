@@ -167,9 +167,26 @@ class FineTuneCliTest {
         assertThat(c.code()).as(c.err()).isZero();
         assertThat(losses(split)).containsExactlyElementsOf(losses(whole));
 
-        // chat's --adapter on the base equals the run's own checkpoint (which merges the adapter it holds)
-        Run chat = quill("generate", "--checkpoint", last.toString(), "--prompt", "Wh", "--max-new-tokens", "8", "--seed", "3");
-        assertThat(chat.code()).as(chat.err()).isZero();
+        // loading the run's checkpoint merges the adapter it holds: the same logits as base + unmerged adapter
+        dev.quill.model.Gpt merged = dev.quill.model.Checkpoint.load(last);
+        assertThat(merged.hasAdapters()).isFalse();
+        dev.quill.model.Gpt unmerged = new dev.quill.model.Gpt(dev.quill.model.Checkpoint.readConfig(last), 1);
+        unmerged.loadState(now, false, "base");
+        dev.quill.model.LoraCheckpoint.load(last, unmerged);
+        assertThat(unmerged.hasAdapters()).isTrue();
+        INDArray ids = org.nd4j.linalg.factory.Nd4j.createFromArray(new int[][] {{1, 5, 9, 2, 7}});
+        merged.train(false);
+        unmerged.train(false);
+        try (var off = dev.quill.autograd.GradMode.off()) {
+            INDArray m = merged.forward(ids).value();
+            INDArray u = unmerged.forward(ids).value();
+            assertThat(m.sub(u).amaxNumber().doubleValue()).isLessThan(1e-4);
+            dev.quill.model.Gpt plain = new dev.quill.model.Gpt(dev.quill.model.Checkpoint.readConfig(last), 1);
+            plain.loadState(now, false, "base");
+            plain.train(false);
+            assertThat(plain.forward(ids).value().sub(u).amaxNumber().doubleValue())
+                    .as("the adapter changes the logits by more than the tolerance above").isGreaterThan(1e-3);
+        }
     }
 
     @Test
