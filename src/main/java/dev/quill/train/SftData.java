@@ -5,7 +5,6 @@ import dev.quill.data.BatchSource;
 import dev.quill.data.SftBatches;
 import dev.quill.data.SftDataset;
 import dev.quill.data.Tokens;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -48,12 +47,8 @@ public final class SftData implements TrainData {
     /** Training batches (with the mixture) from a stream seeded by the step. */
     @Override
     public List<Batch> trainEstimateBatches(long seed, long step, int count) {
-        SftBatches s = SftBatches.create(dataset.train(), text, batchSize, dataset.blockSize(), mixRatio, seed * 31 + step);
-        List<Batch> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            out.add(s.next());
-        }
-        return out;
+        return TrainData.take(SftBatches.create(dataset.train(), text, batchSize, dataset.blockSize(), mixRatio,
+                TrainData.evalSeed(seed, step)), count);
     }
 
     /** The first {@code count} batches of held-out conversations: the same ones at every evaluation. */

@@ -63,4 +63,31 @@ public interface TrainData {
 
     /** {@return the positions per batch (for the tokens/s figure): batch size times block size} */
     long tokensPerBatch();
+
+    /**
+     * The seed of the random batches of the evaluation at {@code step}: a function of the step alone, so an
+     * evaluation never draws from the training stream and a resumed run evaluates on the same batches.
+     *
+     * @param seed the run's seed
+     * @param step the step being evaluated
+     * @return the evaluation's seed
+     */
+    static long evalSeed(long seed, long step) {
+        return seed * 31 + step;
+    }
+
+    /**
+     * The next {@code count} batches of a source.
+     *
+     * @param source where they come from
+     * @param count  how many
+     * @return the batches, in order
+     */
+    static List<Batch> take(BatchSource source, int count) {
+        List<Batch> out = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(source.next());
+        }
+        return out;
+    }
 }

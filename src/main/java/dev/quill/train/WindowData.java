@@ -5,7 +5,6 @@ import dev.quill.data.Batch;
 import dev.quill.data.BatchSource;
 import dev.quill.data.RandomWindowSampler;
 import dev.quill.data.Tokens;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -65,11 +64,6 @@ public final class WindowData implements TrainData {
     }
 
     private List<Batch> draw(Tokens tokens, long seed, long step, int count) {
-        RandomWindowSampler s = RandomWindowSampler.create(tokens, batchSize, blockSize, seed * 31 + step);
-        List<Batch> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            out.add(s.next());
-        }
-        return out;
+        return TrainData.take(RandomWindowSampler.create(tokens, batchSize, blockSize, TrainData.evalSeed(seed, step)), count);
     }
 }
