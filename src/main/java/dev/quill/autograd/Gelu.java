@@ -1,5 +1,7 @@
 package dev.quill.autograd;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
@@ -17,8 +19,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * tanh:   u = sqrt(2/pi) (x + 0.044715 x^3),   y = 0.5 x (1 + tanh u)
  *         dy/dx = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
  * </pre>
- * On the CPU, ND4J computes only the transcendental part (erf, exp or tanh, one vectorized call on a
- * buffer of our own) and Java loops do the rest; elsewhere everything is ND4J ops.
+ * Three implementations. FLOAT on the CPU, exact form: {@link FastMath}'s rational erf in chunked Java loops
+ * that the JIT vectorizes, nothing kept but x (the backward recomputes Phi). DOUBLE or the tanh form on the
+ * CPU: ND4J computes only the transcendental part (erf, exp or tanh, one call on a buffer of our own) and
+ * Java loops do the rest. Elsewhere: ND4J ops.
  */
 final class Gelu extends Function {
 
@@ -31,14 +35,45 @@ final class Gelu extends Function {
     private INDArray phi; // exact: Phi(x); tanh form: tanh(u)
     private boolean tanhForm;
     private boolean java;
+    private boolean fast; // FLOAT, exact form: phi is not kept
 
     static Tensor apply(Tensor x, boolean tanhForm) {
         Gelu f = new Gelu();
         f.x = x.value();
         f.tanhForm = tanhForm;
         f.java = HostBuffer.usable(f.x);
-        INDArray y = f.java ? f.forwardJava() : f.forwardNd4j();
+        f.fast = f.java && !tanhForm && f.x.dataType() == DataType.FLOAT;
+        INDArray y = f.fast ? f.forwardFast() : f.java ? f.forwardJava() : f.forwardNd4j();
         return f.output(y, x);
+    }
+
+    private INDArray forwardFast() {
+        int n = (int) x.length();
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        FloatBuffer xs = Scratch.floats(x), ys = Scratch.floats(y);
+        float[] a = Scratch.get(0);
+        for (int s = 0; s < n; s += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, n - s);
+            xs.get(s, a, 0, m);
+            FastMath.gelu(a, a, m);
+            ys.put(s, a, 0, m);
+        }
+        return y;
+    }
+
+    private void backwardFast(INDArray dy) {
+        int n = (int) x.length();
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = Scratch.floats(dx);
+        float[] a = Scratch.get(0), g = Scratch.get(1), r = Scratch.get(2), q = Scratch.get(3);
+        for (int s = 0; s < n; s += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, n - s);
+            xs.get(s, a, 0, m);
+            dys.get(s, g, 0, m);
+            FastMath.geluBackward(a, g, g, r, q, m);
+            dxs.put(s, g, 0, m);
+        }
+        accumulateOwned(0, dx);
     }
 
     private INDArray forwardJava() {
@@ -79,6 +114,10 @@ final class Gelu extends Function {
 
     @Override
     protected void backward(INDArray dy) {
+        if (fast) {
+            backwardFast(Scratch.plain(dy));
+            return;
+        }
         if (java && HostBuffer.usable(dy)) {
             backwardJava(Shapes.contiguous(dy));
             return;

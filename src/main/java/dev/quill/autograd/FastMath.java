@@ -1,0 +1,102 @@
+package dev.quill.autograd;
+
+/**
+ * Float kernels whose loops HotSpot's C2 compiler turns into SIMD code (8 floats per AVX2 instruction):
+ * plain arithmetic over {@code float[]}, with no call, branch or int conversion inside the loop. That rules
+ * out {@code Math.exp} (~18 ns per element here, against ~1 ns for these loops), so functions are written
+ * as polynomials and rational functions.
+ *
+ * <pre>
+ * erf(u) ~= u P(u^2) / Q(u^2)     for |u| &lt;= 4, u clamped to [-4, 4] beyond (erf(4) = 1 - 1.5e-8)
+ *           P of degree 6, Q of degree 5 with Q(0) = 1, fitted by tools/kernels/fit_erf.py;
+ *           max error 4.2e-7 in float arithmetic (3.5 float ulps at 1), 1.4e-8 in exact arithmetic
+ * erf'(u) = P/Q + 2 z (P' Q - P Q') / Q^2,   z = u^2   (the derivative of the same formula: a backward
+ *           that is exactly the forward's slope; its error against 2/sqrt(pi) exp(-u^2) is below 1.3e-7)
+ * </pre>
+ */
+public final class FastMath {
+
+    private static final float P0 = 1.128379168e+00f, P1 = 1.852799879e-01f, P2 = 5.435401113e-02f,
+            P3 = 3.856478746e-03f, P4 = 3.808593507e-04f, P5 = 4.715120037e-06f, P6 = -1.336028876e-08f;
+    private static final float Q1 = 4.975335117e-01f, Q2 = 1.140140172e-01f, Q3 = 1.547984587e-02f,
+            Q4 = 1.310691712e-03f, Q5 = 6.340358357e-05f;
+    // coefficients of P' and Q' (k * P_k, k * Q_k)
+    private static final float D2 = 2 * P2, D3 = 3 * P3, D4 = 4 * P4, D5 = 5 * P5, D6 = 6 * P6;
+    private static final float E2 = 2 * Q2, E3 = 3 * Q3, E4 = 4 * Q4, E5 = 5 * Q5;
+    private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
+    private static final float ERF_LIMIT = 4f;
+
+    private FastMath() {
+    }
+
+    /**
+     * @param u any float
+     * @return erf(u), to within 4.2e-7
+     */
+    public static float erf(float u) {
+        float uc = Math.max(-ERF_LIMIT, Math.min(ERF_LIMIT, u));
+        float z = uc * uc;
+        return uc * p(z) / q(z);
+    }
+
+    private static float p(float z) {
+        return P0 + z * (P1 + z * (P2 + z * (P3 + z * (P4 + z * (P5 + z * P6)))));
+    }
+
+    private static float q(float z) {
+        return 1f + z * (Q1 + z * (Q2 + z * (Q3 + z * (Q4 + z * Q5))));
+    }
+
+    /**
+     * Exact-form GELU, y = x Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2, for the first n elements.
+     *
+     * @param x input
+     * @param y output (may be x)
+     * @param n how many elements
+     */
+    public static void gelu(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[i];
+            float u = Math.max(-ERF_LIMIT, Math.min(ERF_LIMIT, v * INV_SQRT_2));
+            float z = u * u;
+            float cdf = 0.5f + 0.5f * (u * p(z) / q(z));                 // Phi(x)
+            y[i] = v * cdf;
+        }
+    }
+
+    /**
+     * The backward of {@link #gelu}: dx = dy (Phi(x) + x phi(x)), with phi = dPhi/dx = erf'(x / sqrt 2) / (2 sqrt 2)
+     * taken from the same formula as the forward. Three short loops, not one: C2 vectorizes a loop only when
+     * its body is small enough to unroll, and one loop holding all four polynomials is not.
+     *
+     * @param x   the forward's input
+     * @param dy  the gradient of the output
+     * @param dx  receives the gradient of the input (may be dy)
+     * @param r   scratch of at least n floats
+     * @param s   scratch of at least n floats
+     * @param n   how many elements
+     */
+    public static void geluBackward(float[] x, float[] dy, float[] dx, float[] r, float[] s, int n) {
+        for (int i = 0; i < n; i++) {                                          // r = P/Q = erf(u)/u, s = 1/Q
+            float u = Math.max(-ERF_LIMIT, Math.min(ERF_LIMIT, x[i] * INV_SQRT_2));
+            float z = u * u;
+            float inv = 1f / q(z);
+            r[i] = p(z) * inv;
+            s[i] = inv;
+        }
+        for (int i = 0; i < n; i++) {                                          // s = (P' - (P/Q) Q') / Q
+            float u = Math.max(-ERF_LIMIT, Math.min(ERF_LIMIT, x[i] * INV_SQRT_2));
+            float z = u * u;
+            float dp = P1 + z * (D2 + z * (D3 + z * (D4 + z * (D5 + z * D6))));
+            float dq = Q1 + z * (E2 + z * (E3 + z * (E4 + z * E5)));
+            s[i] = (dp - r[i] * dq) * s[i];
+        }
+        final float half = 0.5f * INV_SQRT_2;
+        for (int i = 0; i < n; i++) {
+            float v = x[i];
+            float u = Math.max(-ERF_LIMIT, Math.min(ERF_LIMIT, v * INV_SQRT_2));
+            float derf = r[i] + 2 * u * u * s[i];                              // erf'(u) = P/Q + 2z (P'Q - PQ')/Q^2
+            dx[i] = dy[i] * (0.5f + 0.5f * u * r[i] + v * half * derf);        // Phi + x phi
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.quill.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The float kernels of {@link FastMath} against exact values, and the float GELU op against the double one. */
+class FastMathTest {
+
+    @Test
+    void erfMatchesTabulatedValues() {
+        // erf from tables (Abramowitz and Stegun, table 7.1, extended precision)
+        double[][] known = {{0, 0}, {0.1, 0.1124629160182849}, {0.5, 0.5204998778130465}, {1, 0.8427007929497149},
+            {1.5, 0.9661051464753108}, {2, 0.9953222650189527}, {3, 0.9999779095030014}, {5, 1}};
+        for (double[] k : known) {
+            assertThat((double) FastMath.erf((float) k[0])).as("erf(%s)", k[0]).isCloseTo(k[1], org.assertj.core.data.Offset.offset(5e-7));
+            assertThat((double) FastMath.erf((float) -k[0])).as("erf(-%s)", k[0]).isCloseTo(-k[1], org.assertj.core.data.Offset.offset(5e-7));
+        }
+    }
+
+    @Test
+    void erfIsWithinItsStatedErrorEverywhere() {
+        // a dense sweep of [-6, 6] against ND4J's double erf
+        int n = 120_001;
+        INDArray u = Nd4j.linspace(-6.0, 6.0, n, DataType.DOUBLE);
+        double[] exact = Nd4j.exec(new Erf(u.dup())).toDoubleVector();
+        double[] us = u.toDoubleVector();
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            worst = Math.max(worst, Math.abs(FastMath.erf((float) us[i]) - exact[i]));
+        }
+        assertThat(worst).isLessThan(5e-7).isGreaterThan(0); // > 0: the formula is an approximation, not ND4J's erf
+    }
+
+    @Test
+    void floatGeluAndItsGradientMatchTheExactDoubleOp() {
+        // 5,000 elements: more than two chunks, the last one partial; values over [-8, 8] reach both clamps
+        INDArray x64 = TestArrays.randn(41, 5000).muli(3);
+        INDArray dy64 = TestArrays.randn(42, 5000);
+        Tensor xd = Tensor.leaf(x64);
+        Tensor yd = xd.gelu();
+        yd.backward(dy64);
+        Tensor xf = Tensor.leaf(x64.castTo(DataType.FLOAT));
+        Tensor yf = xf.gelu();
+        yf.backward(dy64.castTo(DataType.FLOAT));
+        double[] x = x64.toDoubleVector();
+        double[] y = yd.value().toDoubleVector(), yFast = yf.value().toDoubleVector();
+        double[] g = xd.grad().toDoubleVector(), gFast = xf.grad().toDoubleVector();
+        double[] dy = dy64.toDoubleVector();
+        for (int i = 0; i < x.length; i++) {
+            // float storage alone gives relative 6e-8; the erf formula adds up to 4.2e-7 * |x| / 2
+            assertThat(yFast[i]).as("gelu(%s)", x[i]).isCloseTo(y[i], org.assertj.core.data.Offset.offset(3e-7 * (1 + Math.abs(x[i]))));
+            assertThat(gFast[i]).as("gelu'(%s)", x[i]).isCloseTo(g[i], org.assertj.core.data.Offset.offset(5e-7 * (1 + Math.abs(x[i])) * (1 + Math.abs(dy[i]))));
+        }
+    }
+}
