@@ -31,43 +31,118 @@ final class AttentionCore {
 
     /** y = softmax(mask(q k^T / sqrt(hs))) v, written into {@code y} (B, nh, T, hs). */
     INDArray forward(INDArray y, double dropout, Rng rng, boolean training) {
-        INDArray scores = MatMul.product(q, k, false, true);                   // (B, nh, T, T)
-        if (HostBuffer.usable(scores)) {
-            p = maskedSoftmaxJava(scores);                                      // in place
-        } else {
+        long b = q.size(0), nh = q.size(1), t = q.size(2);
+        INDArray scores = Nd4j.createUninitialized(q.dataType(), b, nh, t, t);  // (B, nh, T, T)
+        boolean drop = training && dropout > 0;
+        if (!HostBuffer.usable(scores)) {
+            MatMul.productInto(q, k, scores, false, true);
             INDArray masked = CausalMask.apply(Tensor.of(scores.muli(scale))).value();
             p = Tensor.of(masked).softmax().value();                            // (B, nh, T, T)
+            INDArray a = drop ? p.mul(dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType())) : p;
+            return MatMul.productInto(a, v, y, false, false);                   // (B, nh, T, hs)
         }
-        INDArray a = p;
-        if (training && dropout > 0) {
+        // on the CPU the B * nh independent heads are split over Quill's threads, each piece doing its own
+        // products and softmax rows (the views are made here, on the caller's thread)
+        p = scores;
+        Pieces pc = new Pieces(b * nh, t, q, k, v, scores, y);
+        Parallel.forEach(pc.count(), i -> {
+            MatMul.productInto(pc.q[i], pc.k[i], pc.s[i], false, true);            // q k^T
+            maskedSoftmaxJava(scores, pc.rowFrom(i), pc.rowTo(i));              // P, in place
+            if (!drop) {
+                MatMul.productInto(pc.s[i], pc.v[i], pc.y[i], false, false);       // P v
+            }
+        });
+        if (drop) {
             dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType());
-            a = p.mul(dropMask);
+            MatMul.productInto(p.mul(dropMask), v, y, false, false);            // (P * M / (1 - p)) v
         }
-        return MatMul.productInto(a, v, y, false, false);                       // (B, nh, T, hs)
+        return y;
     }
 
     /** Writes dq, dk, dv (each (B, nh, T, hs), or null when not wanted) from dy (B, nh, T, hs). */
     void backward(INDArray dy, INDArray dq, INDArray dk, INDArray dv) {
         INDArray a = dropMask == null ? p : p.mul(dropMask);
-        if (dv != null) {
-            MatMul.productInto(a, dy, dv, true, false);                          // A^T dy
-        }
-        INDArray dP = MatMul.product(dy, v, false, true);                       // dy v^T  (B, nh, T, T)
-        if (dropMask != null) {
-            dP.muli(dropMask);
-        }
-        INDArray dS;
-        if (HostBuffer.usable(dP, p)) {
-            dS = softmaxBackwardJava(dP);                                       // in place
-        } else {
+        INDArray dP = Nd4j.createUninitialized(dy.dataType(), p.shape());       // (B, nh, T, T)
+        if (!HostBuffer.usable(dP, p)) {
+            if (dv != null) {
+                MatMul.productInto(a, dy, dv, true, false);                      // A^T dy
+            }
+            MatMul.productInto(dy, v, dP, false, true);                          // dy v^T
+            if (dropMask != null) {
+                dP.muli(dropMask);
+            }
             INDArray rowDot = dP.mul(p).sum(true, 3);                           // (B, nh, T, 1)
-            dS = dP.subi(rowDot).muli(p).muli(scale);                           // scale folded in once
+            INDArray dS = dP.subi(rowDot).muli(p).muli(scale);                  // scale folded in once
+            if (dq != null) {
+                MatMul.productInto(dS, k, dq, false, false);                     // dS k
+            }
+            if (dk != null) {
+                MatMul.productInto(dS, q, dk, true, false);                      // dS^T q
+            }
+            return;
         }
-        if (dq != null) {
-            MatMul.productInto(dS, k, dq, false, false);                         // dS k
+        Pieces pc = new Pieces(q.size(0) * q.size(1), q.size(2), q, k, v, dP, Shapes.contiguous(dy));
+        INDArray[] as = pc.views(a), masks = dropMask == null ? null : pc.views(dropMask);
+        INDArray[] dqs = dq == null ? null : pc.views(dq), dks = dk == null ? null : pc.views(dk);
+        INDArray[] dvs = dv == null ? null : pc.views(dv);
+        Parallel.forEach(pc.count(), i -> {
+            INDArray dyi = pc.y[i], dPi = pc.s[i];
+            if (dvs != null) {
+                MatMul.productInto(as[i], dyi, dvs[i], true, false);             // A^T dy
+            }
+            MatMul.productInto(dyi, pc.v[i], dPi, false, true);                  // dy v^T
+            if (masks != null) {
+                dPi.muli(masks[i]);                                             // in place: allocates nothing
+            }
+            softmaxBackwardJava(dP, pc.rowFrom(i), pc.rowTo(i));                // dS, in place
+            if (dqs != null) {
+                MatMul.productInto(dPi, pc.k[i], dqs[i], false, false);          // dS k
+            }
+            if (dks != null) {
+                MatMul.productInto(dPi, pc.q[i], dks[i], true, false);           // dS^T q
+            }
+        });
+    }
+
+    /**
+     * The B * nh heads cut into pieces for {@link Parallel}: views of each array over the heads
+     * [cut[i], cut[i + 1]). {@code s} is a (B, nh, T, T) array, {@code y} a (B, nh, T, hs) one.
+     */
+    private static final class Pieces {
+        final int[] cut;
+        final int t;
+        final INDArray[] q;
+        final INDArray[] k;
+        final INDArray[] v;
+        final INDArray[] s;
+        final INDArray[] y;
+
+        Pieces(long heads, long t, INDArray q, INDArray k, INDArray v, INDArray s, INDArray y) {
+            this.t = (int) t;
+            long perHead = 4 * t * t * q.size(3); // multiply-adds of one head's four products
+            this.cut = Parallel.split((int) heads, (int) Math.max(1, (1L << 20) / Math.max(1, perHead)), 1);
+            this.q = views(q);
+            this.k = views(k);
+            this.v = views(v);
+            this.s = views(s);
+            this.y = views(y);
         }
-        if (dk != null) {
-            MatMul.productInto(dS, q, dk, true, false);                          // dS^T q
+
+        int count() {
+            return cut.length - 1;
+        }
+
+        int rowFrom(int i) {
+            return cut[i] * t;
+        }
+
+        int rowTo(int i) {
+            return cut[i + 1] * t;
+        }
+
+        /** (B, nh, X, Y) as views over the heads of each piece, each (heads, X, Y). */
+        INDArray[] views(INDArray a) {
+            return MatMul.rows(a.reshape(a.size(0) * a.size(1), a.size(2), a.size(3)), cut);
         }
     }
 
@@ -75,11 +150,10 @@ final class AttentionCore {
      * Scale, causal mask and softmax in one pass over each row of scores (in place): row i keeps keys
      * j <= i, computed as exp(s*x_ij - max) / sum, and writes exact zeros to the masked half.
      */
-    private INDArray maskedSoftmaxJava(INDArray scores) {
+    private void maskedSoftmaxJava(INDArray scores, int rowFrom, int rowTo) {
         int t = (int) scores.size(3);
-        int rows = (int) (scores.length() / t);
         HostBuffer s = HostBuffer.of(scores);
-        for (int r = 0; r < rows; r++) {
+        for (int r = rowFrom; r < rowTo; r++) {
             int i = r % t;                      // query position of this row
             int o = r * t;
             double max = Double.NEGATIVE_INFINITY;
@@ -100,15 +174,13 @@ final class AttentionCore {
                 s.set(o + j, 0.0);
             }
         }
-        return scores;
     }
 
-    /** dS = P * (dP - rowsum(dP * P)) * scale, in place on dP, row by row. */
-    private INDArray softmaxBackwardJava(INDArray dP) {
+    /** dS = P * (dP - rowsum(dP * P)) * scale, in place on dP, for rows [rowFrom, rowTo). */
+    private void softmaxBackwardJava(INDArray dP, int rowFrom, int rowTo) {
         int t = (int) dP.size(3);
-        int rows = (int) (dP.length() / t);
         HostBuffer d = HostBuffer.of(dP), ps = HostBuffer.of(p);
-        for (int r = 0; r < rows; r++) {
+        for (int r = rowFrom; r < rowTo; r++) {
             int i = r % t;
             int o = r * t;
             double dot = 0;
@@ -122,7 +194,6 @@ final class AttentionCore {
                 d.set(o + j, 0.0);
             }
         }
-        return dP;
     }
 
     static INDArray like(INDArray x) {

@@ -30,6 +30,7 @@ final class Gelu extends Function {
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
     private static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0);
     private static final double C = 0.044715;
+    private static final int PIECE = 1 << 15; // elements worth handing to another thread (~30 us of work)
 
     private INDArray x;
     private INDArray phi; // exact: Phi(x); tanh form: tanh(u)
@@ -51,13 +52,15 @@ final class Gelu extends Function {
         int n = (int) x.length();
         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer xs = Scratch.floats(x), ys = Scratch.floats(y);
-        float[] a = Scratch.get(0);
-        for (int s = 0; s < n; s += Scratch.CHUNK) {
-            int m = Math.min(Scratch.CHUNK, n - s);
-            xs.get(s, a, 0, m);
-            FastMath.gelu(a, a, m);
-            ys.put(s, a, 0, m);
-        }
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
+            float[] a = Scratch.get(0);
+            for (int s = from; s < to; s += Scratch.CHUNK) {
+                int m = Math.min(Scratch.CHUNK, to - s);
+                xs.get(s, a, 0, m);
+                FastMath.gelu(a, a, m);
+                ys.put(s, a, 0, m);
+            }
+        });
         return y;
     }
 
@@ -65,14 +68,16 @@ final class Gelu extends Function {
         int n = (int) x.length();
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = Scratch.floats(dx);
-        float[] a = Scratch.get(0), g = Scratch.get(1), r = Scratch.get(2), q = Scratch.get(3);
-        for (int s = 0; s < n; s += Scratch.CHUNK) {
-            int m = Math.min(Scratch.CHUNK, n - s);
-            xs.get(s, a, 0, m);
-            dys.get(s, g, 0, m);
-            FastMath.geluBackward(a, g, g, r, q, m);
-            dxs.put(s, g, 0, m);
-        }
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
+            float[] a = Scratch.get(0), g = Scratch.get(1), r = Scratch.get(2), q = Scratch.get(3);
+            for (int s = from; s < to; s += Scratch.CHUNK) {
+                int m = Math.min(Scratch.CHUNK, to - s);
+                xs.get(s, a, 0, m);
+                dys.get(s, g, 0, m);
+                FastMath.geluBackward(a, g, g, r, q, m);
+                dxs.put(s, g, 0, m);
+            }
+        });
         accumulateOwned(0, dx);
     }
 

@@ -1,5 +1,7 @@
 package dev.quill.autograd;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -21,9 +23,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Two implementations of the same math: on the CPU a Java loop over the rows (two passes forward,
  * two backward, nothing allocated but the outputs), keeping only mu and rstd per row; elsewhere ND4J ops.
+ * For FLOAT the rows are copied into float arrays, where the elementwise passes vectorize, and split
+ * over Quill's threads ({@link Parallel}); the row sums stay in double.
  */
 final class LayerNormOp extends Function {
 
+    private static final int MIN_ROWS = 64; // rows worth handing to another thread
     private final double eps;
     // Java path
     private INDArray x;
@@ -55,6 +60,10 @@ final class LayerNormOp extends Function {
         mean = new double[rows];
         rstdRows = new double[rows];
         INDArray y = Nd4j.createUninitialized(v.dataType(), v.shape());
+        if (v.dataType() == DataType.FLOAT && c <= Scratch.CHUNK) {
+            forwardFloat(v, b, y, c, rows);
+            return y;
+        }
         HostBuffer xs = HostBuffer.of(v), ys = HostBuffer.of(y);
         double[] gain = NormChecks.doubles(g);
         double[] shift = b == null ? new double[c] : NormChecks.doubles(b);
@@ -80,6 +89,35 @@ final class LayerNormOp extends Function {
         return y;
     }
 
+    private void forwardFloat(INDArray v, INDArray b, INDArray y, int c, int rows) {
+        float[] gain = g.toFloatVector();
+        float[] shift = b == null ? new float[c] : b.toFloatVector();
+        FloatBuffer xs = Scratch.floats(v), ys = Scratch.floats(y);
+        Parallel.range(rows, MIN_ROWS, 1, (from, to) -> {
+            float[] row = Scratch.get(0);
+            for (int r = from; r < to; r++) {
+                xs.get(r * c, row, 0, c);
+                double sum = 0;
+                for (int j = 0; j < c; j++) {
+                    sum += row[j];
+                }
+                float mu = (float) (sum / c);
+                double sq = 0;
+                for (int j = 0; j < c; j++) {
+                    float d = row[j] - mu;
+                    sq += d * d;
+                }
+                float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
+                for (int j = 0; j < c; j++) {
+                    row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
+                }
+                ys.put(r * c, row, 0, c);
+                mean[r] = mu;
+                rstdRows[r] = rs;
+            }
+        });
+    }
+
     private INDArray forwardNd4j(INDArray v, INDArray b) {
         int last = v.rank() - 1;
         INDArray centered = v.sub(v.mean(true, last));                                   // (..., C)
@@ -102,6 +140,10 @@ final class LayerNormOp extends Function {
     private void backwardJava(INDArray dy) {
         int c = (int) x.size(-1);
         int rows = mean.length;
+        if (x.dataType() == DataType.FLOAT && c <= Scratch.CHUNK) {
+            backwardFloat(dy, c, rows);
+            return;
+        }
         HostBuffer xs = HostBuffer.of(x), dys = HostBuffer.of(dy);
         double[] gain = NormChecks.doubles(g);
         double[] dg = new double[c], db = new double[c];
@@ -137,6 +179,62 @@ final class LayerNormOp extends Function {
         if (inputs().length > 2 && needsGrad(2)) {
             accumulateValues(2, db);
         }
+    }
+
+    private void backwardFloat(INDArray dy, int c, int rows) {
+        float[] gain = g.toFloatVector();
+        INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(DataType.FLOAT, x.shape()) : null;
+        FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = dx == null ? null : Scratch.floats(dx);
+        int[] cut = Parallel.split(rows, MIN_ROWS, 1);
+        float[][] dgs = new float[cut.length - 1][c], dbs = new float[cut.length - 1][c]; // per piece, summed below
+        Parallel.forEach(cut.length - 1, piece -> {
+            float[] xr = Scratch.get(0), dyr = Scratch.get(1), dxhat = Scratch.get(2);
+            float[] dg = dgs[piece], db = dbs[piece];
+            for (int r = cut[piece]; r < cut[piece + 1]; r++) {
+                xs.get(r * c, xr, 0, c);
+                dys.get(r * c, dyr, 0, c);
+                float mu = (float) mean[r], rs = (float) rstdRows[r];
+                for (int j = 0; j < c; j++) {
+                    float xhat = (xr[j] - mu) * rs;
+                    xr[j] = xhat;
+                    dxhat[j] = dyr[j] * gain[j];
+                    dg[j] += dyr[j] * xhat;
+                    db[j] += dyr[j];
+                }
+                if (dxs == null) {
+                    continue;
+                }
+                double sumD = 0, sumDX = 0;
+                for (int j = 0; j < c; j++) {
+                    sumD += dxhat[j];
+                    sumDX += dxhat[j] * xr[j];
+                }
+                float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
+                for (int j = 0; j < c; j++) {
+                    dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);
+                }
+                dxs.put(r * c, dxhat, 0, c);
+            }
+        });
+        if (dx != null) {
+            accumulateOwned(0, dx);
+        }
+        if (needsGrad(1)) {
+            accumulateValues(1, sum(dgs, c));
+        }
+        if (inputs().length > 2 && needsGrad(2)) {
+            accumulateValues(2, sum(dbs, c));
+        }
+    }
+
+    private static double[] sum(float[][] pieces, int c) {
+        double[] out = new double[c];
+        for (float[] p : pieces) {
+            for (int j = 0; j < c; j++) {
+                out[j] += p[j];
+            }
+        }
+        return out;
     }
 
     private void backwardNd4j(INDArray dy) {

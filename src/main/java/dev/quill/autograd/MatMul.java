@@ -3,6 +3,8 @@ package dev.quill.autograd;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * y = op(a) @ op(b), where op transposes the last two axes when asked (so x @ W^T for a PyTorch-layout
@@ -76,15 +78,24 @@ final class MatMul extends Function {
         if (a.rank() > 2 && b.rank() == 2) {
             INDArray a2 = a.reshape(-1, a.size(-1));                      // (rows, K)
             INDArray dy2 = dy.reshape(-1, dy.size(-1));                   // (rows, N)
-            if (needsGrad(0)) {
-                accumulateOwned(0, product(dy2, b, false, !tb).reshape(a.shape()));
-            }
-            if (needsGrad(1)) { // the weight: written by the GEMM straight into its gradient
-                if (tb) {
-                    accumulateProduct(1, dy2, a2, true, false);
-                } else {
-                    accumulateProduct(1, a2, dy2, true, false);
+            // dx = dy op(b)^T and dW += ... are independent: dx on a worker (into an array made here),
+            // the weight's on this thread (it may allocate the parameter's gradient)
+            INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(a.dataType(), a2.shape()) : null;
+            Parallel.both(() -> {
+                if (dx != null) {
+                    productInto(dy2, b, dx, false, !tb);
                 }
+            }, () -> {
+                if (needsGrad(1)) { // the weight: written by the GEMM straight into its gradient
+                    if (tb) {
+                        accumulateProduct(1, dy2, a2, true, false);
+                    } else {
+                        accumulateProduct(1, a2, dy2, true, false);
+                    }
+                }
+            });
+            if (dx != null) {
+                accumulateOwned(0, dx.reshape(a.shape()));
             }
             return;
         }
@@ -126,16 +137,52 @@ final class MatMul extends Function {
         x = Shapes.contiguous(x);
         y = Shapes.contiguous(y);
         int r = x.rank();
+        long m = out.size(r - 2), n = out.size(r - 1), k = tx ? x.size(r - 2) : x.size(r - 1);
+        long batch = out.length() / (m * n);
+        boolean big = batch * m * n * k >= SPLIT_WORK;
         if (r == 2) {
+            if (big && !tx && beta == 0.0) { // rows of x and out in pieces, one GEMM each
+                int[] cut = Parallel.split((int) m, MIN_ROWS, 8);
+                if (cut.length > 2) {
+                    INDArray[] xs = rows(x, cut), outs = rows(out, cut);
+                    INDArray yy = y;
+                    Parallel.forEach(xs.length, i -> Nd4j.gemm(xs[i], yy, outs[i], false, ty, 1.0, 0.0));
+                    return out;
+                }
+            }
             return Nd4j.gemm(x, y, out, tx, ty, 1.0, beta);
         }
         if (beta != 0.0) {
             throw new IllegalArgumentException("productInto: beta " + beta + " needs 2-D operands, got rank " + r);
         }
-        long nb = Shapes.length(Arrays.copyOf(x.shape(), r - 2));
-        INDArray x3 = x.reshape(nb, x.size(r - 2), x.size(r - 1));
-        INDArray y3 = y.reshape(nb, y.size(r - 2), y.size(r - 1));
-        Nd4j.matmul(x3, y3, out.reshape(nb, out.size(r - 2), out.size(r - 1)), tx, ty, false);
+        INDArray x3 = x.reshape(batch, x.size(r - 2), x.size(r - 1));
+        INDArray y3 = y.reshape(batch, y.size(r - 2), y.size(r - 1));
+        INDArray out3 = out.reshape(batch, m, n);
+        int[] cut = big ? Parallel.split((int) batch, 1, 1) : new int[] {0, (int) batch};
+        if (cut.length > 2) { // the batch in pieces
+            INDArray[] xs = rows(x3, cut), ys = rows(y3, cut), outs = rows(out3, cut);
+            Parallel.forEach(xs.length, i -> Nd4j.matmul(xs[i], ys[i], outs[i], tx, ty, false));
+        } else {
+            Nd4j.matmul(x3, y3, out3, tx, ty, false);
+        }
         return out;
+    }
+
+    // products below this many multiply-adds run whole on one thread (a hand-off costs ~20-50 us)
+    private static final long SPLIT_WORK = 1L << 21;
+    private static final int MIN_ROWS = 32;
+
+    /** Views of a's first-axis ranges [cut[i], cut[i + 1]): made on the calling thread. */
+    static INDArray[] rows(INDArray a, int[] cut) {
+        INDArray[] v = new INDArray[cut.length - 1];
+        for (int i = 0; i < v.length; i++) {
+            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+            idx[0] = NDArrayIndex.interval(cut[i], cut[i + 1]);
+            for (int d = 1; d < idx.length; d++) {
+                idx[d] = NDArrayIndex.all();
+            }
+            v[i] = a.get(idx);
+        }
+        return v;
     }
 }

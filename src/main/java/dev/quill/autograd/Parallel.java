@@ -1,0 +1,244 @@
+package dev.quill.autograd;
+
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
+
+/**
+ * Quill's own threads. A small model's step is a chain of products and elementwise passes, each too short
+ * for a multi-threaded BLAS call to pay for its hand-off (measured: the baby step got slower with two
+ * OpenBLAS threads). Quill instead splits its work in two at the level it understands: the two products of
+ * a Linear's backward (dx and dW) run at the same time, a big product is split by rows, and a Java kernel
+ * by ranges of elements, each piece single-threaded. With BLAS and ND4J set to one thread (the launcher's
+ * default), this keeps every core busy without oversubscribing them.
+ *
+ * <p>The number of threads is {@code -Dquill.threads=N} (default: the number of cores; 1 runs everything on
+ * the calling thread). Work handed to a worker must not allocate ND4J arrays: ND4J's memory scopes belong to
+ * the thread that opened them, so a caller allocates every output before it splits the work. A worker's own
+ * call to {@link #both} or {@link #range} runs inline (no nesting, no deadlock).
+ */
+public final class Parallel {
+
+    private static final int THREADS = configuredThreads();
+    private static final ThreadLocal<Boolean> IS_WORKER = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private static final Worker[] WORKERS = startWorkers(THREADS - 1);
+    // one caller at a time uses the workers; another thread that finds them taken runs its work itself
+    private static final ReentrantLock POOL = new ReentrantLock();
+    // how long a worker polls for its next task before it sleeps, and a caller polls for a worker to finish:
+    // waking a sleeping thread costs tens to hundreds of microseconds on a VM, and a step hands work over
+    // every millisecond or so
+    private static final long SPIN_NANOS = 2_000_000;
+
+    /** A piece of a split range: elements {@code [from, to)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        /**
+         * @param from first element of this piece
+         * @param to   one past its last element
+         */
+        void run(int from, int to);
+    }
+
+    private Parallel() {
+    }
+
+    private static int configuredThreads() {
+        String p = System.getProperty("quill.threads");
+        if (p == null || p.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int n = Integer.parseInt(p.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("quill.threads: " + p + " is not a thread count (an integer >= 1)");
+    }
+
+    /** {@return how many threads Quill splits work over (the caller's included)} */
+    public static int threads() {
+        return THREADS;
+    }
+
+    private static boolean inline() {
+        return WORKERS.length == 0 || IS_WORKER.get() || POOL.isHeldByCurrentThread();
+    }
+
+    private static Worker[] startWorkers(int n) {
+        Worker[] w = new Worker[Math.max(0, n)];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = new Worker(i + 1);
+            w[i].start();
+        }
+        return w;
+    }
+
+    /**
+     * Runs {@code a} on a worker and {@code b} on the calling thread, and returns when both have finished.
+     * An exception from either is rethrown here (a's first).
+     *
+     * @param a one task (allocates no ND4J array)
+     * @param b the other
+     */
+    public static void both(Runnable a, Runnable b) {
+        if (inline() || !POOL.tryLock()) {
+            a.run();
+            b.run();
+            return;
+        }
+        try {
+            WORKERS[0].submit(a);
+            Throwable mine = null;
+            try {
+                b.run();
+            } catch (RuntimeException | Error e) {
+                mine = e;
+            }
+            Throwable theirs = WORKERS[0].await();
+            rethrow(theirs != null ? theirs : mine);
+        } finally {
+            POOL.unlock();
+        }
+    }
+
+    /**
+     * Where to cut {@code [0, n)} into at most {@link #threads()} contiguous pieces of at least
+     * {@code minPiece} elements, at multiples of {@code align}: piece i is {@code [cut[i], cut[i + 1])}.
+     * A caller that needs views of its arrays for each piece makes them from these cuts before
+     * {@link #forEach} (views are ND4J objects: made on the caller's thread).
+     *
+     * @param n        elements in all
+     * @param minPiece the least work worth a thread (below 2 * minPiece: one piece)
+     * @param align    cuts fall on multiples of this (rows of a matrix, SIMD width)
+     * @return the cuts, {@code cut[0] = 0} and {@code cut[pieces] = n}
+     */
+    public static int[] split(int n, int minPiece, int align) {
+        int pieces = inline() ? 1 : Math.max(1, Math.min(THREADS, n / Math.max(1, minPiece)));
+        int[] cut = new int[pieces + 1];
+        for (int i = 1; i < pieces; i++) {
+            cut[i] = (int) ((long) n * i / pieces / align * align);
+        }
+        cut[pieces] = n;
+        return cut;
+    }
+
+    /**
+     * Runs {@code body} for every piece {@code 0 <= i < pieces}, piece 0 on the calling thread, the others on
+     * workers, and returns when all have finished; the first failure is rethrown after all have finished.
+     *
+     * @param pieces how many pieces (from {@link #split}: {@code cut.length - 1})
+     * @param body   the work on piece i (allocates no ND4J array)
+     */
+    public static void forEach(int pieces, IntConsumer body) {
+        if (pieces <= 1 || pieces > THREADS || inline() || !POOL.tryLock()) {
+            for (int i = 0; i < pieces; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        try {
+            for (int i = 1; i < pieces; i++) {
+                int piece = i;
+                WORKERS[i - 1].submit(() -> body.accept(piece));
+            }
+            Throwable first = null;
+            try {
+                body.accept(0);
+            } catch (RuntimeException | Error e) {
+                first = e;
+            }
+            for (int i = 1; i < pieces; i++) { // all are awaited before anything is thrown: they use our arrays
+                Throwable t = WORKERS[i - 1].await();
+                first = first != null ? first : t;
+            }
+            rethrow(first);
+        } finally {
+            POOL.unlock();
+        }
+    }
+
+    /**
+     * {@link #split} then {@link #forEach}, for work that needs no views: {@code body} gets each piece's range.
+     *
+     * @param n        elements in all
+     * @param minPiece the least work worth a thread
+     * @param align    cuts fall on multiples of this
+     * @param body     the work on one piece (allocates no ND4J array)
+     */
+    public static void range(int n, int minPiece, int align, RangeBody body) {
+        int[] cut = split(n, minPiece, align);
+        forEach(cut.length - 1, i -> body.run(cut[i], cut[i + 1]));
+    }
+
+    private static void rethrow(Throwable first) {
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+        if (first != null) {
+            throw new IllegalStateException(first);
+        }
+    }
+
+    /** A worker: runs one task at a time, handed over through a volatile field. */
+    private static final class Worker extends Thread {
+        private volatile Runnable task;
+        private volatile boolean busy;
+        private volatile Throwable failure;
+
+        Worker(int id) {
+            super("quill-worker-" + id);
+            setDaemon(true);
+        }
+
+        void submit(Runnable r) {
+            failure = null;
+            busy = true;
+            task = r;
+            LockSupport.unpark(this);
+        }
+
+        /** Waits until the task handed over has finished; returns what it threw, or null. */
+        Throwable await() {
+            long start = System.nanoTime();
+            while (busy) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(20_000);
+                }
+            }
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            IS_WORKER.set(Boolean.TRUE);
+            long idleSince = System.nanoTime();
+            while (true) {
+                Runnable r = task;
+                if (r == null) {
+                    if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                    continue;
+                }
+                task = null;
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                busy = false;
+                idleSince = System.nanoTime();
+            }
+        }
+    }
+}
