@@ -1,5 +1,7 @@
 package dev.quill.autograd;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -28,6 +30,8 @@ public final class Parallel {
     // waking a sleeping thread costs tens to hundreds of microseconds on a VM, and a step hands work over
     // every millisecond or so
     private static final long SPIN_NANOS = 2_000_000;
+    /** Pieces per thread that {@link #split} makes at most: more pieces balance a busy machine better. */
+    public static final int MAX_PIECES_PER_THREAD = 2;
 
     /** A piece of a split range: elements {@code [from, to)}. */
     @FunctionalInterface
@@ -43,6 +47,9 @@ public final class Parallel {
     }
 
     private static int configuredThreads() {
+        if (!Kernels.isCpuBackend()) {
+            return 1; // on a GPU the device runs ops in parallel; Quill's threads would only race on its streams
+        }
         String p = System.getProperty("quill.threads");
         if (p == null || p.isBlank()) {
             return Runtime.getRuntime().availableProcessors();
@@ -77,36 +84,19 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code a} on a worker and {@code b} on the calling thread, and returns when both have finished.
+     * Runs {@code a} and {@code b}, side by side when a worker is free, and returns when both have finished.
      * An exception from either is rethrown here (a's first).
      *
      * @param a one task (allocates no ND4J array)
      * @param b the other
      */
     public static void both(Runnable a, Runnable b) {
-        if (inline() || !POOL.tryLock()) {
-            a.run();
-            b.run();
-            return;
-        }
-        try {
-            WORKERS[0].submit(a);
-            Throwable mine = null;
-            try {
-                b.run();
-            } catch (RuntimeException | Error e) {
-                mine = e;
-            }
-            Throwable theirs = WORKERS[0].await();
-            rethrow(theirs != null ? theirs : mine);
-        } finally {
-            POOL.unlock();
-        }
+        forEach(2, i -> (i == 0 ? b : a).run());
     }
 
     /**
-     * Where to cut {@code [0, n)} into at most {@link #threads()} contiguous pieces of at least
-     * {@code minPiece} elements, at multiples of {@code align}: piece i is {@code [cut[i], cut[i + 1])}.
+     * Where to cut {@code [0, n)} into at most {@link #MAX_PIECES_PER_THREAD} pieces per thread, each of at
+     * least {@code minPiece} elements, at multiples of {@code align}: piece i is {@code [cut[i], cut[i + 1])}.
      * A caller that needs views of its arrays for each piece makes them from these cuts before
      * {@link #forEach} (views are ND4J objects: made on the caller's thread).
      *
@@ -116,7 +106,7 @@ public final class Parallel {
      * @return the cuts, {@code cut[0] = 0} and {@code cut[pieces] = n}
      */
     public static int[] split(int n, int minPiece, int align) {
-        int pieces = inline() ? 1 : Math.max(1, Math.min(THREADS, n / Math.max(1, minPiece)));
+        int pieces = inline() ? 1 : Math.max(1, Math.min(THREADS * MAX_PIECES_PER_THREAD, n / Math.max(1, minPiece)));
         int[] cut = new int[pieces + 1];
         for (int i = 1; i < pieces; i++) {
             cut[i] = (int) ((long) n * i / pieces / align * align);
@@ -126,35 +116,43 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} for every piece {@code 0 <= i < pieces}, piece 0 on the calling thread, the others on
-     * workers, and returns when all have finished; the first failure is rethrown after all have finished.
+     * Runs {@code body} for every piece {@code 0 <= i < pieces} and returns when all have finished. The
+     * calling thread and the workers take pieces in turn from a shared counter, so a worker that is slow to
+     * start (a busy machine) just takes fewer, and a task no worker has picked up yet is taken back: the
+     * caller never waits for a thread that has not started. The first failure is rethrown once every piece
+     * has finished (they all use the caller's arrays).
      *
      * @param pieces how many pieces (from {@link #split}: {@code cut.length - 1})
      * @param body   the work on piece i (allocates no ND4J array)
      */
     public static void forEach(int pieces, IntConsumer body) {
-        if (pieces <= 1 || pieces > THREADS || inline() || !POOL.tryLock()) {
+        if (pieces <= 1 || inline() || !POOL.tryLock()) {
             for (int i = 0; i < pieces; i++) {
                 body.accept(i);
             }
             return;
         }
         try {
-            for (int i = 1; i < pieces; i++) {
-                int piece = i;
-                WORKERS[i - 1].submit(() -> body.accept(piece));
+            AtomicInteger next = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Runnable drain = () -> {
+                for (int i; (i = next.getAndIncrement()) < pieces; ) {
+                    try {
+                        body.accept(i);
+                    } catch (RuntimeException | Error e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            };
+            int helpers = Math.min(WORKERS.length, pieces - 1);
+            for (int w = 0; w < helpers; w++) {
+                WORKERS[w].submit(drain);
             }
-            Throwable first = null;
-            try {
-                body.accept(0);
-            } catch (RuntimeException | Error e) {
-                first = e;
+            drain.run();
+            for (int w = 0; w < helpers; w++) {
+                WORKERS[w].retractOrAwait();
             }
-            for (int i = 1; i < pieces; i++) { // all are awaited before anything is thrown: they use our arrays
-                Throwable t = WORKERS[i - 1].await();
-                first = first != null ? first : t;
-            }
-            rethrow(first);
+            rethrow(failure.get());
         } finally {
             POOL.unlock();
         }
@@ -185,11 +183,10 @@ public final class Parallel {
         }
     }
 
-    /** A worker: runs one task at a time, handed over through a volatile field. */
+    /** A worker: runs one task at a time, handed over through an atomic field. */
     private static final class Worker extends Thread {
-        private volatile Runnable task;
+        private final AtomicReference<Runnable> task = new AtomicReference<>();
         private volatile boolean busy;
-        private volatile Throwable failure;
 
         Worker(int id) {
             super("quill-worker-" + id);
@@ -197,14 +194,15 @@ public final class Parallel {
         }
 
         void submit(Runnable r) {
-            failure = null;
-            busy = true;
-            task = r;
+            task.set(r);
             LockSupport.unpark(this);
         }
 
-        /** Waits until the task handed over has finished; returns what it threw, or null. */
-        Throwable await() {
+        /** Takes the task back if this worker has not started it, else waits until it has finished. */
+        void retractOrAwait() {
+            if (task.getAndSet(null) != null) {
+                return;
+            }
             long start = System.nanoTime();
             while (busy) {
                 if (System.nanoTime() - start < SPIN_NANOS) {
@@ -213,7 +211,6 @@ public final class Parallel {
                     LockSupport.parkNanos(20_000);
                 }
             }
-            return failure;
         }
 
         @Override
@@ -221,8 +218,7 @@ public final class Parallel {
             IS_WORKER.set(Boolean.TRUE);
             long idleSince = System.nanoTime();
             while (true) {
-                Runnable r = task;
-                if (r == null) {
+                if (task.get() == null) {
                     if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
@@ -230,11 +226,10 @@ public final class Parallel {
                     }
                     continue;
                 }
-                task = null;
-                try {
-                    r.run();
-                } catch (Throwable t) {
-                    failure = t;
+                busy = true; // set before the task is taken, so a caller that finds it taken sees busy
+                Runnable r = task.getAndSet(null);
+                if (r != null) {
+                    r.run(); // a drain loop: catches what its pieces throw
                 }
                 busy = false;
                 idleSince = System.nanoTime();

@@ -2,6 +2,7 @@ package dev.quill.train;
 
 import dev.quill.autograd.Kernels;
 import dev.quill.autograd.MemoryScope;
+import dev.quill.autograd.Parallel;
 import dev.quill.autograd.Tensor;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -138,15 +139,31 @@ public final class AdamW {
         float b1 = (float) beta1, b2 = (float) beta2;
         float stepSize = (float) (lr / bc1);
         float c2 = (float) bc2, e = (float) eps;
-        for (int i = 0; i < n; i++) {
-            float gi = g.get(i);
-            float mi = b1 * m1.get(i) + (1 - b1) * gi;
-            float vi = b2 * m2.get(i) + (1 - b2) * gi * gi;
-            m1.put(i, mi);
-            m2.put(i, vi);
-            w.put(i, w.get(i) * decay - stepSize * mi / ((float) Math.sqrt(vi) / c2 + e));
-        }
+        // chunks copied into float arrays, where the loop vectorizes; big tensors split over Quill's threads
+        Parallel.range(n, 1 << 15, CHUNK, (from, to) -> {
+            float[] ws = new float[CHUNK], gs = new float[CHUNK], ms = new float[CHUNK], vs = new float[CHUNK];
+            for (int s = from; s < to; s += CHUNK) {
+                int len = Math.min(CHUNK, to - s);
+                w.get(s, ws, 0, len);
+                g.get(s, gs, 0, len);
+                m1.get(s, ms, 0, len);
+                m2.get(s, vs, 0, len);
+                for (int i = 0; i < len; i++) {
+                    float gi = gs[i];
+                    float mi = b1 * ms[i] + (1 - b1) * gi;
+                    float vi = b2 * vs[i] + (1 - b2) * gi * gi;
+                    ms[i] = mi;
+                    vs[i] = vi;
+                    ws[i] = ws[i] * decay - stepSize * mi / ((float) Math.sqrt(vi) / c2 + e);
+                }
+                w.put(s, ws, 0, len);
+                m1.put(s, ms, 0, len);
+                m2.put(s, vs, 0, len);
+            }
+        });
     }
+
+    private static final int CHUNK = 2048;
 
     private void updateDouble(DoubleBuffer w, DoubleBuffer g, DoubleBuffer m1, DoubleBuffer m2, int n, double lr,
                               double wd, double bc1, double bc2) {

@@ -1,0 +1,129 @@
+package dev.quill.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Quill's threads: the splitting arithmetic, failures and nesting, and the split products and attention
+ * against the same arithmetic done whole. The shapes are big enough that the work is really split (on a
+ * machine with one core {@link Parallel#threads()} is 1 and the same assertions hold for the whole path).
+ */
+class ParallelTest {
+
+    @Property(tries = 50)
+    void cutsCoverTheRangeInOrderAtTheAlignment(@ForAll @IntRange(min = 0, max = 100_000) int n,
+                                                @ForAll @IntRange(min = 1, max = 5000) int minPiece,
+                                                @ForAll @IntRange(min = 1, max = 64) int align) {
+        int[] cut = Parallel.split(n, minPiece, align);
+        assertThat(cut[0]).isZero();
+        assertThat(cut[cut.length - 1]).isEqualTo(n);
+        assertThat(cut.length - 1).isBetween(1, Parallel.threads() * Parallel.MAX_PIECES_PER_THREAD);
+        for (int i = 1; i < cut.length - 1; i++) {
+            assertThat(cut[i] % align).isZero();
+            assertThat(cut[i]).isGreaterThanOrEqualTo(cut[i - 1]);
+        }
+        if (n < 2 * minPiece) {
+            assertThat(cut).containsExactly(0, n);
+        }
+    }
+
+    @Test
+    void rangeVisitsEveryElementOnceOnSeveralThreads() {
+        int n = 1 << 16;
+        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+        var threads = ConcurrentHashMap.<String>newKeySet();
+        Parallel.range(n, 1024, 16, (from, to) -> {
+            threads.add(Thread.currentThread().getName());
+            for (int i = from; i < to; i++) {
+                seen.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            assertThat(seen.get(i)).as("element %d", i).isEqualTo(1);
+        }
+        // which threads took pieces depends on timing (a worker slow to wake takes none): at most all of them
+        assertThat(threads.size()).isBetween(1, Parallel.threads());
+    }
+
+    @Test
+    void aFailureOnAWorkerReachesTheCallerAfterEveryPieceHasFinished() {
+        AtomicInteger finished = new AtomicInteger();
+        assertThatThrownBy(() -> Parallel.forEach(Parallel.threads(), i -> {
+            if (i == Parallel.threads() - 1) {
+                throw new IllegalStateException("piece " + i + " failed");
+            }
+            finished.incrementAndGet();
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("failed");
+        assertThat(finished.get()).isEqualTo(Parallel.threads() - 1);
+        assertThatThrownBy(() -> Parallel.both(() -> {
+            throw new ArithmeticException("a");
+        }, () -> { })).isInstanceOf(ArithmeticException.class);
+        // and the pool still works afterwards
+        AtomicInteger runs = new AtomicInteger();
+        Parallel.both(runs::incrementAndGet, runs::incrementAndGet);
+        assertThat(runs.get()).isEqualTo(2);
+    }
+
+    @Test
+    void nestedSplitsRunInlineInsteadOfWaitingOnThemselves() {
+        AtomicInteger inner = new AtomicInteger();
+        Parallel.forEach(Parallel.threads(), i -> {
+            assertThat(Parallel.split(1_000_000, 1, 1)).containsExactly(0, 1_000_000); // already split: one piece
+            Parallel.range(1000, 1, 1, (a, b) -> inner.addAndGet(b - a));
+        });
+        assertThat(inner.get()).isEqualTo(1000 * Parallel.threads());
+    }
+
+    @Test
+    void splitProductsEqualOneWholeProduct() {
+        // (600, 256) @ (384, 256)^T: 59M multiply-adds, split by rows; and its backward through a Linear-shaped
+        // (2, 300, 256) input, whose dx and dW run side by side
+        INDArray x = TestArrays.randn(51, 2, 300, 256).castTo(DataType.FLOAT);
+        INDArray w = TestArrays.randn(52, 384, 256).castTo(DataType.FLOAT);
+        INDArray dy = TestArrays.randn(53, 2, 300, 384).castTo(DataType.FLOAT);
+        Tensor xt = Tensor.leaf(x), wt = Tensor.leaf(w);
+        Tensor y = xt.matmul(wt, false, true);
+        y.backward(dy);
+        INDArray x2 = x.reshape(600, 256), dy2 = dy.reshape(600, 384);
+        INDArray yRef = Nd4j.gemm(x2, w, false, true);
+        INDArray dxRef = Nd4j.gemm(dy2, w, false, false);
+        INDArray dwRef = Nd4j.gemm(dy2, x2, true, false);
+        assertThat(maxDiff(y.value().reshape(600, 384), yRef)).isLessThan(1e-3);
+        assertThat(maxDiff(xt.grad().reshape(600, 256), dxRef)).isLessThan(1e-3);
+        assertThat(maxDiff(wt.grad(), dwRef)).isLessThan(1e-3);
+    }
+
+    @Test
+    void attentionSplitOverHeadsEqualsTheCompositeOp() {
+        // B 2, nh 4, T 64, hs 32: 2^21 multiply-adds per head, split into pieces of heads
+        INDArray q = TestArrays.randn(61, 2, 4, 64, 32).castTo(DataType.FLOAT);
+        INDArray k = TestArrays.randn(62, 2, 4, 64, 32).castTo(DataType.FLOAT);
+        INDArray v = TestArrays.randn(63, 2, 4, 64, 32).castTo(DataType.FLOAT);
+        INDArray dy = TestArrays.randn(64, 2, 4, 64, 32).castTo(DataType.FLOAT);
+        Tensor[] fused = {Tensor.leaf(q), Tensor.leaf(k), Tensor.leaf(v)};
+        Tensor[] comp = {Tensor.leaf(q.dup()), Tensor.leaf(k.dup()), Tensor.leaf(v.dup())};
+        Tensor yf = Tensor.attention(fused[0], fused[1], fused[2], 0.0, null, false);
+        Tensor yc = FusedOpTest.attentionComposite(comp[0], comp[1], comp[2], 0.0, null, false);
+        yf.backward(dy);
+        yc.backward(dy);
+        assertThat(maxDiff(yf.value(), yc.value())).isLessThan(1e-5);
+        for (int i = 0; i < 3; i++) {
+            assertThat(maxDiff(fused[i].grad(), comp[i].grad())).as("gradient %d", i).isLessThan(1e-4);
+        }
+    }
+
+    private static double maxDiff(INDArray a, INDArray b) {
+        return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+    }
+}
