@@ -29,7 +29,7 @@ public final class Parallel {
     // how long a worker polls for its next task before it sleeps, and a caller polls for a worker to finish:
     // waking a sleeping thread costs tens to hundreds of microseconds on a VM, and a step hands work over
     // every millisecond or so
-    private static final long SPIN_NANOS = 2_000_000;
+    private static final long SPIN_NANOS = 100_000;
     /** Pieces per thread that {@link #split} makes at most: more pieces balance a busy machine better. */
     public static final int MAX_PIECES_PER_THREAD = 2;
 
