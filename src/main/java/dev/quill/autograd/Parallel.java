@@ -85,7 +85,7 @@ public final class Parallel {
 
     /**
      * Runs {@code a} and {@code b}, side by side when a worker is free, and returns when both have finished.
-     * An exception from either is rethrown here (a's first).
+     * The first exception thrown by either is rethrown here, after both have finished.
      *
      * @param a one task (allocates no ND4J array)
      * @param b the other

@@ -141,7 +141,8 @@ public final class AdamW {
         float c2 = (float) bc2, e = (float) eps;
         // chunks copied into float arrays, where the loop vectorizes; big tensors split over Quill's threads
         Parallel.range(n, 1 << 15, CHUNK, (from, to) -> {
-            float[] ws = new float[CHUNK], gs = new float[CHUNK], ms = new float[CHUNK], vs = new float[CHUNK];
+            float[][] buf = BUFFERS.get();
+            float[] ws = buf[0], gs = buf[1], ms = buf[2], vs = buf[3];
             for (int s = from; s < to; s += CHUNK) {
                 int len = Math.min(CHUNK, to - s);
                 w.get(s, ws, 0, len);
@@ -164,6 +165,8 @@ public final class AdamW {
     }
 
     private static final int CHUNK = 2048;
+    // per thread, made once: w, g, m, v chunks (no garbage per parameter per step)
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
 
     private void updateDouble(DoubleBuffer w, DoubleBuffer g, DoubleBuffer m1, DoubleBuffer m2, int n, double lr,
                               double wd, double bc1, double bc2) {

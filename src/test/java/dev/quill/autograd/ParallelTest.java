@@ -39,7 +39,7 @@ class ParallelTest {
     }
 
     @Test
-    void rangeVisitsEveryElementOnceOnSeveralThreads() {
+    void rangeVisitsEveryElementExactlyOnce() {
         int n = 1 << 16;
         AtomicIntegerArray seen = new AtomicIntegerArray(n);
         var threads = ConcurrentHashMap.<String>newKeySet();
