@@ -149,7 +149,9 @@ class Gpt(nn.Module):
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
 
-    def forward(self, idx, targets):
+    def forward(self, idx, targets=None):
+        """Training (targets given): logits (B, T, V) and the mean loss. Inference (targets None), as nanoGPT:
+        logits of the last position only, (B, 1, V), and no loss."""
         B, T = idx.size()
         x = self.transformer.wte(idx)                                       # (B, T, C)
         if self.cfg["positions"] == "learned":
@@ -159,7 +161,10 @@ class Gpt(nn.Module):
         x = self.transformer.drop(x)
         for block in self.transformer.h:
             x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))                     # (B, T, V)
+        x = self.transformer.ln_f(x)                                        # (B, T, C)
+        if targets is None:
+            return self.lm_head(x[:, [-1], :]), None                        # (B, 1, V)
+        logits = self.lm_head(x)                                            # (B, T, V)
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
         return logits, loss
 
