@@ -7,9 +7,10 @@
 # Needs: target/benchmarks.jar (mvn -B -q -Pjmh -DskipTests package), Debian python3-torch with OpenBLAS as the
 # system BLAS (libopenblas0-pthread), data/tinyshakespeare.txt. A benchmark, not part of mvn verify.
 # Both sides: the baby shape (4x4x128, block 64, V 65) with random weights, batch 1, prompt "\n", best of the
-# repeats, each one whole call timed. PyTorch (tools/reference/generate_reference.py): nanoGPT's loop, temperature
-# 1, torch's default threads. Quill (dev.quill.bench.GenerateThroughput): modes cache (default slide), cache-exact,
-# nocache, and window-* (63 tokens in one window), SampleConfig.defaults(); one thread everywhere:
+# repeats, each one whole call timed, sampling as nanoGPT's sample.py and Quill's SampleConfig.defaults() both do
+# (temperature 0.8, top-k 200). PyTorch (tools/reference/generate_reference.py): nanoGPT's loop, torch's default
+# threads. Quill (dev.quill.bench.GenerateThroughput): modes cache (default slide), cache-exact, nocache, and
+# window-* (63 tokens in one window); one thread everywhere:
 # -Dquill.threads=1 with ND4J, OpenMP and OpenBLAS at one thread each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,7 @@ field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }
 result() { grep "^RESULT.* mode=$2 " "$1" | field "$3"; }   # result LOG MODE KEY
 
 echo "== PyTorch nanoGPT generate, no cache: $tokens new tokens, best of $repeats"
-$PY tools/reference/generate_reference.py --tokens "$tokens" --repeats "$repeats" | tee "$log-pytorch.txt" | grep -E '^(torch|RESULT)'
+$PY tools/reference/generate_reference.py --tokens "$tokens" --repeats "$repeats" --temperature 0.8 --top-k 200 | tee "$log-pytorch.txt" | grep -E '^(torch|RESULT)'
 echo "== Quill Generator, 1 thread: $tokens new tokens, best of $repeats"
 OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
   java -Xmx4g -Dquill.threads=1 -cp "$JAR" dev.quill.bench.GenerateThroughput --tokens "$tokens" --repeats "$repeats" \

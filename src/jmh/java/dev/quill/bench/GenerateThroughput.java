@@ -27,6 +27,7 @@ import java.util.Locale;
  * <pre>
  *   java -Dquill.threads=1 -cp target/benchmarks.jar dev.quill.bench.GenerateThroughput --tokens 500 --repeats 3
  * </pre>
+ * {@code --modes cache,window-cache} measures only the modes named (for a profile of one of them).
  * One parseable line per mode:
  * {@code RESULT impl=quill mode=cache tokens=500 tokens_per_s=.. ms_per_token=.. cpu_ms_per_token=..}.
  * CPU time is the calling thread's: the call's whole cost only with one thread (-Dquill.threads=1, ND4J and
@@ -44,13 +45,15 @@ public final class GenerateThroughput {
 
     public static void main(String[] args) {
         int tokens = 500, repeats = 3, warmup = 50;
+        java.util.Set<String> only = null;                                          // --modes a,b: just those
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--tokens" -> tokens = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--modes" -> only = java.util.Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--tokens N --repeats R --warmup N)");
+                        + " (--tokens N --repeats R --warmup N --modes cache,cache-exact,nocache,window-cache,window-nocache)");
             }
         }
         System.out.printf("threads: quill.threads=%s OMP_NUM_THREADS=%s SD_MAX_THREADS=%s SD_MASTER_THREADS=%s OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s%n",
@@ -64,13 +67,15 @@ public final class GenerateThroughput {
         int block = cfg.blockSize();
         var base = GenerationConfig.of(tokens, SampleConfig.defaults());
         var inWindow = base.withMaxNewTokens(block - 1);                            // prompt + 63 new = one window
-        Mode[] modes = {
+        Mode[] all = {
             new Mode("cache", "KV cache, default slide (refill = block_size / 2)", base),
             new Mode("cache-exact", "KV cache, exact window (refill = block_size)", base.withCacheRefill(block)),
             new Mode("nocache", "no cache (nanoGPT's loop)", base.withKvCache(false)),
             new Mode("window-cache", "within one window, KV cache", inWindow),
             new Mode("window-nocache", "within one window, no cache", inWindow.withKvCache(false)),
         };
+        java.util.Set<String> keep = only;
+        Mode[] modes = java.util.Arrays.stream(all).filter(m -> keep == null || keep.contains(m.name())).toArray(Mode[]::new);
         System.out.printf(Locale.ROOT, "config: %s%n", cfg.toJson());
         System.out.printf(Locale.ROOT, "parameters: %d; batch 1, prompt '\\n', %s; best of %d after %d warm-up tokens per mode%n",
                 gpt.parameterCount(), SampleConfig.defaults(), repeats, warmup);

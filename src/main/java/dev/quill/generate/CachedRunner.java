@@ -1,5 +1,6 @@
 package dev.quill.generate;
 
+import dev.quill.autograd.GradMode;
 import dev.quill.model.Gpt;
 import dev.quill.model.KvCache;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -46,7 +47,7 @@ final class CachedRunner extends ContextRunner {
     @Override
     float[][] start() {
         cache.clear();
-        return lastLogits(() -> model.forward(ids(0, length()), cache));          // (B, L, V) -> (B, V)
+        return feed(0, length());
     }
 
     @Override
@@ -54,7 +55,7 @@ final class CachedRunner extends ContextRunner {
         push(next);
         int to = length();
         if (cache.length() < cache.capacity()) {
-            return lastLogits(() -> model.forward(ids(to - 1, to), cache));       // (B, 1, V) -> (B, V)
+            return feed(to - 1, to);
         }
         if (refill == blockSize) {
             // Exact slide: clearing and re-feeding block_size tokens would fill the cache again, and the next
@@ -63,7 +64,22 @@ final class CachedRunner extends ContextRunner {
             return lastLogits(() -> model.forward(ids(to - blockSize, to)));       // (B, T, V) -> (B, V)
         }
         cache.clear();                                                             // slide: positions restart at 0
-        return lastLogits(() -> model.forward(ids(to - refill, to), cache));      // (B, refill, V) -> (B, V)
+        return feed(to - refill, to);
+    }
+
+    /**
+     * Feeds context positions [from, to) through the cache; returns the logits (B, V) after the last. One
+     * sequence goes in and out as Java arrays ({@link Gpt#forward(int[], KvCache)}), several as a batch.
+     */
+    @SuppressWarnings("try")
+    private float[][] feed(int from, int to) {
+        if (batch == 1) {
+            try (var g = GradMode.off()) {
+                float[][] logits = model.forward(row(0, from, to), cache);                 // (t, V)
+                return new float[][] {logits[logits.length - 1]};                          // (1, V)
+            }
+        }
+        return lastLogits(() -> model.forward(ids(from, to), cache));                  // (B, t, V) -> (B, V)
     }
 
     /** Positions filled in the cache (for tests). */

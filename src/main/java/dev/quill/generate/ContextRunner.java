@@ -73,9 +73,14 @@ abstract class ContextRunner {
     protected final INDArray ids(int from, int to) {
         int[][] out = new int[batch][];
         for (int b = 0; b < batch; b++) {
-            out[b] = Arrays.copyOfRange(context[b], from, to);
+            out[b] = row(b, from, to);
         }
         return Nd4j.createFromArray(out);                                          // (B, t) int32
+    }
+
+    /** Context positions [from, to) of row b. */
+    protected final int[] row(int b, int from, int to) {
+        return Arrays.copyOfRange(context[b], from, to);
     }
 
     /** Runs one forward in inference mode inside the step's scope; keeps only the last position's logits. */

@@ -148,10 +148,10 @@ public final class Gpt extends Module {
         }
         int t = (int) idx.size(1);
         int start = cache.length();
-        if (RowDecoder.applies(this, idx, cache)) {                                 // one token: Java loops (no adapters)
-            float[] logits = cache.decoder(this).step(idx.getInt(0, 0), cache);
-            cache.advance(1);
-            return Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(logits).reshape(1, 1, logits.length));
+        if (RowDecoder.applies(this, idx.size(0), t, cache)) {                                 // one sequence, few positions: Java loops
+            float[][] logits = cache.decoder(this).forward(idx.toIntVector(), cache);   // (t, V)
+            cache.advance(t);
+            return Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(logits).reshape(1, t, logits[0].length));
         }
         Tensor x = wte.forward(idx).add(positions.forward(start, t));             // (B, t, C)
         for (int i = 0; i < blocks.size(); i++) {
@@ -159,6 +159,32 @@ public final class Gpt extends Module {
         }
         cache.advance(t);
         return lnF.forward(x).matmul(lmHead, false, true);                          // (B, t, V)
+    }
+
+    /**
+     * {@link #forward(INDArray, KvCache)} for one sequence, with Java arrays in and out: the logits (t, V) of
+     * new token ids that follow the cache's positions. When the Java row path takes the call, no INDArray is
+     * made at all: a generated token costs a few hundred microseconds there, and each native call around it
+     * would add tens. Otherwise the general path runs inside a memory scope of its own.
+     *
+     * @param ids   the new token ids of the one sequence (t)
+     * @param cache the keys and values of the positions before them (batch 1); extended by t positions
+     * @return the logits (t, V) of the new positions
+     */
+    @SuppressWarnings("try")
+    public float[][] forward(int[] ids, KvCache cache) {
+        if (dev.quill.autograd.GradMode.isEnabled() || isTraining()) {
+            throw new IllegalStateException("Gpt.forward with a KV cache is for inference: call train(false) and run it inside GradMode.off()");
+        }
+        if (RowDecoder.applies(this, 1, ids.length, cache)) {
+            float[][] logits = cache.decoder(this).forward(ids, cache);
+            cache.advance(ids.length);
+            return logits;
+        }
+        try (var scope = dev.quill.autograd.MemoryScope.open("forward-rows")) {
+            INDArray logits = forward(org.nd4j.linalg.factory.Nd4j.createFromArray(new int[][] {ids}), cache).value(); // (1, t, V)
+            return logits.reshape(ids.length, logits.size(2)).toFloatMatrix();
+        }
     }
 
     /**

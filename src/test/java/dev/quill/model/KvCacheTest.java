@@ -42,7 +42,7 @@ class KvCacheTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"layernorm, learned, true, true, gelu", "rmsnorm, sinusoidal, false, false, gelu_tanh",
             "rmsnorm, learned, true, false, gelu"})
-    void singleTokenJavaPathEqualsFullForwardAndTheNd4jPath(String norm, String pos, boolean bias, boolean tied, String act) {
+    void javaRowPathEqualsFullForwardAndTheNd4jPath(String norm, String pos, boolean bias, boolean tied, String act) {
         ModelConfig c = new ModelConfig(23, 10, 2, 2, 16, 0.0, bias, ModelConfig.Norm.valueOf(norm.toUpperCase()), 1e-5,
                 ModelConfig.Positions.valueOf(pos.toUpperCase()), tied, ModelConfig.Activation.valueOf(act.toUpperCase()), 4);
         Gpt model = new Gpt(c, 6);
@@ -57,23 +57,57 @@ class KvCacheTest {
         try (GradMode g = GradMode.off()) {
             KvCache java = new KvCache(c, 1, DataType.FLOAT);
             KvCache nd4j = new KvCache(c, 1, DataType.FLOAT);
-            for (int t = 0; t < 10; t++) {
-                INDArray step = model.forward(slice(seq, t, t + 1), java).value();      // the Java path
+            // a 3-token prompt, single tokens, then 2 and 3 positions at once (as after a window slide)
+            int[] chunks = {3, 1, 1, 2, 3};
+            int t = 0;
+            for (int n : chunks) {
+                INDArray step = model.forward(slice(seq, t, t + n), java).value();        // the Java path, (1, n, V)
                 dev.quill.autograd.Kernels.force(false);
                 INDArray general;
                 try {
-                    general = model.forward(slice(seq, t, t + 1), nd4j).value();        // the general path
+                    general = model.forward(slice(seq, t, t + n), nd4j).value();        // the general path
                 } finally {
                     dev.quill.autograd.Kernels.force(null);
                 }
-                INDArray all = model.forward(slice(seq, 0, t + 1)).value();
-                INDArray last = all.get(NDArrayIndex.all(), NDArrayIndex.interval(t, t + 1), NDArrayIndex.all());
-                assertThat(maxAbs(step, last)).as("position %d vs full forward", t).isLessThan(1e-5);
-                assertThat(maxAbs(step, general)).as("position %d vs ND4J path", t).isLessThan(1e-5);
+                INDArray all = model.forward(slice(seq, 0, t + n)).value();
+                INDArray last = all.get(NDArrayIndex.all(), NDArrayIndex.interval(t, t + n), NDArrayIndex.all());
+                assertThat(step.shape()).isEqualTo(last.shape());
+                assertThat(maxAbs(step, last)).as("positions %d..%d vs full forward", t, t + n - 1).isLessThan(1e-5);
+                assertThat(maxAbs(step, general)).as("positions %d..%d vs ND4J path", t, t + n - 1).isLessThan(1e-5);
+                t += n;
             }
             assertThat(java.length()).isEqualTo(10);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.forward(slice(seq, 0, 1), java))
                     .hasMessageContaining("KV cache full");
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void javaArrayOverloadEqualsTheFullForwardOnBothPaths(boolean javaKernels) {
+        ModelConfig c = new ModelConfig(19, 8, 2, 2, 16, 0.0, true, ModelConfig.Norm.LAYERNORM, 1e-5,
+                ModelConfig.Positions.LEARNED, true, ModelConfig.Activation.GELU, 4);
+        Gpt model = new Gpt(c, 8);
+        model.train(false);
+        int[][] seq = {{5, 0, 18, 3, 3, 7, 1, 12}};
+        dev.quill.autograd.Kernels.force(javaKernels);                               // false: the general path
+        try (GradMode g = GradMode.off()) {
+            KvCache cache = new KvCache(c, 1, DataType.FLOAT);
+            int t = 0;
+            for (int n : new int[] {5, 1, 2}) {
+                float[][] rows = model.forward(java.util.Arrays.copyOfRange(seq[0], t, t + n), cache);   // (n, V)
+                INDArray all = model.forward(slice(seq, 0, t + n)).value();                                // (1, t+n, V)
+                for (int r = 0; r < n; r++) {
+                    for (int v = 0; v < c.vocabSize(); v++) {
+                        assertThat((double) rows[r][v]).as("position %d token %d", t + r, v)
+                                .isCloseTo(all.getDouble(0, t + r, v), org.assertj.core.data.Offset.offset(1e-5));
+                    }
+                }
+                t += n;
+            }
+            assertThat(cache.length()).isEqualTo(8);
+        } finally {
+            dev.quill.autograd.Kernels.force(null);
         }
     }
 
