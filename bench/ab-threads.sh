@@ -4,7 +4,9 @@
 #
 #   bench/ab-threads.sh ROUNDS STEPS "label:java options" ...
 #   e.g.  bench/ab-threads.sh 3 60 "t1:-Dquill.threads=1" "t2:-Dquill.threads=2"
+#         bench/ab-threads.sh 4 60 "old:--jar /tmp/old.jar -Dquill.threads=1" "new:-Dquill.threads=1"
 #
+# "--jar PATH" among the options runs that jar instead of target/benchmarks.jar (a build of another commit).
 # Interleaving spreads a noisy machine's slow and fast minutes over both sides. Needs target/benchmarks.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +15,9 @@ export OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREA
 rounds=$1; steps=$2; shift 2
 for r in $(seq $rounds); do
   for spec in "$@"; do
-    label=${spec%%:*}; opts=${spec#*:}
-    ms=$(java $opts -cp target/benchmarks.jar dev.quill.bench.TrainThroughput --config baby --steps $steps --warmup 15 2>&1 | grep RESULT | grep -o " ms_per_step=[0-9.]*" | cut -d= -f2)
+    label=${spec%%:*}; opts=${spec#*:}; jar=target/benchmarks.jar
+    if [[ $opts =~ --jar\ ([^ ]+) ]]; then jar=${BASH_REMATCH[1]}; opts=${opts/--jar $jar/}; fi
+    ms=$(java $opts -cp "$jar" dev.quill.bench.TrainThroughput --config baby --steps $steps --warmup 15 2>&1 | grep RESULT | grep -o " ms_per_step=[0-9.]*" | cut -d= -f2)
     echo "$label $ms"
   done
 done | tee out/bench/ab-threads.txt

@@ -148,10 +148,15 @@ final class AttentionCore {
 
     /**
      * Scale, causal mask and softmax in one pass over each row of scores (in place): row i keeps keys
-     * j <= i, computed as exp(s*x_ij - max) / sum, and writes exact zeros to the masked half.
+     * j <= i, computed as exp(s*x_ij - max) / sum, and writes exact zeros to the masked half. FLOAT rows go
+     * through a float[] with {@link FastMath#exp}; DOUBLE (the gradient checks) keeps Math.exp.
      */
     private void maskedSoftmaxJava(INDArray scores, int rowFrom, int rowTo) {
         int t = (int) scores.size(3);
+        if (scores.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            maskedSoftmaxFloat(Scratch.floats(scores).duplicate(), t, rowFrom, rowTo);
+            return;
+        }
         HostBuffer s = HostBuffer.of(scores);
         for (int r = rowFrom; r < rowTo; r++) {
             int i = r % t;                      // query position of this row
@@ -176,9 +181,39 @@ final class AttentionCore {
         }
     }
 
+    private void maskedSoftmaxFloat(java.nio.FloatBuffer s, int t, int rowFrom, int rowTo) {
+        float[][] w = rows(t);
+        float[] x = w[0], zeros = w[2];
+        float sc = (float) scale;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int n = r % t + 1;                  // keys 0 .. i of query position i
+            s.get(r * t, x, 0, n);
+            float max = x[0];
+            for (int j = 1; j < n; j++) {
+                max = Math.max(max, x[j]);
+            }
+            max *= sc;                          // scale > 0: max(s x) = s max(x)
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                x[j] = FastMath.exp(x[j] * sc - max);
+                sum += x[j];
+            }
+            float inv = (float) (1.0 / sum);
+            for (int j = 0; j < n; j++) {
+                x[j] *= inv;
+            }
+            s.put(r * t, x, 0, n);
+            s.put(r * t + n, zeros, 0, t - n);
+        }
+    }
+
     /** dS = P * (dP - rowsum(dP * P)) * scale, in place on dP, for rows [rowFrom, rowTo). */
     private void softmaxBackwardJava(INDArray dP, int rowFrom, int rowTo) {
         int t = (int) dP.size(3);
+        if (dP.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            softmaxBackwardFloat(Scratch.floats(dP).duplicate(), Scratch.floats(p).duplicate(), t, rowFrom, rowTo);
+            return;
+        }
         HostBuffer d = HostBuffer.of(dP), ps = HostBuffer.of(p);
         for (int r = rowFrom; r < rowTo; r++) {
             int i = r % t;
@@ -194,6 +229,39 @@ final class AttentionCore {
                 d.set(o + j, 0.0);
             }
         }
+    }
+
+    private void softmaxBackwardFloat(java.nio.FloatBuffer d, java.nio.FloatBuffer ps, int t, int rowFrom, int rowTo) {
+        float[][] w = rows(t);
+        float[] g = w[0], pr = w[1], zeros = w[2];
+        float sc = (float) scale;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int n = r % t + 1;
+            d.get(r * t, g, 0, n);
+            ps.get(r * t, pr, 0, n);
+            double dot = 0;
+            for (int j = 0; j < n; j++) {
+                dot += g[j] * pr[j];
+            }
+            float rowDot = (float) dot;
+            for (int j = 0; j < n; j++) {
+                g[j] = pr[j] * (g[j] - rowDot) * sc;
+            }
+            d.put(r * t, g, 0, n);
+            d.put(r * t + n, zeros, 0, t - n);
+        }
+    }
+
+    // per thread: two rows of T floats and a row of zeros, grown when T grows
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private static float[][] rows(int t) {
+        float[][] w = ROWS.get();
+        if (w[0].length < t) {
+            w = new float[][] {new float[t], new float[t], new float[t]};
+            ROWS.set(w);
+        }
+        return w;
     }
 
     static INDArray like(INDArray x) {

@@ -13,6 +13,8 @@ package dev.quill.autograd;
  * erf'(u) = P/Q + 2 z (P' Q - P Q') / Q^2,   z = u^2   (the derivative of the same formula: a backward
  *           that is exactly the forward's slope; its error against 2/sqrt(pi) exp(-u^2) is below 1.3e-7)
  * </pre>
+ * {@link #exp} is the one scalar function here (its int-to-float step keeps C2 from vectorizing it), for
+ * the softmax of attention, where it costs ~4 times less than {@code Math.exp}.
  */
 public final class FastMath {
 
@@ -45,6 +47,36 @@ public final class FastMath {
 
     private static float q(float z) {
         return 1f + z * (Q1 + z * (Q2 + z * (Q3 + z * (Q4 + z * Q5))));
+    }
+
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f;        // ln 2 = LN2_HI + LN2_LO, LN2_HI with few bits set,
+    private static final float LN2_LO = -2.12194440e-4f;     // so that n * LN2_HI is exact for |n| < 2^10
+    private static final float EXP_MIN = -87.33654f;         // e^x below the smallest normal float: 0
+
+    /**
+     * e^x in float, relative error below 2.5e-7 (FastMathTest), for the softmax's shifted scores (x &lt;= 0).
+     * <pre>
+     *   n = round(x / ln 2),  r = x - n ln 2 in [-ln 2 / 2, ln 2 / 2]
+     *   e^x = 2^n e^r,  e^r ~= 1 + r + r^2/2! + ... + r^7/7!   (truncation below r^8/8! = 5.2e-9)
+     * </pre>
+     * 2^n is built from its exponent bits. Results that would be subnormal are 0; x above 88 (overflow
+     * territory) goes to {@code Math.exp}.
+     *
+     * @param x any float
+     * @return e^x
+     */
+    public static float exp(float x) {
+        if (x < EXP_MIN) {
+            return 0f;
+        }
+        if (x > 88f) {
+            return (float) Math.exp(x);
+        }
+        float n = (float) Math.floor(x * LOG2E + 0.5f);
+        float r = x - n * LN2_HI - n * LN2_LO;
+        float e = 1f + r * (1f + r * (1f / 2 + r * (1f / 6 + r * (1f / 24 + r * (1f / 120 + r * (1f / 720 + r * (1f / 5040)))))));
+        return e * Float.intBitsToFloat(((int) n + 127) << 23);
     }
 
     /**

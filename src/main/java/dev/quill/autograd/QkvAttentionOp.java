@@ -13,7 +13,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   qkv (B, T, 3C) -> view (B, T, 3, nh, hs) -> copy as (3, B, nh, T, hs): q, k, v are its three slices
  *   y (B, nh, T, hs) -> copy as (B, T, nh, hs) = (B, T, C)
  * </pre>
- * and the backward runs the same two copies in reverse around {@link AttentionCore}.
+ * and the backward runs the same two copies in reverse around {@link AttentionCore}. Each copy is cut
+ * along the batch and shared among Quill's threads ({@link Parallel}).
  */
 final class QkvAttentionOp extends Function {
 
@@ -29,12 +30,14 @@ final class QkvAttentionOp extends Function {
         long b = s[0], t = s[1], hs = s[2] / 3 / nHead;
         QkvAttentionOp f = new QkvAttentionOp();
         f.shape = new long[] {b, t, nHead, hs};
-        INDArray heads = Shapes.contiguous(qkv.value()).reshape(b, t, 3, nHead, hs)
-                .permute(2, 0, 3, 1, 4).dup('c');                                   // (3, B, nh, T, hs)
+        INDArray heads = Nd4j.createUninitialized(qkv.dataType(), 3, b, nHead, t, hs); // (3, B, nh, T, hs)
+        copy(heads, Shapes.contiguous(qkv.value()).reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
         f.core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
         INDArray y = Nd4j.createUninitialized(qkv.dataType(), b, nHead, t, hs);
         f.core.forward(y, dropout, rng, training);                                  // (B, nh, T, hs)
-        INDArray merged = y.permute(0, 2, 1, 3).dup('c').reshape(b, t, nHead * hs); // (B, T, C)
+        INDArray merged = Nd4j.createUninitialized(qkv.dataType(), b, t, nHead, hs);
+        copy(merged, y.permute(0, 2, 1, 3), 0);                                    // (B, T, nh, hs) = (B, T, C)
+        merged = merged.reshape(b, t, nHead * hs);
         return f.output(merged, qkv);
     }
 
@@ -46,10 +49,37 @@ final class QkvAttentionOp extends Function {
     @Override
     protected void backward(INDArray dy) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
-        INDArray g = Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3).dup('c'); // (B, nh, T, hs)
+        INDArray g = Nd4j.createUninitialized(dy.dataType(), b, nh, t, hs);
+        copy(g, Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3), 0); // (B, nh, T, hs)
         INDArray dHeads = Nd4j.createUninitialized(dy.dataType(), 3, b, nh, t, hs);
         core.backward(g, part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
-        INDArray dQkv = dHeads.permute(1, 3, 0, 2, 4).dup('c').reshape(b, t, 3 * nh * hs);  // (B, T, 3C)
-        accumulateOwned(0, dQkv);
+        INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
+        copy(dQkv, dHeads.permute(1, 3, 0, 2, 4), 0);                               // (B, T, 3, nh, hs)
+        accumulateOwned(0, dQkv.reshape(b, t, 3 * nh * hs));                         // (B, T, 3C)
+    }
+
+    /**
+     * dst = src for a plain dst of src's shape, cut along {@code axis} (the batch axis) into pieces that
+     * Quill's threads copy side by side; the views are made here, on the calling thread.
+     */
+    private static void copy(INDArray dst, INDArray src, int axis) {
+        int[] cut = Parallel.split((int) dst.size(axis), 1, 1);
+        if (cut.length <= 2) {
+            dst.assign(src);
+            return;
+        }
+        INDArray[] to = slices(dst, axis, cut), from = slices(src, axis, cut);
+        Parallel.forEach(to.length, i -> to[i].assign(from[i]));
+    }
+
+    private static INDArray[] slices(INDArray a, int axis, int[] cut) {
+        INDArray[] v = new INDArray[cut.length - 1];
+        for (int i = 0; i < v.length; i++) {
+            org.nd4j.linalg.indexing.INDArrayIndex[] idx = new org.nd4j.linalg.indexing.INDArrayIndex[a.rank()];
+            java.util.Arrays.fill(idx, NDArrayIndex.all());
+            idx[axis] = NDArrayIndex.interval(cut[i], cut[i + 1]);
+            v[i] = a.get(idx);
+        }
+        return v;
     }
 }

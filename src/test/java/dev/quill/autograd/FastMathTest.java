@@ -37,6 +37,22 @@ class FastMathTest {
     }
 
     @Test
+    void expIsWithinItsStatedRelativeErrorOverTheFloatRange() {
+        // every 1/1000 over [-87.3, 88] against the double exp of the same float input
+        double worst = 0;
+        for (int i = -87_330; i <= 88_000; i++) {
+            float x = i / 1000f;
+            double exact = Math.exp(x);
+            worst = Math.max(worst, Math.abs(FastMath.exp(x) - exact) / exact);
+        }
+        assertThat(worst).isLessThan(2.5e-7);
+        assertThat(FastMath.exp(0f)).isEqualTo(1f);
+        assertThat(FastMath.exp(-200f)).isEqualTo(0f);                     // would be subnormal or 0: 0
+        assertThat(FastMath.exp(Float.NEGATIVE_INFINITY)).isEqualTo(0f);  // a masked score
+        assertThat((double) FastMath.exp(88.5f)).isCloseTo(Math.exp(88.5), org.assertj.core.data.Percentage.withPercentage(1e-4));
+    }
+
+    @Test
     void floatGeluAndItsGradientMatchTheExactDoubleOp() {
         // 5,000 elements: more than two chunks, the last one partial; values over [-8, 8] reach both clamps
         INDArray x64 = TestArrays.randn(41, 5000).muli(3);

@@ -119,6 +119,32 @@ class FusedOpTest {
         }
     }
 
+    @Property(tries = 10)
+    void javaAttentionPathAgreesWithTheNd4jPath(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
+                                                 @ForAll @IntRange(min = 1, max = 70) int t, @ForAll @IntRange(min = 1, max = 9) int hs,
+                                                 @ForAll boolean eval) {
+        // FLOAT: the Java path (head split and merge, softmax) against ND4J's ops; without dropout (none, or eval mode)
+        kernelAgainstNd4j(TestArrays.randn(43, b, t, 3L * nh * hs), nh, eval ? 0.3 : 0.0, !eval);
+    }
+
+    @Test
+    void javaAttentionPathSplitOverThreadsAgreesWithTheNd4jPath() {
+        // 16 heads of 64 x 64 x 32: several pieces for Parallel whenever there are two threads
+        kernelAgainstNd4j(TestArrays.randn(44, 4, 64, 3 * 4 * 32), 4, 0.0, true);
+    }
+
+    private static void kernelAgainstNd4j(INDArray qkv, int nh, double p, boolean training) {
+        check3(ts -> Tensor.causalSelfAttention(ts.get(0), nh, p, new Rng(9), training),
+                ts -> {
+                    Kernels.force(false);
+                    try {
+                        return Tensor.causalSelfAttention(ts.get(0), nh, p, new Rng(9), training);
+                    } finally {
+                        Kernels.force(null);
+                    }
+                }, qkv);
+    }
+
     @Test
     void fusedAndCompositeAgreeInFloatValuesAndGradients() {
         check3(ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5),
