@@ -8,7 +8,8 @@
 # Steps: baby 150 timed after 30 warm-up; 6x384 8 after 2 (about 12 s per step in PyTorch). Override with
 # BABY_STEPS / BABY_WARMUP / BIG_STEPS / BIG_WARMUP. Quill runs once per thread count n given (default 1 and 2)
 # as the launcher runs it: -Dquill.threads=n (Quill's own threads) with ND4J, OpenMP and OpenBLAS at one thread
-# each (OMP_NUM_THREADS = SD_MAX_THREADS = SD_MASTER_THREADS = OPENBLAS_NUM_THREADS = 1, OMP_WAIT_POLICY=PASSIVE).
+# each (OMP_NUM_THREADS = SD_MAX_THREADS = SD_MASTER_THREADS = OPENBLAS_NUM_THREADS = 1, OMP_WAIT_POLICY=PASSIVE)
+# and JavaCPP's resident-memory cap off (-Dorg.bytedeco.javacpp.maxPhysicalBytes=0, see the launcher).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_cfg=${1:-baby}
@@ -42,7 +43,7 @@ run_cfg() {
   for n in "${threads[@]}"; do
     echo "== $cfg: Quill, $n thread(s), $steps steps after $warmup warm-up"
     OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
-      java -Xmx4g -Dquill.threads="$n" -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
+      java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$n" -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
       --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
     local q
     q=$(grep '^RESULT' "$log-quill-t$n.txt" | field tokens_per_s)
