@@ -16,16 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tokens=${1:-500}
 repeats=${2:-3}
-JAR=target/benchmarks.jar
-PY=/usr/bin/python3
-[ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
-[ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (cp ../shared/data/tinyshakespeare.txt data/)" >&2; exit 1; }
-blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
-echo "system BLAS: $blas"
-case "$blas" in *openblas*) ;; *) echo "WARNING: the system BLAS is not OpenBLAS; PyTorch will be much slower (apt-get install libopenblas0-pthread)" >&2 ;; esac
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; figures are noisy when this exceeds the CPU count)"
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-mkdir -p out/bench
+. bench/preamble.sh
 log=out/bench/$(date +%Y%m%d-%H%M%S)-gen
 
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }

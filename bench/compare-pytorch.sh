@@ -16,16 +16,7 @@ which_cfg=${1:-baby}
 shift || true
 threads=("$@")
 [ ${#threads[@]} -eq 0 ] && threads=(1 2)
-JAR=target/benchmarks.jar
-PY=/usr/bin/python3
-[ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
-[ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (cp ../shared/data/tinyshakespeare.txt data/)" >&2; exit 1; }
-blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
-echo "system BLAS: $blas"
-case "$blas" in *openblas*) ;; *) echo "WARNING: the system BLAS is not OpenBLAS; PyTorch will be ~15x slower (apt-get install libopenblas0-pthread)" >&2 ;; esac
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; figures are noisy when this exceeds the CPU count)"
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-mkdir -p out/bench
+. bench/preamble.sh
 stamp=$(date +%Y%m%d-%H%M%S)
 
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }

@@ -1,0 +1,12 @@
+# Sourced by the comparison scripts (bench/compare-*.sh), from the repository root: checks what a Quill vs
+# PyTorch run needs, prints what the figures depend on (BLAS, load, CPU), and sets JAR and PY.
+JAR=target/benchmarks.jar
+PY=/usr/bin/python3
+[ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
+[ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (cp ../shared/data/tinyshakespeare.txt data/)" >&2; exit 1; }
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
+echo "system BLAS: $blas"
+case "$blas" in *openblas*) ;; *) echo "WARNING: the system BLAS is not OpenBLAS; PyTorch will be ~15x slower (apt-get install libopenblas0-pthread)" >&2 ;; esac
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; figures are noisy when this exceeds the CPU count)"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+mkdir -p out/bench
