@@ -17,7 +17,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Every forward runs with gradients off, the model in eval mode, inside a {@link MemoryScope} that is
  * reused step after step, so memory stays flat however long the text; the logits leave the scope as Java
- * arrays (B, V).
+ * arrays (B, V). (One sequence with a cache goes through {@code Gpt.forward(int[], KvCache)}, which opens
+ * its own reused scope when it needs ND4J, and makes no array at all on its Java path.)
  */
 abstract class ContextRunner {
 
