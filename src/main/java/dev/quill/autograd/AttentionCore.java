@@ -1,5 +1,7 @@
 package dev.quill.autograd;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -153,8 +155,8 @@ final class AttentionCore {
      */
     private void maskedSoftmaxJava(INDArray scores, int rowFrom, int rowTo) {
         int t = (int) scores.size(3);
-        if (scores.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
-            maskedSoftmaxFloat(Scratch.floats(scores).duplicate(), t, rowFrom, rowTo);
+        if (scores.dataType() == DataType.FLOAT) {
+            maskedSoftmaxFloat(Scratch.floats(scores), t, rowFrom, rowTo);
             return;
         }
         HostBuffer s = HostBuffer.of(scores);
@@ -181,7 +183,9 @@ final class AttentionCore {
         }
     }
 
-    private void maskedSoftmaxFloat(java.nio.FloatBuffer s, int t, int rowFrom, int rowTo) {
+    // The FLOAT rows move with the buffers' absolute bulk get and put, which never touch a buffer's position:
+    // the threads working on other rows of the same scores cannot disturb each other.
+    private void maskedSoftmaxFloat(FloatBuffer s, int t, int rowFrom, int rowTo) {
         float[][] w = rows(t);
         float[] x = w[0], zeros = w[2];
         float sc = (float) scale;
@@ -210,8 +214,8 @@ final class AttentionCore {
     /** dS = P * (dP - rowsum(dP * P)) * scale, in place on dP, for rows [rowFrom, rowTo). */
     private void softmaxBackwardJava(INDArray dP, int rowFrom, int rowTo) {
         int t = (int) dP.size(3);
-        if (dP.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
-            softmaxBackwardFloat(Scratch.floats(dP).duplicate(), Scratch.floats(p).duplicate(), t, rowFrom, rowTo);
+        if (dP.dataType() == DataType.FLOAT) {
+            softmaxBackwardFloat(Scratch.floats(dP), Scratch.floats(p), t, rowFrom, rowTo);
             return;
         }
         HostBuffer d = HostBuffer.of(dP), ps = HostBuffer.of(p);
@@ -231,7 +235,7 @@ final class AttentionCore {
         }
     }
 
-    private void softmaxBackwardFloat(java.nio.FloatBuffer d, java.nio.FloatBuffer ps, int t, int rowFrom, int rowTo) {
+    private void softmaxBackwardFloat(FloatBuffer d, FloatBuffer ps, int t, int rowFrom, int rowTo) {
         float[][] w = rows(t);
         float[] g = w[0], pr = w[1], zeros = w[2];
         float sc = (float) scale;

@@ -1,7 +1,9 @@
 package dev.quill.autograd;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -58,12 +60,18 @@ final class QkvAttentionOp extends Function {
         accumulateOwned(0, dQkv.reshape(b, t, 3 * nh * hs));                         // (B, T, 3C)
     }
 
+    /** Fewest elements a thread copies: below this the hand-off costs more than the copy (~64 KB). */
+    private static final long MIN_COPY_PIECE = 16_384;
+
     /**
-     * dst = src for a plain dst of src's shape, cut along {@code axis} (the batch axis) into pieces that
-     * Quill's threads copy side by side; the views are made here, on the calling thread.
+     * dst = src for a plain dst of src's shape, cut along {@code axis} (the batch axis) into pieces of at
+     * least {@link #MIN_COPY_PIECE} elements that Quill's threads copy side by side; the views are made here,
+     * on the calling thread.
      */
     private static void copy(INDArray dst, INDArray src, int axis) {
-        int[] cut = Parallel.split((int) dst.size(axis), 1, 1);
+        int n = (int) dst.size(axis);
+        long perRow = dst.length() / n;
+        int[] cut = Parallel.split(n, (int) ((MIN_COPY_PIECE + perRow - 1) / perRow), 1);
         if (cut.length <= 2) {
             dst.assign(src);
             return;
@@ -75,8 +83,8 @@ final class QkvAttentionOp extends Function {
     private static INDArray[] slices(INDArray a, int axis, int[] cut) {
         INDArray[] v = new INDArray[cut.length - 1];
         for (int i = 0; i < v.length; i++) {
-            org.nd4j.linalg.indexing.INDArrayIndex[] idx = new org.nd4j.linalg.indexing.INDArrayIndex[a.rank()];
-            java.util.Arrays.fill(idx, NDArrayIndex.all());
+            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+            Arrays.fill(idx, NDArrayIndex.all());
             idx[axis] = NDArrayIndex.interval(cut[i], cut[i + 1]);
             v[i] = a.get(idx);
         }

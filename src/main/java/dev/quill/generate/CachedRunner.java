@@ -69,14 +69,13 @@ final class CachedRunner extends ContextRunner {
 
     /**
      * Feeds context positions [from, to) through the cache; returns the logits (B, V) after the last. One
-     * sequence goes in and out as Java arrays ({@link Gpt#forward(int[], KvCache)}), several as a batch.
+     * sequence goes in and out as Java arrays ({@link Gpt#lastLogits(int[], KvCache)}), several as a batch.
      */
     @SuppressWarnings("try")
     private float[][] feed(int from, int to) {
         if (batch == 1) {
             try (var g = GradMode.off()) {
-                float[][] logits = model.forward(row(0, from, to), cache);                 // (t, V)
-                return new float[][] {logits[logits.length - 1]};                          // (1, V)
+                return new float[][] {model.lastLogits(row(0, from, to), cache)};          // (1, V)
             }
         }
         return lastLogits(() -> model.forward(ids(from, to), cache));                  // (B, t, V) -> (B, V)

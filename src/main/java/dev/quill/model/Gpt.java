@@ -1,5 +1,7 @@
 package dev.quill.model;
 
+import dev.quill.autograd.GradMode;
+import dev.quill.autograd.MemoryScope;
 import dev.quill.autograd.Rng;
 import dev.quill.autograd.Tensor;
 import dev.quill.config.BadInputException;
@@ -10,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,53 +147,92 @@ public final class Gpt extends Module {
      * @throws IllegalStateException when gradients are on or the model is in training mode
      */
     public Tensor forward(INDArray idx, KvCache cache) {
-        if (dev.quill.autograd.GradMode.isEnabled() || isTraining()) {
-            throw new IllegalStateException("Gpt.forward with a KV cache is for inference: call train(false) and run it inside GradMode.off()");
-        }
+        requireInference();
         int t = (int) idx.size(1);
-        int start = cache.length();
-        if (RowDecoder.applies(this, idx.size(0), t, cache)) {                                 // one sequence, few positions: Java loops
-            float[][] logits = cache.decoder(this).forward(idx.toIntVector(), cache);   // (t, V)
+        if (RowDecoder.applies(this, idx.size(0), t, cache)) {                       // one sequence, few positions: Java loops
+            float[][] logits = cache.decoder(this).forward(idx.toIntVector(), cache, false); // (t, V)
             cache.advance(t);
-            return Tensor.of(org.nd4j.linalg.factory.Nd4j.createFromArray(logits).reshape(1, t, logits[0].length));
+            return Tensor.of(Nd4j.createFromArray(logits).reshape(1, t, logits[0].length));
         }
-        Tensor x = wte.forward(idx).add(positions.forward(start, t));             // (B, t, C)
-        for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forwardCached(x, cache, i);                            // (B, t, C)
-        }
-        cache.advance(t);
-        return lnF.forward(x).matmul(lmHead, false, true);                          // (B, t, V)
+        return lnF.forward(cachedBlocks(idx, cache)).matmul(lmHead, false, true);    // (B, t, V)
     }
 
     /**
      * {@link #forward(INDArray, KvCache)} for one sequence, with Java arrays in and out: the logits (t, V) of
-     * new token ids that follow the cache's positions. When the Java row path takes the call, no INDArray is
-     * made at all: a generated token costs a few hundred microseconds there, and each native call around it
-     * would add tens. Otherwise the general path runs inside a memory scope of its own.
+     * new token ids that follow the cache's positions. When the Java row path ({@code RowDecoder}) takes the
+     * call, it creates no INDArray: a generated token costs a few hundred microseconds there, and each native
+     * call around it would add tens. Otherwise the general path runs inside a memory scope of its own.
      *
      * @param ids   the new token ids of the one sequence (t)
      * @param cache the keys and values of the positions before them (batch 1); extended by t positions
      * @return the logits (t, V) of the new positions
+     * @throws IllegalStateException    when gradients are on or the model is in training mode
+     * @throws IllegalArgumentException when the cache holds more than one sequence
      */
-    @SuppressWarnings("try")
     public float[][] forward(int[] ids, KvCache cache) {
-        if (dev.quill.autograd.GradMode.isEnabled() || isTraining()) {
-            throw new IllegalStateException("Gpt.forward with a KV cache is for inference: call train(false) and run it inside GradMode.off()");
+        return rows(ids, cache, false);
+    }
+
+    /**
+     * {@link #forward(int[], KvCache)} that keeps only the last new position's logits (V), the ones a
+     * generator samples from: the head, the largest product of a step, runs for that one position, and no
+     * (t, V) block of logits is made or copied when a window slide feeds many positions at once.
+     *
+     * @param ids   the new token ids of the one sequence (t, at least 1)
+     * @param cache the keys and values of the positions before them (batch 1); extended by t positions
+     * @return the logits (V) after the last new position
+     */
+    public float[] lastLogits(int[] ids, KvCache cache) {
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("Gpt.lastLogits: no new token ids");
         }
-        if (RowDecoder.applies(this, 1, ids.length, cache)) {
-            float[][] logits = cache.decoder(this).forward(ids, cache);
-            cache.advance(ids.length);
+        return rows(ids, cache, true)[0];
+    }
+
+    /** The two Java-array entries: all t rows of logits, or only the last. */
+    @SuppressWarnings("try")
+    private float[][] rows(int[] ids, KvCache cache, boolean lastOnly) {
+        requireInference();
+        if (cache.batch() != 1) {
+            throw new IllegalArgumentException("Gpt.forward with Java arrays feeds one sequence, but the cache holds "
+                    + cache.batch() + "; use forward(INDArray, KvCache) for a batch");
+        }
+        int t = ids.length;
+        if (RowDecoder.applies(this, 1, t, cache)) {
+            float[][] logits = cache.decoder(this).forward(ids, cache, lastOnly);       // (t or 1, V)
+            cache.advance(t);
             return logits;
         }
-        try (var scope = dev.quill.autograd.MemoryScope.open("forward-rows")) {
-            INDArray logits = forward(org.nd4j.linalg.factory.Nd4j.createFromArray(new int[][] {ids}), cache).value(); // (1, t, V)
-            return logits.reshape(ids.length, logits.size(2)).toFloatMatrix();
+        try (var scope = MemoryScope.open("forward-rows")) {
+            Tensor x = cachedBlocks(Nd4j.createFromArray(new int[][] {ids}), cache);     // (1, t, C)
+            if (lastOnly) {
+                x = Tensor.of(x.value().get(NDArrayIndex.all(), NDArrayIndex.interval(t - 1, t), NDArrayIndex.all()).dup()); // (1, 1, C)
+            }
+            INDArray logits = lnF.forward(x).matmul(lmHead, false, true).value();        // (1, t or 1, V)
+            return logits.reshape(logits.size(1), logits.size(2)).toFloatMatrix();
+        }
+    }
+
+    /** Embeds new ids (B, t) at the cache's next positions and runs every block through the cache: (B, t, C). */
+    private Tensor cachedBlocks(INDArray idx, KvCache cache) {
+        int t = (int) idx.size(1);
+        Tensor x = wte.forward(idx).add(positions.forward(cache.length(), t));       // (B, t, C)
+        for (int i = 0; i < blocks.size(); i++) {
+            x = blocks.get(i).forwardCached(x, cache, i);                            // (B, t, C)
+        }
+        cache.advance(t);
+        return x;
+    }
+
+    private void requireInference() {
+        if (GradMode.isEnabled() || isTraining()) {
+            throw new IllegalStateException("Gpt.forward with a KV cache is for inference: call train(false) and run it inside GradMode.off()");
         }
     }
 
     /**
      * {@return true while the model has LoRA adapters that are not merged ({@link Lora#apply}, undone by
-     * {@link Lora#merge})} Single-token generation then takes the general cached path, which runs them.
+     * {@link Lora#merge})} Cached generation then takes the general path, which runs them.
      */
     public boolean hasAdapters() {
         return !Lora.adapters(this).isEmpty();

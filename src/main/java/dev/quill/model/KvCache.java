@@ -23,7 +23,7 @@ public final class KvCache {
     private final INDArray[] values;
     private final int capacity;
     private int length;
-    private RowDecoder decoder; // the single-token path's copy of the weights, made on first use
+    private RowDecoder decoder; // the Java row path's copy of the weights, made on first use
 
     /**
      * Allocates the whole cache: 2 x n_layer arrays of (B, nh, block_size, hs).
@@ -47,13 +47,18 @@ public final class KvCache {
         return length;
     }
 
+    /** {@return the sequences the cache holds (B)} */
+    public int batch() {
+        return (int) keys[0].size(0);
+    }
+
     /** {@return the most positions the cache holds (block_size)} */
     public int capacity() {
         return capacity;
     }
 
     /**
-     * The single-token decoder for this cache, made from the model's weights on first use and kept until the
+     * The Java row decoder for this cache, made from the model's weights on first use and kept until the
      * cache is dropped: a cache belongs to one generation with fixed weights (make a new one after training).
      */
     RowDecoder decoder(Gpt model) {

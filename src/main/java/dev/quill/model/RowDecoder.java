@@ -5,6 +5,7 @@ import dev.quill.autograd.Kernels;
 import dev.quill.autograd.Tensor;
 import dev.quill.config.ModelConfig;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,6 +47,7 @@ final class RowDecoder {
     private final float[] lnFGain;
     private final float[] lnFBias;
     private final Layer[] layers;
+    final long parameters;                      // the model's parameter count, for applies()
 
     // scratch, one row per new position, grown on demand (a decoder serves one sequence at a time)
     private float[][] x = new float[0][];       // (t, C) the residual stream
@@ -92,6 +94,7 @@ final class RowDecoder {
                     transposed(p, h + "mlp.c_fc.weight"), copy(p, h + "mlp.c_fc.bias"),
                     transposed(p, h + "mlp.c_proj.weight"), copy(p, h + "mlp.c_proj.bias"));
         }
+        this.parameters = model.parameterCount();
         this.kRows = new float[cfg.blockSize() * hs];
         this.vRows = new float[cfg.blockSize() * hs];
         this.scores = new float[cfg.blockSize()];
@@ -104,16 +107,19 @@ final class RowDecoder {
      * adapters (this path reads the plain weights by name, so it would silently skip them).
      */
     static boolean applies(Gpt model, long batch, long t, KvCache cache) {
-        return Kernels.java() && model.dataType() == DataType.FLOAT && batch == 1
-                && !model.hasAdapters() && (cache.hasDecoder() || model.parameterCount() <= MAX_PARAMETERS)
-                && t * model.parameterCount() <= MAX_ROW_MACS;
+        if (!Kernels.java() || model.dataType() != DataType.FLOAT || batch != 1 || model.hasAdapters()) {
+            return false;
+        }
+        long params = cache.hasDecoder() ? cache.decoder(model).parameters : model.parameterCount();
+        return params <= MAX_PARAMETERS && t * params <= MAX_ROW_MACS;
     }
 
     /**
-     * Logits (t, V) of new tokens at positions {@code cache.length()} onwards; fills those positions of every
-     * layer (the caller advances the cache).
+     * Logits (t, V) of new tokens at positions {@code cache.length()} onwards, or with {@code lastOnly} those
+     * of the last new position alone (1, V); fills those positions of every layer (the caller advances the
+     * cache).
      */
-    float[][] forward(int[] tokens, KvCache cache) {
+    float[][] forward(int[] tokens, KvCache cache, boolean lastOnly) {
         int pos = cache.length();
         int t = tokens.length;
         if (pos + t > cache.capacity()) {
@@ -136,6 +142,11 @@ final class RowDecoder {
             addInto(x, proj, t);                                       // x = x + mlp(ln_2(x))
         }
         norm(x, lnFGain, lnFBias, xn, t);
+        if (lastOnly) {
+            float[][] logits = new float[1][vocab];
+            linear(headT, null, new float[][] {xn[t - 1]}, 1, logits);  // (1, C) @ (C, V) -> (1, V)
+            return logits;
+        }
         float[][] logits = new float[t][vocab];
         linear(headT, null, xn, t, logits);                            // (t, C) @ (C, V) -> (t, V)
         return logits;
@@ -188,7 +199,7 @@ final class RowDecoder {
                     sum += scores[j];
                 }
                 float inv = (float) (1.0 / sum);
-                java.util.Arrays.fill(acc, 0f);
+                Arrays.fill(acc, 0f);
                 for (int j = 0; j < seen; j++) {                       // y += a_j v_j
                     float aj = scores[j] * inv;
                     int vj = j * hs;
@@ -275,7 +286,7 @@ final class RowDecoder {
         int nOut = wt[0].length;
         for (int r = 0; r < t; r++) {
             if (b == null) {
-                java.util.Arrays.fill(y[r], 0, nOut, 0f);
+                Arrays.fill(y[r], 0, nOut, 0f);
             } else {
                 System.arraycopy(b, 0, y[r], 0, nOut);
             }
@@ -318,7 +329,7 @@ final class RowDecoder {
         float[] t = w.transpose().dup('c').data().asFloat();           // (in, out), transposed by ND4J
         float[][] rows = new float[in][];
         for (int i = 0; i < in; i++) {
-            rows[i] = java.util.Arrays.copyOfRange(t, i * out, (i + 1) * out);
+            rows[i] = Arrays.copyOfRange(t, i * out, (i + 1) * out);
         }
         return rows;
     }

@@ -2,6 +2,7 @@ package dev.quill.autograd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,7 +50,23 @@ class FastMathTest {
         assertThat(FastMath.exp(0f)).isEqualTo(1f);
         assertThat(FastMath.exp(-200f)).isEqualTo(0f);                     // would be subnormal or 0: 0
         assertThat(FastMath.exp(Float.NEGATIVE_INFINITY)).isEqualTo(0f);  // a masked score
-        assertThat((double) FastMath.exp(88.5f)).isCloseTo(Math.exp(88.5), org.assertj.core.data.Percentage.withPercentage(1e-4));
+        assertThat((double) FastMath.exp(88.5f)).isCloseTo(Math.exp(88.5), Percentage.withPercentage(1e-4));
+    }
+
+    @Test
+    void expAtTheEdgesOfTheFloatRange() {
+        assertThat(FastMath.exp(Float.NaN)).isNaN();
+        assertThat(FastMath.exp(Float.POSITIVE_INFINITY)).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(FastMath.exp(88.73f)).isEqualTo(Float.POSITIVE_INFINITY);   // e^88.73 > Float.MAX_VALUE (e^88.7228)
+        // the last band above the cut, where 2^n is the smallest normal float and e^r may take it below:
+        // every float in [-87.33654, -87.33] keeps the stated error
+        double worst = 0;
+        for (float x = -87.33654f; x <= -87.33f; x = Math.nextUp(x)) {
+            double exact = Math.exp(x);
+            worst = Math.max(worst, Math.abs(FastMath.exp(x) - exact) / exact);
+        }
+        assertThat(worst).isLessThan(2.5e-7);
+        assertThat(FastMath.exp(Math.nextDown(-87.33654f))).isZero();            // below the cut: 0, not a subnormal
     }
 
     @Test

@@ -171,11 +171,10 @@ class LoraTest {
         base.train(false);
         Gpt model = new Gpt(config(true), 5);
         model.train(false);
-        INDArray one = Nd4j.createFromArray(new int[][] {{3}});
-        assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, org.nd4j.linalg.api.buffer.DataType.FLOAT))).as("the Java row path is on for a plain model").isTrue();
+        assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, DataType.FLOAT))).as("the Java row path is on for a plain model").isTrue();
         Lora.apply(model, LoraConfig.defaults(), new Rng(1));
         randomize(model, 2);
-        assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, org.nd4j.linalg.api.buffer.DataType.FLOAT))).isFalse();
+        assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, DataType.FLOAT))).isFalse();
         assertThatThrownBy(() -> new RowDecoder(model)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("LoRA adapters");
         int[] seq = {3, 1, 4, 1, 5, 9};
@@ -188,7 +187,7 @@ class LoraTest {
         }
         // merged, the Java row path runs again and reads the merged weights
         Lora.merge(model);
-        assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, org.nd4j.linalg.api.buffer.DataType.FLOAT))).isTrue();
+        assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, DataType.FLOAT))).isTrue();
         float[][] merged = generateStepByStep(model, seq);
         for (int t = 0; t < seq.length; t++) {
             assertThat(maxDiff(merged[t], adapted[t])).as("merged, position %d", t).isLessThan(1e-5);
