@@ -6,7 +6,11 @@
 # Needs: target/benchmarks.jar (mvn -B -q -Pjmh -DskipTests package), Debian python3-torch with OpenBLAS as
 # the system BLAS (libopenblas0-pthread), data/tinyshakespeare.txt. A benchmark, not part of mvn verify.
 # Steps: baby 150 timed after 30 warm-up; 6x384 8 after 2 (about 12 s per step in PyTorch). Override with
-# BABY_STEPS / BABY_WARMUP / BIG_STEPS / BIG_WARMUP. Quill runs once per thread count n given (default 1 and 2)
+# BABY_STEPS / BABY_WARMUP / BIG_STEPS / BIG_WARMUP. Quill makes the 6x384 step's 64 sequences as BIG_ACCUM
+# (default 8, as examples/shakespeare-char.json) micro-batches of 64 / BIG_ACCUM, as grad_accum_steps does: the
+# same tokens and update per step, an eighth of the activation memory (a micro-batch's scope keeps its arrays
+# until its backward ends; all 64 at once would need ~20 GB). PyTorch runs the 64 at once, as nanoGPT does
+# (PT_ACCUM=8 makes it accumulate too). Quill runs once per thread count n given (default 1 and 2)
 # as the launcher runs it: -Dquill.threads=n (Quill's own threads) with ND4J, OpenMP and OpenBLAS at one thread
 # each (OMP_NUM_THREADS = SD_MAX_THREADS = SD_MASTER_THREADS = OPENBLAS_NUM_THREADS = 1, OMP_WAIT_POLICY=PASSIVE)
 # and JavaCPP's resident-memory cap off (-Dorg.bytedeco.javacpp.maxPhysicalBytes=0, see the launcher).
@@ -22,10 +26,10 @@ stamp=$(date +%Y%m%d-%H%M%S)
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }
 
 run_cfg() {
-  local cfg=$1 steps=$2 warmup=$3
+  local cfg=$1 steps=$2 warmup=$3 accum=${4:-1}
   local log=out/bench/$stamp-$cfg
   echo "== $cfg: PyTorch, $steps steps after $warmup warm-up"
-  $PY tools/reference/train_reference.py --config "$cfg" --steps "$steps" --warmup "$warmup" | tee "$log-pytorch.txt" | grep -E '^(torch|ms/step|RESULT)'
+  $PY tools/reference/train_reference.py --config "$cfg" --steps "$steps" --warmup "$warmup" --accum "${PT_ACCUM:-1}" | tee "$log-pytorch.txt" | grep -E '^(torch|ms/step|RESULT)'
   local pt
   pt=$(grep '^RESULT' "$log-pytorch.txt" | field tokens_per_s)
   local pt_cpu
@@ -35,7 +39,7 @@ run_cfg() {
     echo "== $cfg: Quill, $n thread(s), $steps steps after $warmup warm-up"
     OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
       java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$n" -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
-      --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
+      --accum "$accum" --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
     local q
     q=$(grep '^RESULT' "$log-quill-t$n.txt" | field tokens_per_s)
     local q_cpu
@@ -50,8 +54,8 @@ run_cfg() {
 
 case "$which_cfg" in
   baby) run_cfg baby "${BABY_STEPS:-150}" "${BABY_WARMUP:-30}" ;;
-  6x384) run_cfg 6x384 "${BIG_STEPS:-8}" "${BIG_WARMUP:-2}" ;;
-  all) run_cfg baby "${BABY_STEPS:-150}" "${BABY_WARMUP:-30}"; run_cfg 6x384 "${BIG_STEPS:-8}" "${BIG_WARMUP:-2}" ;;
+  6x384) run_cfg 6x384 "${BIG_STEPS:-8}" "${BIG_WARMUP:-2}" "${BIG_ACCUM:-8}" ;;
+  all) run_cfg baby "${BABY_STEPS:-150}" "${BABY_WARMUP:-30}"; run_cfg 6x384 "${BIG_STEPS:-8}" "${BIG_WARMUP:-2}" "${BIG_ACCUM:-8}" ;;
   *) echo "usage: $0 [baby|6x384|all] [threads...]" >&2; exit 2 ;;
 esac
 echo "logs: out/bench/$stamp-*"

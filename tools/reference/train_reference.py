@@ -50,6 +50,8 @@ def main():
     ap.add_argument("--data", default=os.path.join("data", "tinyshakespeare.txt"))
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--accum", type=int, default=1, help="micro-batches per step, each batch / accum sequences, each "
+                    "loss scaled by 1 / accum (nanoGPT's gradient_accumulation_steps); the same tokens per step")
     ap.add_argument("--save", metavar="DIR", help="write the final weights as DIR/model.safetensors (nanoGPT names) "
                     "with a Quill config.json, so `quill evaluate` can score the PyTorch model")
     args = ap.parse_args()
@@ -76,12 +78,15 @@ def main():
                             lr=LR, betas=BETAS, eps=EPS)
     n_params = sum(p.numel() for p in params) - model.transformer.wpe.weight.numel()
     B, T = c["batch"], c["block"]
+    if args.accum < 1 or B % args.accum:
+        ap.error(f"--accum {args.accum} must divide the batch size {B}")
+    micro = B // args.accum
     flops_per_token = 6 * n_params + 12 * c["n_layer"] * c["n_embd"] * T
-    print(f"config {args.config}: {cfg}; batch {B}; params {n_params} without positions; "
+    print(f"config {args.config}: {cfg}; batch {B} as {args.accum} x {micro}; params {n_params} without positions; "
           f"model FLOPs/token {flops_per_token}", flush=True)
 
     def get_batch():
-        ix = torch.randint(len(train) - T, (B,))
+        ix = torch.randint(len(train) - T, (micro,))
         x = torch.stack([train[i:i + T] for i in ix])
         y = torch.stack([train[i + 1:i + 1 + T] for i in ix])
         return x, y
@@ -93,10 +98,13 @@ def main():
         lr = get_lr(it, c["lr_decay_iters"])
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = get_batch()
-        _, loss = model(x, y)
-        loss_value = loss.item()
-        loss.backward()
+        loss_value = 0.0
+        for _ in range(args.accum):
+            x, y = get_batch()
+            _, loss = model(x, y)
+            loss = loss / args.accum if args.accum > 1 else loss
+            loss_value += loss.item()
+            loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -129,7 +137,7 @@ def main():
     print(f"ms/step over {len(times)} steps after {args.warmup} warm-up: median {med:.2f}, "
           f"mean {statistics.fmean(times):.2f}, p10 {q[len(q) // 10]:.2f}, p90 {q[(9 * len(q)) // 10]:.2f}, min {q[0]:.2f}")
     print(f"process CPU ms/step: median {statistics.median(cpu):.2f}")
-    print(f"RESULT impl=pytorch config={args.config} steps={len(times)} warmup={args.warmup} ms_per_step={med:.2f} "
+    print(f"RESULT impl=pytorch config={args.config} accum={args.accum} steps={len(times)} warmup={args.warmup} ms_per_step={med:.2f} "
           f"tokens_per_s={tps:.1f} achieved_gflops={tps * flops_per_token / 1e9:.2f} cpu_ms_per_step={statistics.median(cpu):.2f} threads={torch.get_num_threads()}",
           flush=True)
 

@@ -15,18 +15,20 @@ import java.util.TreeSet;
 /**
  * End-to-end training throughput on tiny Shakespeare, with nanoGPT's settings for the config:
  * {@code baby} (4x4x128, block 64, batch 12, dropout 0, bias false, lr 1e-3 cosine to 1e-4, warmup 100,
- * AdamW betas (0.9, 0.99), weight decay 0.1, clip 1.0) or {@code 6x384} (6x6x384, block 256, batch 64,
- * dropout 0.2, same optimizer).
+ * AdamW betas (0.9, 0.99), weight decay 0.1, clip 1.0) or {@code 6x384} (6x6x384, block 256, 64 sequences
+ * per step, dropout 0.2, same optimizer).
  *
- * <p>The loop is a hand loop that makes each step exactly as {@code Trainer.run} does with
- * grad_accum_steps = 1 ({@link TrainSetup#step}: batch sampling, forward, loss.item(), backward, clip,
- * AdamW, zeroGrad, one MemoryScope per step), timed with System.nanoTime around the whole step. With
+ * <p>The loop is a hand loop that makes each step exactly as {@code Trainer.run} does
+ * ({@link TrainSetup#step}: per micro-batch, in a MemoryScope, batch sampling, forward, loss.item(), backward;
+ * then clip, AdamW, zeroGrad), timed with System.nanoTime around the whole step. {@code --accum A} splits the
+ * step's B sequences into A micro-batches of B / A (default: the recipe's grad_accum_steps, 1 for baby and 8
+ * for 6x384, whose 64 sequences then go 8 at a time). With
  * {@code --eval-interval N} it also estimates the train and val loss every N steps (20 batches each, no
  * graph, in an "eval" scope, as the Trainer does), outside the timed steps.
  *
  * <pre>
  *   java -cp target/benchmarks.jar dev.quill.bench.TrainThroughput --config baby --steps 120 --warmup 20
- *     [--rss-at 1,100,1000,5000] [--eval-interval 250] [--log-every 10] [--peak GFLOPS]
+ *     [--rss-at 1,100,1000,5000] [--eval-interval 250] [--log-every 10] [--peak GFLOPS] [--accum A]
  * </pre>
  * Prints a final parseable line:
  * {@code RESULT impl=quill config=baby ms_per_step=.. tokens_per_s=.. mfu=..}.
@@ -37,7 +39,7 @@ public final class TrainThroughput {
 
     public static void main(String[] args) throws IOException {
         String config = "baby";
-        int steps = 120, warmup = 20, logEvery = 10, evalInterval = 0;
+        int steps = 120, warmup = 20, logEvery = 10, evalInterval = 0, accum = 0;
         double peak = Double.NaN;
         Set<Long> rssAt = new TreeSet<>(Arrays.asList(1L, 100L, 500L, 1000L, 2000L, 5000L));
         for (int i = 0; i < args.length; i++) {
@@ -47,6 +49,7 @@ public final class TrainThroughput {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--log-every" -> logEvery = Integer.parseInt(args[++i]);
                 case "--eval-interval" -> evalInterval = Integer.parseInt(args[++i]);
+                case "--accum" -> accum = Integer.parseInt(args[++i]);
                 case "--peak" -> peak = Double.parseDouble(args[++i]);
                 case "--rss-at" -> {
                     rssAt.clear();
@@ -55,7 +58,7 @@ public final class TrainThroughput {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--config baby|6x384 --steps N --warmup N --log-every N --eval-interval N --peak GFLOPS --rss-at a,b,c)");
+                        + " (--config baby|6x384 --steps N --warmup N --log-every N --eval-interval N --accum A --peak GFLOPS --rss-at a,b,c)");
             }
         }
         System.out.printf("threads: OMP_NUM_THREADS=%s SD_MAX_THREADS=%s SD_MASTER_THREADS=%s OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s%n",
@@ -66,13 +69,14 @@ public final class TrainThroughput {
         }
         System.out.printf(Locale.ROOT, "GEMM peak (Nd4j.gemm 2048^3, best of 10): %.1f GFLOP/s%n", peak);
 
-        TrainSetup run = new TrainSetup(Shape.of(config));
+        TrainSetup run = new TrainSetup(Shape.of(config), accum);
         long n = run.gpt.parameterCountWithoutPositions();
         System.out.printf(Locale.ROOT, "config %s: %s%n", config, run.model.toJson());
         System.out.printf(Locale.ROOT, "train %s%n", run.train.toJson());
         System.out.printf(Locale.ROOT, "parameters: %d (%d without positions); tokens/step %d; model FLOPs/token %.0f%n",
                 run.gpt.parameterCount(), n, run.tokensPerStep(), run.flopsPerToken());
-        System.out.printf("loop: TrainSetup.step = Trainer.run's step (sample, forward, item, backward, clip, AdamW, zeroGrad in a MemoryScope)%n");
+        System.out.printf("loop: TrainSetup.step = Trainer.run's step (per micro-batch in a MemoryScope: sample, forward, item, backward; then clip, AdamW, zeroGrad)%n");
+        System.out.printf(Locale.ROOT, "micro-batches per step: %d of %d sequences%n", run.accum, run.sequences / run.accum);
 
         int total = warmup + steps;
         double[] ms = new double[steps];
@@ -114,9 +118,9 @@ public final class TrainThroughput {
         // main-thread CPU time: with 1 thread (ND4J and OpenBLAS run on the caller) it is the step's whole
         // CPU cost, far less sensitive than wall time to other processes on a shared machine
         System.out.printf(Locale.ROOT, "main-thread CPU ms/step: median %.2f (all of the step's CPU only with 1 thread)%n", cpuMedian);
-        System.out.printf(Locale.ROOT, "RESULT impl=quill config=%s steps=%d warmup=%d ms_per_step=%.2f tokens_per_s=%.1f"
+        System.out.printf(Locale.ROOT, "RESULT impl=quill config=%s accum=%d steps=%d warmup=%d ms_per_step=%.2f tokens_per_s=%.1f"
                         + " achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d%n",
-                config, steps, warmup, median, tokensPerSec, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
+                config, run.accum, steps, warmup, median, tokensPerSec, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
                 cpuMedian, rssMb());
     }
 

@@ -45,5 +45,7 @@ class ExampleConfigsTest {
         RunConfig c = RunConfig.load(DocsListingsTest.repoRoot().resolve("examples/shakespeare-char.json"), List.of());
         assertThat(c.model()).isEqualTo(ModelConfig.shakespeareChar());
         assertThat(c.train()).isEqualTo(TrainConfig.shakespeareChar());
+        // nanoGPT's config/train_shakespeare_char.py: batch_size 64, no accumulation; here 8 x 8, the same 64 per step
+        assertThat(c.train().batchSize() * c.train().gradAccumSteps()).isEqualTo(64);
     }
 }
