@@ -2,7 +2,11 @@
 # Quill's generation vs PyTorch nanoGPT's generate without a KV cache, same machine, one after the other (issue 9:
 # Quill with its cache at least 10x nanoGPT without one, at 500 new tokens).
 #
-#   bench/compare-generation.sh [tokens] [repeats]      defaults 500 and 3;  e.g.  bench/compare-generation.sh 500 3
+#   bench/compare-generation.sh [tokens] [repeats]      defaults 500 and 10;  e.g.  bench/compare-generation.sh 500 10
+#
+# Ten repeats, not three: the JVM compiles the row decoder's loops during the first few thousand tokens, and at
+# best of 3 (after 50 warm-up tokens) the Java side was timed partly compiled (2,376 against 5,050 tokens/s for
+# the same build, session 5). Both sides get the same warm-up and the same number of repeats.
 #
 # Needs: target/benchmarks.jar (mvn -B -q -Pjmh -DskipTests package), Debian python3-torch with OpenBLAS as the
 # system BLAS (libopenblas0-pthread), data/tinyshakespeare.txt. A benchmark, not part of mvn verify.
@@ -15,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tokens=${1:-500}
-repeats=${2:-3}
+repeats=${2:-10}
 . bench/preamble.sh
 log=out/bench/$(date +%Y%m%d-%H%M%S)-gen
 

@@ -1,7 +1,7 @@
 """PyTorch side of the generation-speed comparison (issue 9): nanoGPT's generate, without a KV cache.
 
 Run from the repository root:
-    /usr/bin/python3 tools/reference/generate_reference.py --tokens 500 --repeats 3
+    /usr/bin/python3 tools/reference/generate_reference.py --tokens 500 --repeats 10
 
 The model is tools/reference/gpt_reference.py's on the baby shape (4 layers, 4 heads, 128 wide, block 64,
 bias False, dropout 0), vocab = tiny Shakespeare's characters (65), random weights from a fixed seed: speed does
@@ -48,7 +48,7 @@ def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokens", type=int, default=500, help="new tokens per timed call")
-    ap.add_argument("--repeats", type=int, default=3, help="timed calls; the best one counts")
+    ap.add_argument("--repeats", type=int, default=10, help="timed calls; the best one counts")
     ap.add_argument("--warmup", type=int, default=50, help="new tokens of one untimed call first")
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--top-k", type=int, default=None, help="nanoGPT's top_k (sample.py uses 200; >= 65 keeps all)")

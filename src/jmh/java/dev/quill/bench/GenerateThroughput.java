@@ -25,7 +25,7 @@ import java.util.Locale;
  *       every cached step is one position.</li>
  * </ul>
  * <pre>
- *   java -Dquill.threads=1 -cp target/benchmarks.jar dev.quill.bench.GenerateThroughput --tokens 500 --repeats 3
+ *   java -Dquill.threads=1 -cp target/benchmarks.jar dev.quill.bench.GenerateThroughput --tokens 500 --repeats 10
  * </pre>
  * {@code --modes cache,window-cache} measures only the modes named (for a profile of one of them).
  * One parseable line per mode:
@@ -44,7 +44,7 @@ public final class GenerateThroughput {
     }
 
     public static void main(String[] args) {
-        int tokens = 500, repeats = 3, warmup = 50;
+        int tokens = 500, repeats = 10, warmup = 50;
         java.util.Set<String> only = null;                                          // --modes a,b: just those
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
