@@ -36,7 +36,10 @@ public final class Tensor {
         this.value = value;
         this.requiresGrad = requiresGrad;
         this.creator = creator;
-        this.scope = value.isAttached() ? MemoryScope.current() : null;
+        // An op's output belongs to the open scope even when its array is a view of a parameter's (a slice of
+        // the position table, a reshape of a weight): its gradient is then a step's intermediate, made in the
+        // scope, not a parameter's gradient, allocated outside it at every step and left to the GC.
+        this.scope = value.isAttached() || creator != null ? MemoryScope.current() : null;
     }
 
     // ---------------------------------------------------------------- creation

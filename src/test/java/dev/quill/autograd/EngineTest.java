@@ -129,6 +129,25 @@ class EngineTest {
     }
 
     @Test
+    void aViewOfAParameterIsAStepIntermediateWithItsGradientInTheScope() {
+        // a slice of a parameter (the position table's first T rows) shares the parameter's memory, but it is
+        // the op's output: its gradient is made in the step's scope, and only the parameter's lives outside
+        Tensor param = Tensor.parameter(Nd4j.rand(DataType.FLOAT, 4, 3), "wpe");
+        Tensor rows;
+        try (MemoryScope scope = MemoryScope.open("test-step")) {
+            rows = param.slice(0, 0, 2).retainGrad();                     // (2, 3), a view of param
+            assertThat(rows.value().isAttached()).isFalse();
+            rows.mul(Tensor.of(Nd4j.ones(DataType.FLOAT, 2, 3).muli(3.0))).sum().backward();
+            assertThat(rows.grad().isAttached()).as("the slice's gradient is in the scope").isTrue();
+            assertThat(param.grad().isAttached()).isFalse();
+        }
+        assertThatThrownBy(rows::value).hasMessageContaining("memory scope 'test-step', which has closed");
+        INDArray g = param.grad();
+        assertThat(g.getRow(0).sumNumber().doubleValue()).isEqualTo(9.0);   // 3 per element of the first two rows
+        assertThat(g.getRow(3).sumNumber().doubleValue()).isEqualTo(0.0);
+    }
+
+    @Test
     void aTensorFromAClosedScopeFailsClearlyAndParametersSurvive() {
         Tensor param = Tensor.parameter(Nd4j.rand(DataType.FLOAT, 3, 3), "p");
         Tensor escaped;
