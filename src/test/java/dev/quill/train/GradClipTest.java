@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import dev.quill.autograd.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class GradClipTest {
@@ -23,5 +25,24 @@ class GradClipTest {
         double again = GradClip.clip(List.of(a, b), 5.0);
         assertThat(again).isCloseTo(1.3, within(1e-6));
         assertThat(GradClip.globalNorm(List.of(a, b))).isCloseTo(1.3, within(1e-6)); // untouched below the limit
+    }
+
+    @Test
+    void floatGradientsAcrossChunksGiveTheExactNorm() {
+        // FLOAT gradients take the Java loop: lengths across its 4096-float chunks and its 4-wide unrolling
+        List<Tensor> params = new java.util.ArrayList<>();
+        double expected = 0;
+        int seed = 3;
+        for (int n : new int[] {8195, 5, 4096, 1}) {
+            Tensor p = Tensor.leaf(Nd4j.zeros(DataType.FLOAT, n));
+            INDArray g = Nd4j.rand(DataType.FLOAT, n).subi(0.5).muli(seed++);
+            p.mul(Tensor.of(g)).sum().backward();                    // d/dp sum(p * g) = g
+            for (int i = 0; i < n; i++) {
+                double v = g.getFloat(i);
+                expected += v * v;
+            }
+            params.add(p);
+        }
+        assertThat(GradClip.globalNorm(params)).isCloseTo(Math.sqrt(expected), within(1e-9 * Math.sqrt(expected)));
     }
 }
