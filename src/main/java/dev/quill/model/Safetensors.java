@@ -1,10 +1,5 @@
 package dev.quill.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quill.config.BadInputException;
 import java.io.IOException;
@@ -14,9 +9,6 @@ import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * plus an optional {@code "__metadata__"} string-to-string map; then the data section, the raw
  * little-endian bytes of every tensor in row-major order, with offsets relative to its start.
  *
- * <p>Reading validates the whole header before it allocates anything, so a bad file fails with one
+ * <p>Reading validates the whole header ({@link SafetensorsHeader}) before it allocates anything, so a bad file fails with one
  * {@link BadInputException} naming the file (and the tensor) and nothing is half-returned. Arrays are
  * created outside any ND4J workspace, in 'c' order; F16 and BF16 are widened exactly to FLOAT.
  * Writing lays tensors out contiguously in the map's order and pads the header with spaces to a multiple
@@ -74,17 +65,8 @@ public final class Safetensors {
     private static final long MAX_HEADER_BYTES = 100_000_000L;
     /** Bytes moved per read or write call; a multiple of every element size. */
     private static final int CHUNK_BYTES = 1 << 22;
-    private static final String METADATA_KEY = "__metadata__";
-
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     private Safetensors() {}
-
-    /** One validated header entry. */
-    private record Entry(String name, SafetensorsDtype dtype, long[] shape, long begin, long end) {}
 
     /**
      * Reads a whole safetensors file.
@@ -99,17 +81,17 @@ public final class Safetensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
-                throw bad(file, "file is %d bytes, shorter than the 8-byte header length", size);
+                throw SafetensorsHeader.bad(file, "file is %d bytes, shorter than the 8-byte header length", size);
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0, file);
             long headerLen = lenBuf.getLong(0); // u64: negative here means >= 2^63
             if (headerLen < 0 || headerLen > size - 8) {
-                throw bad(file, "header length %s bytes is larger than the file (%d bytes)",
+                throw SafetensorsHeader.bad(file, "header length %s bytes is larger than the file (%d bytes)",
                         Long.toUnsignedString(headerLen), size);
             }
             if (headerLen > MAX_HEADER_BYTES) {
-                throw bad(file, "header length %d bytes is over the %d-byte limit", headerLen, MAX_HEADER_BYTES);
+                throw SafetensorsHeader.bad(file, "header length %d bytes is over the %d-byte limit", headerLen, MAX_HEADER_BYTES);
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8, file);
@@ -117,144 +99,24 @@ public final class Safetensors {
             long dataLen = size - dataStart;
 
             var metadata = new LinkedHashMap<String, String>();
-            List<Entry> entries = parseHeader(file, headerBuf.array(), dataLen, metadata);
+            List<SafetensorsHeader.Entry> entries = SafetensorsHeader.parse(file, headerBuf.array(), dataLen, metadata);
 
             // Everything is validated; only now allocate (long-lived arrays: outside any workspace).
             var tensors = new LinkedHashMap<String, INDArray>();
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             try (var ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                for (Entry e : entries) {
+                for (SafetensorsHeader.Entry e : entries) {
                     tensors.put(e.name(), load(ch, file, dataStart, e, chunk));
                 }
             }
             return new Contents(tensors, metadata);
         } catch (NoSuchFileException e) {
-            throw bad(file, "no such file");
-        }
-    }
-
-    /** Parses and checks the header; fills {@code metadata}; returns the tensors in header order. */
-    private static List<Entry> parseHeader(Path file, byte[] header, long dataLen, Map<String, String> metadata) {
-        JsonNode root;
-        try {
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(header))
-                    .toString();
-            root = JSON.readTree(text);
-        } catch (CharacterCodingException e) {
-            throw bad(file, "header is not valid UTF-8");
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw bad(file, "header is not valid JSON (%s%s)", e.getOriginalMessage(),
-                    loc == null ? "" : " at column " + loc.getColumnNr());
-        }
-        if (root == null || !root.isObject()) {
-            throw bad(file, "header is not a JSON object");
-        }
-
-        var entries = new ArrayList<Entry>();
-        for (var it = root.fields(); it.hasNext(); ) {
-            var field = it.next();
-            String name = field.getKey();
-            JsonNode node = field.getValue();
-            if (name.equals(METADATA_KEY)) {
-                if (!node.isObject()) {
-                    throw bad(file, "__metadata__ is not a JSON object");
-                }
-                for (var m = node.fields(); m.hasNext(); ) {
-                    var kv = m.next();
-                    if (!kv.getValue().isTextual()) {
-                        throw bad(file, "__metadata__ value of '%s' is not a string", kv.getKey());
-                    }
-                    metadata.put(kv.getKey(), kv.getValue().textValue());
-                }
-                continue;
-            }
-            entries.add(parseEntry(file, name, node, dataLen));
-        }
-        checkNoOverlap(file, entries);
-        return entries;
-    }
-
-    private static Entry parseEntry(Path file, String name, JsonNode node, long dataLen) {
-        if (!node.isObject()) {
-            throw badTensor(file, name, "entry is not a JSON object");
-        }
-        JsonNode dtypeNode = node.get("dtype");
-        if (dtypeNode == null || !dtypeNode.isTextual()) {
-            throw badTensor(file, name, "\"dtype\" is missing or not a string");
-        }
-        SafetensorsDtype dtype = SafetensorsDtype.parse(dtypeNode.textValue()).orElseThrow(() -> badTensor(file,
-                name, "dtype %s is not supported (Quill reads %s)", dtypeNode.textValue(),
-                Arrays.toString(SafetensorsDtype.values())));
-        long[] shape = longs(file, name, node.get("shape"), "shape", -1);
-        long[] offsets = longs(file, name, node.get("data_offsets"), "data_offsets", 2);
-        long begin = offsets[0];
-        long end = offsets[1];
-        if (end < begin) {
-            throw badTensor(file, name, "data_offsets [%d, %d) end before they begin", begin, end);
-        }
-        long numel;
-        long needed;
-        try {
-            numel = 1;
-            for (long d : shape) {
-                numel = Math.multiplyExact(numel, d);
-            }
-            needed = Math.multiplyExact(numel, dtype.bytes);
-            // asNio() views are int-indexed: one tensor is at most 2 GiB once loaded
-            Math.toIntExact(Math.multiplyExact(numel, dtype.loadsAs.width()));
-        } catch (ArithmeticException e) {
-            throw badTensor(file, name, "shape %s is too large", Arrays.toString(shape));
-        }
-        if (end - begin != needed) {
-            throw badTensor(file, name, "data_offsets [%d, %d) hold %d bytes but shape %s of %s needs %d",
-                    begin, end, end - begin, Arrays.toString(shape), dtype, needed);
-        }
-        if (end > dataLen) {
-            throw badTensor(file, name, "data_offsets [%d, %d) run past the end of the data section (%d bytes):"
-                    + " the file is truncated or the header is wrong", begin, end, dataLen);
-        }
-        return new Entry(name, dtype, shape, begin, end);
-    }
-
-    /** A JSON array of non-negative integers ({@code length} of them, or any number when -1). */
-    private static long[] longs(Path file, String tensor, JsonNode node, String key, int length) {
-        if (node == null || !node.isArray() || (length >= 0 && node.size() != length)) {
-            throw badTensor(file, tensor, "\"%s\" is missing or not an array%s", key,
-                    length >= 0 ? " of " + length + " integers" : "");
-        }
-        long[] out = new long[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode v = node.get(i);
-            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
-                throw badTensor(file, tensor, "\"%s\" holds %s, not a non-negative integer", key, v);
-            }
-            out[i] = v.longValue();
-        }
-        return out;
-    }
-
-    /** Two tensors may not share a byte. Empty tensors hold no bytes and overlap nothing. */
-    private static void checkNoOverlap(Path file, List<Entry> entries) {
-        List<Entry> byBegin = entries.stream()
-                .filter(e -> e.end() > e.begin())
-                .sorted(Comparator.comparingLong(Entry::begin))
-                .toList();
-        for (int i = 1; i < byBegin.size(); i++) {
-            Entry prev = byBegin.get(i - 1);
-            Entry cur = byBegin.get(i);
-            if (cur.begin() < prev.end()) {
-                throw bad(file, "tensors '%s' [%d, %d) and '%s' [%d, %d) overlap", prev.name(), prev.begin(),
-                        prev.end(), cur.name(), cur.begin(), cur.end());
-            }
+            throw SafetensorsHeader.bad(file, "no such file");
         }
     }
 
     /** Allocates one array and fills it from the file, chunk by chunk, through its NIO view. */
-    private static INDArray load(FileChannel ch, Path file, long dataStart, Entry e, ByteBuffer chunk)
+    private static INDArray load(FileChannel ch, Path file, long dataStart, SafetensorsHeader.Entry e, ByteBuffer chunk)
             throws IOException {
         long numel = Arrays.stream(e.shape()).reduce(1, (x, y) -> x * y);
         if (numel == 0) {
@@ -294,7 +156,7 @@ public final class Safetensors {
         while (buf.hasRemaining()) {
             int n = ch.read(buf, p);
             if (n < 0) {
-                throw bad(file, "truncated: the file ended at byte %d while reading", p);
+                throw SafetensorsHeader.bad(file, "truncated: the file ended at byte %d while reading", p);
             }
             p += n;
         }
@@ -316,9 +178,9 @@ public final class Safetensors {
             throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(tensors, "tensors");
-        ObjectNode header = JSON.createObjectNode();
+        ObjectNode header = SafetensorsHeader.JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
-            ObjectNode meta = header.putObject(METADATA_KEY);
+            ObjectNode meta = header.putObject(SafetensorsHeader.METADATA_KEY);
             metadata.forEach((k, v) -> meta.put(Objects.requireNonNull(k, "metadata key"),
                     Objects.requireNonNull(v, () -> "metadata value of " + k)));
         }
@@ -328,7 +190,7 @@ public final class Safetensors {
         for (var t : tensors.entrySet()) {
             String name = Objects.requireNonNull(t.getKey(), "tensor name");
             INDArray arr = Objects.requireNonNull(t.getValue(), () -> "tensor " + name);
-            if (name.equals(METADATA_KEY)) {
+            if (name.equals(SafetensorsHeader.METADATA_KEY)) {
                 throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
             }
             SafetensorsDtype dtype = SafetensorsDtype.forWriting(arr.dataType()).orElseThrow(() ->
@@ -347,7 +209,7 @@ public final class Safetensors {
             dtypes.add(dtype);
         }
 
-        byte[] json = JSON.writeValueAsBytes(header);
+        byte[] json = SafetensorsHeader.JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8; // data then starts 8-byte aligned
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(padded).put(json);
@@ -410,14 +272,5 @@ public final class Safetensors {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
-    }
-
-    private static BadInputException bad(Path file, String format, Object... args) {
-        String msg = file + ": " + String.format(format, args);
-        return new BadInputException(msg.replace('\n', ' ').replace('\r', ' '));
-    }
-
-    private static BadInputException badTensor(Path file, String tensor, String format, Object... args) {
-        return bad(file, "tensor '" + tensor + "': " + format, args);
     }
 }
