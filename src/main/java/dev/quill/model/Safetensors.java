@@ -34,8 +34,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * plus an optional {@code "__metadata__"} string-to-string map; then the data section, the raw
  * little-endian bytes of every tensor in row-major order, with offsets relative to its start.
  *
- * <p>Reading validates the whole header ({@link SafetensorsHeader}) before it allocates anything, so a bad file fails with one
- * {@link BadInputException} naming the file (and the tensor) and nothing is half-returned. Arrays are
+ * <p>Reading validates the whole header (package-private {@code SafetensorsHeader}) before it allocates
+ * anything, so a bad file fails with one {@link BadInputException} naming the file (and the tensor) and
+ * nothing is half-returned. Arrays are
  * created outside any ND4J workspace, in 'c' order; F16 and BF16 are widened exactly to FLOAT.
  * Writing lays tensors out contiguously in the map's order and pads the header with spaces to a multiple
  * of 8 bytes, as the reference Python implementation does.
