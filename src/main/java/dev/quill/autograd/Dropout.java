@@ -1,5 +1,7 @@
 package dev.quill.autograd;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -26,15 +28,40 @@ final class Dropout extends Function {
         return f.output(v.mul(f.mask), x);
     }
 
-    /** A mask of 0 (probability p) and 1/(1-p) (probability 1-p), drawn from {@code rng} in c order. */
-    static INDArray mask(Rng rng, double p, long[] shape, org.nd4j.linalg.api.buffer.DataType type) {
-        double[] m = new double[Math.toIntExact(Shapes.length(shape))];
-        double scale = 1.0 / (1.0 - p);
-        for (int i = 0; i < m.length; i++) {
-            m[i] = rng.nextDouble() < p ? 0.0 : scale;
+    /**
+     * A mask of 0 (probability p) and 1/(1-p) (probability 1-p), drawn from {@code rng} in c order: element
+     * i is 0 when the i-th {@code nextDouble()} is below p. FLOAT masks are written straight into the array
+     * in pieces on Quill's threads, each piece drawing its own part of the stream ({@link Rng#reserve}), so
+     * the mask is the same whatever the thread count, and the same as one draw after another.
+     */
+    static INDArray mask(Rng rng, double p, long[] shape, DataType type) {
+        int n = Math.toIntExact(Shapes.length(shape));
+        if (type != DataType.FLOAT || !Kernels.java()) {
+            double[] m = new double[n];
+            double scale = 1.0 / (1.0 - p);
+            for (int i = 0; i < n; i++) {
+                m[i] = rng.nextDouble() < p ? 0.0 : scale;
+            }
+            return Nd4j.create(m, shape, 'c').castTo(type);
         }
-        return Nd4j.create(m, shape, 'c').castTo(type);
+        INDArray mask = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+        FloatBuffer out = Scratch.floats(mask);
+        long start = rng.reserve(n);
+        float scale = (float) (1.0 / (1.0 - p));
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
+            float[] a = Scratch.get(0);
+            for (int s = from; s < to; s += Scratch.CHUNK) {
+                int m = Math.min(Scratch.CHUNK, to - s);
+                for (int i = 0; i < m; i++) {
+                    a[i] = Rng.uniformAt(start, s + i) < p ? 0f : scale;
+                }
+                out.put(s, a, 0, m);
+            }
+        });
+        return mask;
     }
+
+    private static final int PIECE = 1 << 15; // elements worth handing to another thread
 
     @Override
     protected void backward(INDArray dy) {

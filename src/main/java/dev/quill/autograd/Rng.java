@@ -37,15 +37,43 @@ public final class Rng {
 
     /** {@return 64 uniformly random bits} */
     public long nextLong() {
-        long z = (state += GOLDEN_GAMMA);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return mix(state += GOLDEN_GAMMA);
     }
 
     /** {@return a uniform double in [0, 1), with 53 random bits} */
     public double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    /**
+     * Reserves the next n draws for work that makes them out of order, in pieces on several threads: the
+     * generator moves past them at once, and draw i of the block (0-based) is {@link #uniformAt(long, long)
+     * uniformAt(start, i)}, the value the i-th {@link #nextDouble()} would have returned. (SplitMix64's i-th
+     * output is a function of the state and i alone, so any piece can start anywhere.)
+     *
+     * @param n how many draws to reserve
+     * @return the block's start, for {@link #uniformAt}
+     */
+    public long reserve(long n) {
+        long start = state;
+        state += n * GOLDEN_GAMMA;
+        return start;
+    }
+
+    /**
+     * @param start a value {@link #reserve} returned
+     * @param i     the draw's index within that block
+     * @return the i-th uniform double in [0, 1) of the block
+     */
+    public static double uniformAt(long start, long i) {
+        return (mix(start + (i + 1) * GOLDEN_GAMMA) >>> 11) * 0x1.0p-53;
+    }
+
+    /** SplitMix64's output function: a bijective mix of the 64 state bits. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /**
