@@ -22,6 +22,7 @@ final class AttentionCore {
     private final double scale;
     private INDArray p;        // softmax probabilities (B, nh, T, T)
     private INDArray dropMask; // 0 or 1/(1-p), or null without dropout
+    private INDArray dropped;  // A = P * dropMask, kept for the backward (the step's scope holds it anyway)
 
     /** q, k, v: plain c-order (B, nh, T, hs) arrays. */
     AttentionCore(INDArray q, INDArray k, INDArray v) {
@@ -40,30 +41,37 @@ final class AttentionCore {
             MatMul.productInto(q, k, scores, false, true);
             INDArray masked = CausalMask.apply(Tensor.of(scores.muli(scale))).value();
             p = Tensor.of(masked).softmax().value();                            // (B, nh, T, T)
-            INDArray a = drop ? p.mul(dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType())) : p;
+            INDArray a = drop ? dropped = p.mul(dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType())) : p;
             return MatMul.productInto(a, v, y, false, false);                   // (B, nh, T, hs)
         }
         // on the CPU the B * nh independent heads are split over Quill's threads, each piece doing its own
-        // products and softmax rows (the views are made here, on the caller's thread)
+        // products, softmax rows and dropout (the views are made here, on the caller's thread)
         p = scores;
         Pieces pc = new Pieces(b * nh, t, q, k, v, scores, y);
+        INDArray[] masks = null, as = null;
+        if (drop) {
+            dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType());
+            dropped = Nd4j.createUninitialized(p.dataType(), p.shape());
+            masks = pc.views(dropMask);
+            as = pc.views(dropped);
+        }
+        INDArray[] ms = masks, ds = as;
         Parallel.forEach(pc.count(), i -> {
             MatMul.productInto(pc.q[i], pc.k[i], pc.s[i], false, true);            // q k^T
             maskedSoftmaxJava(scores, pc.rowFrom(i), pc.rowTo(i));              // P, in place
-            if (!drop) {
+            if (ds == null) {
                 MatMul.productInto(pc.s[i], pc.v[i], pc.y[i], false, false);       // P v
+            } else {
+                ds[i].assign(pc.s[i]).muli(ms[i]);                              // A = P * M / (1 - p), in place
+                MatMul.productInto(ds[i], pc.v[i], pc.y[i], false, false);         // A v
             }
         });
-        if (drop) {
-            dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType());
-            MatMul.productInto(p.mul(dropMask), v, y, false, false);            // (P * M / (1 - p)) v
-        }
         return y;
     }
 
     /** Writes dq, dk, dv (each (B, nh, T, hs), or null when not wanted) from dy (B, nh, T, hs). */
     void backward(INDArray dy, INDArray dq, INDArray dk, INDArray dv) {
-        INDArray a = dropMask == null ? p : p.mul(dropMask);
+        INDArray a = dropMask == null ? p : dropped;
         INDArray dP = Nd4j.createUninitialized(dy.dataType(), p.shape());       // (B, nh, T, T)
         if (!HostBuffer.usable(dP, p)) {
             if (dv != null) {
