@@ -62,7 +62,7 @@ final class AttentionCore {
             if (ds == null) {
                 MatMul.productInto(pc.s[i], pc.v[i], pc.y[i], false, false);       // P v
             } else {
-                ds[i].assign(pc.s[i]).muli(ms[i]);                              // A = P * M / (1 - p), in place
+                pc.s[i].mul(ms[i], ds[i]);                                      // A = P * M / (1 - p), into ds
                 MatMul.productInto(ds[i], pc.v[i], pc.y[i], false, false);         // A v
             }
         });

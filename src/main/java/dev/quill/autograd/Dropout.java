@@ -36,17 +36,17 @@ final class Dropout extends Function {
      */
     static INDArray mask(Rng rng, double p, long[] shape, DataType type) {
         int n = Math.toIntExact(Shapes.length(shape));
-        if (type != DataType.FLOAT || !Kernels.java()) {
+        long start = rng.reserve(n);
+        if (type != DataType.FLOAT || !Kernels.java()) {                // DOUBLE (gradient checks), a GPU
             double[] m = new double[n];
             double scale = 1.0 / (1.0 - p);
             for (int i = 0; i < n; i++) {
-                m[i] = rng.nextDouble() < p ? 0.0 : scale;
+                m[i] = Rng.uniformAt(start, i) < p ? 0.0 : scale;
             }
             return Nd4j.create(m, shape, 'c').castTo(type);
         }
         INDArray mask = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         FloatBuffer out = Scratch.floats(mask);
-        long start = rng.reserve(n);
         float scale = (float) (1.0 / (1.0 - p));
         Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
             float[] a = Scratch.get(0);
