@@ -13,7 +13,8 @@
 # (PT_ACCUM=8 makes it accumulate too). Quill runs once per thread count n given (default 1 and 2)
 # as the launcher runs it: -Dquill.threads=n (Quill's own threads) with ND4J, OpenMP and OpenBLAS at one thread
 # each (OMP_NUM_THREADS = SD_MAX_THREADS = SD_MASTER_THREADS = OPENBLAS_NUM_THREADS = 1, OMP_WAIT_POLICY=PASSIVE)
-# and JavaCPP's resident-memory cap off (-Dorg.bytedeco.javacpp.maxPhysicalBytes=0, see the launcher).
+# and JavaCPP's resident-memory cap off (-Dorg.bytedeco.javacpp.maxPhysicalBytes=0, see the launcher), with the
+# Vector API module that the launcher adds (--add-modules jdk.incubator.vector: Quill's attention kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_cfg=${1:-baby}
@@ -38,7 +39,7 @@ run_cfg() {
   for n in "${threads[@]}"; do
     echo "== $cfg: Quill, $n thread(s), $steps steps after $warmup warm-up"
     OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
-      java -Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$n" -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
+      java -Xmx4g --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$n" -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
       --accum "$accum" --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
     local q
     q=$(grep '^RESULT' "$log-quill-t$n.txt" | field tokens_per_s)

@@ -23,6 +23,7 @@ final class AttentionCore {
     private INDArray p;        // softmax probabilities (B, nh, T, T)
     private INDArray dropMask; // 0 or 1/(1-p), or null without dropout
     private INDArray dropped;  // A = P * dropMask, kept for the backward (the step's scope holds it anyway)
+    private boolean vector;    // the forward ran VectorAttention, so the backward does too
 
     /** q, k, v: plain c-order (B, nh, T, hs) arrays. */
     AttentionCore(INDArray q, INDArray k, INDArray v) {
@@ -44,9 +45,15 @@ final class AttentionCore {
             INDArray a = drop ? dropped = p.mul(dropMask = Dropout.mask(rng, dropout, p.shape(), p.dataType())) : p;
             return MatMul.productInto(a, v, y, false, false);                   // (B, nh, T, hs)
         }
+        p = scores;
+        if (vectorApplies(y)) {    // FLOAT with the Vector API: the causal half of each product, in registers
+            vector = true;
+            dropMask = drop ? Dropout.mask(rng, dropout, p.shape(), p.dataType()) : null;
+            VectorAttention.forward(q, k, v, p, dropMask, y, scale);
+            return y;
+        }
         // on the CPU the B * nh independent heads are split over Quill's threads, each piece doing its own
         // products, softmax rows and dropout (the views are made here, on the caller's thread)
-        p = scores;
         Pieces pc = new Pieces(b * nh, t, q, k, v, scores, y);
         INDArray[] masks = null, as = null;
         if (drop) {
@@ -71,6 +78,10 @@ final class AttentionCore {
 
     /** Writes dq, dk, dv (each (B, nh, T, hs), or null when not wanted) from dy (B, nh, T, hs). */
     void backward(INDArray dy, INDArray dq, INDArray dk, INDArray dv) {
+        if (vector) {
+            VectorAttention.backward(q, k, v, p, dropMask, unitStride(dy) ? dy : Shapes.contiguous(dy), dq, dk, dv, scale);
+            return;
+        }
         INDArray a = dropMask == null ? p : dropped;
         INDArray dP = Nd4j.createUninitialized(dy.dataType(), p.shape());       // (B, nh, T, T)
         if (!HostBuffer.usable(dP, p)) {
@@ -112,6 +123,23 @@ final class AttentionCore {
                 MatMul.productInto(dPi, pc.q[i], dks[i], true, false);           // dS^T q
             }
         });
+    }
+
+    /**
+     * True when {@link VectorAttention} may run: the Vector API is there, and q, k, v, y are FLOAT with stride
+     * 1 along hs (views of a bigger array included: VectorAttention reads their strides).
+     */
+    private boolean vectorApplies(INDArray y) {
+        return vectorRuns(q) && unitStride(q) && unitStride(k) && unitStride(v) && unitStride(y);
+    }
+
+    /** {@return true when FLOAT attention runs the Vector API kernels for arrays laid out as they need} */
+    static boolean vectorRuns(INDArray x) {
+        return Kernels.vector() && x.dataType() == DataType.FLOAT;
+    }
+
+    private static boolean unitStride(INDArray a) {
+        return a.rank() == 4 && a.stride(3) == 1 && a.dataType() == DataType.FLOAT;
     }
 
     /**

@@ -11,6 +11,10 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Kernels {
 
     private static volatile Boolean forced;
+    private static volatile Boolean vectorForced;
+    // the incubator module of the JDK's Vector API, present when the JVM was started with
+    // --add-modules jdk.incubator.vector (the quill launcher does; a library user may)
+    private static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     private Kernels() {
     }
@@ -31,6 +35,28 @@ public final class Kernels {
      */
     public static void force(Boolean useJava) {
         forced = useJava;
+    }
+
+    /**
+     * {@return true when the kernels written with the JDK's Vector API may run}: Java kernels run (see
+     * {@link #java}), the JVM has the module {@code jdk.incubator.vector} (started with
+     * {@code --add-modules jdk.incubator.vector}), and {@code -Dquill.vector=off} has not switched them off.
+     * Without it the same ops run as plain Java loops or ND4J calls.
+     */
+    public static boolean vector() {
+        Boolean f = vectorForced;
+        boolean wanted = f != null ? f : !"off".equals(System.getProperty("quill.vector"));
+        return wanted && VECTOR_MODULE && java();
+    }
+
+    /**
+     * Overrides {@link #vector}'s choice for the whole process (tests use it to run both paths); true still
+     * needs the module.
+     *
+     * @param useVector true for the Vector API kernels, false without them, null to restore the default
+     */
+    public static void forceVector(Boolean useVector) {
+        vectorForced = useVector;
     }
 
     /** {@return true on ND4J's native CPU backend} */

@@ -22,6 +22,7 @@ final class QkvAttentionOp extends Function {
 
     private AttentionCore core;
     private long[] shape; // B, T, nh, hs
+    private boolean inPlace; // q, k, v are views of qkv (the Vector API kernels): the backward makes no copies either
 
     static Tensor apply(Tensor qkv, int nHead, double dropout, Rng rng, boolean training) {
         long[] s = qkv.shape();
@@ -32,8 +33,18 @@ final class QkvAttentionOp extends Function {
         long b = s[0], t = s[1], hs = s[2] / 3 / nHead;
         QkvAttentionOp f = new QkvAttentionOp();
         f.shape = new long[] {b, t, nHead, hs};
+        INDArray x = Shapes.contiguous(qkv.value());
+        if (AttentionCore.vectorRuns(x)) {
+            // the Vector API kernels read and write heads in place through strided views: no copies at all
+            f.inPlace = true;
+            INDArray heads = x.reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4);    // (3, B, nh, T, hs) view
+            f.core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
+            INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nHead, hs);   // (B, T, nh, hs)
+            f.core.forward(merged.permute(0, 2, 1, 3), dropout, rng, training);        // written as (B, nh, T, hs)
+            return f.output(merged.reshape(b, t, nHead * hs), qkv);
+        }
         INDArray heads = Nd4j.createUninitialized(qkv.dataType(), 3, b, nHead, t, hs); // (3, B, nh, T, hs)
-        copy(heads, Shapes.contiguous(qkv.value()).reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
+        copy(heads, x.reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
         f.core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
         INDArray y = Nd4j.createUninitialized(qkv.dataType(), b, nHead, t, hs);
         f.core.forward(y, dropout, rng, training);                                  // (B, nh, T, hs)
@@ -43,7 +54,7 @@ final class QkvAttentionOp extends Function {
         return f.output(merged, qkv);
     }
 
-    /** Slice i of the first axis of a c-order array: itself plain and contiguous. */
+    /** Slice i of the first axis: a view (plain and contiguous when heads is a c-order array). */
     private static INDArray part(INDArray heads, int i) {
         return heads.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
     }
@@ -51,6 +62,14 @@ final class QkvAttentionOp extends Function {
     @Override
     protected void backward(INDArray dy) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
+        if (inPlace) {
+            INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
+            INDArray dHeads = dQkv.permute(2, 0, 3, 1, 4);                             // (3, B, nh, T, hs) view
+            core.backward(Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3),
+                    part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
+            accumulateOwned(0, dQkv.reshape(b, t, 3 * nh * hs));                         // (B, T, 3C)
+            return;
+        }
         INDArray g = Nd4j.createUninitialized(dy.dataType(), b, nh, t, hs);
         copy(g, Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3), 0); // (B, nh, T, hs)
         INDArray dHeads = Nd4j.createUninitialized(dy.dataType(), 3, b, nh, t, hs);

@@ -137,6 +137,29 @@ class FusedOpTest {
         kernelAgainstNd4j(TestArrays.randn(44, 4, 64, 3 * 4 * 32), 4, 0.0, true);
     }
 
+    @Property(tries = 12)
+    void vectorAttentionAgreesWithThePlainJavaPath(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
+                                                   @ForAll @IntRange(min = 1, max = 70) int t, @ForAll @IntRange(min = 1, max = 20) int hs,
+                                                   @ForAll boolean dropout) {
+        // odd and even T and hs, below and above a vector's width: the padding and the row pairs of VectorAttention
+        assertThat(Kernels.vector()).as("surefire's argLine adds jdk.incubator.vector, so this runs the Vector API path").isTrue();
+        INDArray qkv = TestArrays.randn(45, b, t, 3L * nh * hs);
+        double p = dropout ? 0.3 : 0.0;  // the same Rng seed: the same mask on both paths
+        List<Tensor> a = leaves(new INDArray[] {qkv});
+        Tensor ya = Tensor.causalSelfAttention(a.get(0), nh, p, new Rng(10), true);
+        INDArray seed = TestArrays.randn(98, ya.shape()).castTo(DataType.FLOAT);
+        ya.backward(seed);
+        List<Tensor> n = leaves(new INDArray[] {qkv});
+        Kernels.forceVector(false);
+        try {
+            Tensor yn = Tensor.causalSelfAttention(n.get(0), nh, p, new Rng(10), true);
+            yn.backward(seed);
+            assertClose(ya, yn, a, n);
+        } finally {
+            Kernels.forceVector(null);
+        }
+    }
+
     private static void kernelAgainstNd4j(INDArray qkv, int nh, double p, boolean training) {
         javaAgainstNd4j(ts -> Tensor.causalSelfAttention(ts.get(0), nh, p, new Rng(9), training), qkv);
     }

@@ -1,0 +1,394 @@
+package dev.quill.autograd;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Causal attention in FLOAT, one head at a time, in SIMD registers through the JDK's Vector API (the
+ * incubator module {@code jdk.incubator.vector}, used only where {@link Kernels#vector} says it is there).
+ * The math is {@link AttentionCore}'s:
+ * <pre>
+ *   S = q k^T scale;  P = softmax(mask(S));  A = P * M;  y = A v
+ *   dv = A^T dy;  dP = (dy v^T) * M;  dS = P * (dP - rowsum(dP * P)) * scale;  dq = dS k;  dk = dS^T q
+ * </pre>
+ * A head's products are (T x T x hs), too small for BLAS to reach its speed (ND4J's batched call ran at
+ * about a quarter of this machine's GEMM peak at T = 64, hs = 32), and half of each product is spent on the
+ * masked keys j &gt; i, where P, A and dS are exactly 0. The six products are two loops that skip that half:
+ * <pre>
+ *   lower:  out[i, j] = sum_c a[i, c] bT[c, j]         for j &lt;= i          (S from q and k^T, dP from dy and v^T)
+ *   mix:    out[r, :] = sum_s w[r, s] x[s, :]          over s &lt;= r (y = A v, dq = dS k)
+ *                                                      or s &gt;= r (dv = A^T dy, dk = dS^T q, w transposed)
+ * </pre>
+ * each keeping a block of 2 rows x 2 or 4 vectors of outputs in registers while it runs over the sum. A
+ * head is first copied into per-thread arrays whose rows and columns are padded with zeros to whole
+ * vectors (so no loop has a scalar tail, and a padded row or column adds nothing to a sum).
+ */
+final class VectorAttention {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+
+    private VectorAttention() {
+    }
+
+    /**
+     * y = softmax(mask(q k^T scale)) (* M) v for FLOAT (B, nh, T, hs) arrays q, k, v, y (views whose last axis
+     * has stride 1: see {@link Head});
+     * writes the probabilities into p (B, nh, T, T). m is the dropout mask (shaped as p), or null.
+     */
+    static void forward(INDArray q, INDArray k, INDArray v, INDArray p, INDArray m, INDArray y, double scale) {
+        int t = (int) q.size(2), d = (int) q.size(3);
+        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hm = head(m), hy = head(y);
+        int[] cut = split(q);
+        Parallel.forEach(cut.length - 1, i -> forward(hq, hk, hv, hp, hm, hy, t, d, (float) scale, cut[i], cut[i + 1]));
+    }
+
+    /** dq, dk, dv (each may be null) from dy, with p and m as the forward left them. */
+    static void backward(INDArray q, INDArray k, INDArray v, INDArray p, INDArray m, INDArray dy,
+                         INDArray dq, INDArray dk, INDArray dv, double scale) {
+        int t = (int) q.size(2), d = (int) q.size(3);
+        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hm = head(m), hdy = head(dy);
+        Head hdq = head(dq), hdk = head(dk), hdv = head(dv);
+        int[] cut = split(q);
+        Parallel.forEach(cut.length - 1, i -> backward(hq, hk, hv, hp, hm, hdy, hdq, hdk, hdv, t, d, (float) scale,
+                cut[i], cut[i + 1]));
+    }
+
+    /** The B * nh heads in pieces of about 2^20 multiply-adds or more (a hand-off costs tens of us). */
+    private static int[] split(INDArray q) {
+        long t = q.size(2), perHead = 2 * t * t * q.size(3);   // the forward's two products, causal half
+        return Parallel.split((int) (q.size(0) * q.size(1)), (int) Math.max(1, (1L << 20) / Math.max(1, perHead)), 1);
+    }
+
+    /** The head layout of a (B, nh, T, X) array whose last axis has stride 1 (any view of that kind). */
+    private static Head head(INDArray a) {
+        if (a == null) {
+            return null;
+        }
+        long[] st = a.stride();
+        if (a.rank() != 4 || st[3] != 1 && a.size(3) != 1) {
+            throw new IllegalArgumentException("VectorAttention needs (B, nh, T, X) with unit stride along X, got "
+                    + Shapes.str(a.shape()) + " strides " + Shapes.str(st));
+        }
+        return new Head(a.data().asNioFloat(), Math.toIntExact(a.offset()), (int) a.size(1), Math.toIntExact(st[0]),
+                Math.toIntExact(st[1]), Math.toIntExact(st[2]));
+    }
+
+    /**
+     * Forward for heads [h0, h1) of c-order (heads, T, hs) storage: writes P (heads, T, T), which the
+     * backward reads, and y. Each argument is a buffer and the element where the array starts in it;
+     * {@code m} (the dropout mask, 0 or 1/(1 - p)) is null without dropout.
+     */
+    private static void forward(Head q, Head k, Head v, Head p, Head m, Head y, int t, int d, float scale,
+                        int h0, int h1) {
+        Work w = Work.get(t, d);
+        for (int h = h0; h < h1; h++) {
+            w.load(q, h, t, d, w.q, w.dp);
+            w.load(k, h, t, d, w.k, w.dp);
+            w.load(v, h, t, d, w.v, w.dp);
+            transpose(w.k, w.dp, w.kt, w.tp, w.tp, w.dp);
+            lower(w.q, w.dp, w.kt, w.tp, w.s, d, t);               // S = q k^T (unscaled), j <= i
+            softmaxRows(w.s, w.tp, t, scale);                           // P, in place
+            w.store(p, h, t, t, w.s, w.tp);
+            float[] att = w.s;
+            if (m != null) {
+                w.load(m, h, t, t, w.m, w.tp);
+                multiply(w.s, w.m, w.a);                      // A = P * M
+                att = w.a;
+            }
+            mix(att, w.tp, w.v, w.dp, w.y, w.dp, t, true);              // y = A v
+            w.store(y, h, t, d, w.y, w.dp);
+        }
+    }
+
+    /**
+     * Backward for heads [h0, h1): reads q, k, v, P (and the mask) and dy, writes dq, dk, dv (any may be
+     * null when not wanted).
+     */
+    private static void backward(Head q, Head k, Head v, Head p, Head m, Head dy, Head dq, Head dk, Head dv,
+                         int t, int d, float scale, int h0, int h1) {
+        Work w = Work.get(t, d);
+        for (int h = h0; h < h1; h++) {
+            w.load(dy, h, t, d, w.g, w.dp);
+            w.load(v, h, t, d, w.v, w.dp);
+            w.load(p, h, t, t, w.s, w.tp);
+            float[] att = w.s;
+            if (m != null) {
+                w.load(m, h, t, t, w.m, w.tp);
+                multiply(w.s, w.m, w.a);                      // A = P * M
+                att = w.a;
+            }
+            if (dv != null) {
+                mix(att, w.tp, w.g, w.dp, w.y, w.dp, t, false);         // dv = A^T dy
+                w.store(dv, h, t, d, w.y, w.dp);
+            }
+            if (dq == null && dk == null) {
+                continue;
+            }
+            transpose(w.v, w.dp, w.kt, w.tp, w.tp, w.dp);
+            lower(w.g, w.dp, w.kt, w.tp, w.a, d, t);                 // dP = dy v^T, j <= i (into w.a)
+            softmaxBackwardRows(w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
+            if (dq != null) {
+                w.load(k, h, t, d, w.k, w.dp);
+                mix(w.a, w.tp, w.k, w.dp, w.y, w.dp, t, true);          // dq = dS k
+                w.store(dq, h, t, d, w.y, w.dp);
+            }
+            if (dk != null) {
+                w.load(q, h, t, d, w.q, w.dp);
+                mix(w.a, w.tp, w.q, w.dp, w.y, w.dp, t, false);         // dk = dS^T q
+                w.store(dk, h, t, d, w.y, w.dp);
+            }
+        }
+    }
+
+    /**
+     * Where a (B, nh, T, X) FLOAT array's heads and rows are in its storage: head h = b nh + i starts at element
+     * base + b batchStride + i headStride of buf, and its rows are rowStride apart. A plain array has strides
+     * (nh T X, T X, X); q of the packed (B, T, 3C) projection, read in place, has (3 T C, hs, 3 C).
+     */
+    private record Head(FloatBuffer buf, int base, int nh, int batchStride, int headStride, int rowStride) {
+        int start(int h) {
+            return base + h / nh * batchStride + h % nh * headStride;
+        }
+    }
+
+    /**
+     * out[i, j] = sum_{c &lt; d} a[i, c] bT[c, j] for the rows i &lt; t (in pairs: row t too when t is odd) and
+     * the columns j &lt;= i rounded up to whole vectors; the rest of each row is left as it was.
+     */
+    static void lower(float[] a, int as, float[] bT, int bs, float[] out, int d, int t) {
+        for (int i = 0; i < t; i += 2) {
+            int ra = i * as, rb = ra + as, ro = i * bs;
+            int n = Math.min(bs, (i + 2 + L - 1) / L * L);          // columns 0 .. i + 1, whole vectors
+            int j = 0;
+            for (; j + 2 * L <= n; j += 2 * L) {
+                FloatVector x0 = FloatVector.zero(F), x1 = x0, y0 = x0, y1 = x0;
+                for (int c = 0; c < d; c++) {
+                    FloatVector b0 = FloatVector.fromArray(F, bT, c * bs + j);
+                    FloatVector b1 = FloatVector.fromArray(F, bT, c * bs + j + L);
+                    FloatVector u = FloatVector.broadcast(F, a[ra + c]);
+                    FloatVector z = FloatVector.broadcast(F, a[rb + c]);
+                    x0 = b0.fma(u, x0);
+                    x1 = b1.fma(u, x1);
+                    y0 = b0.fma(z, y0);
+                    y1 = b1.fma(z, y1);
+                }
+                x0.intoArray(out, ro + j);
+                x1.intoArray(out, ro + j + L);
+                y0.intoArray(out, ro + bs + j);
+                y1.intoArray(out, ro + bs + j + L);
+            }
+            if (j < n) {                                            // one vector left
+                FloatVector x0 = FloatVector.zero(F), y0 = x0;
+                for (int c = 0; c < d; c++) {
+                    FloatVector b0 = FloatVector.fromArray(F, bT, c * bs + j);
+                    x0 = b0.fma(FloatVector.broadcast(F, a[ra + c]), x0);
+                    y0 = b0.fma(FloatVector.broadcast(F, a[rb + c]), y0);
+                }
+                x0.intoArray(out, ro + j);
+                y0.intoArray(out, ro + bs + j);
+            }
+        }
+    }
+
+    /**
+     * out[r, :] = sum_s c(r, s) x[s, :] for the rows of a padded (tp, dp) output, where c(r, s) = w[r, s] over
+     * s in [0, r] ({@code lower}: y = A v, dq = dS k), or c(r, s) = w[s, r] over s in [r, t) (not lower:
+     * dv = A^T dy, dk = dS^T q, reading w down its columns, so no transposed copy is made). Rows go in pairs
+     * over the union of their ranges: the one extra term, w[r, r + 1], is a masked entry and exactly 0.
+     */
+    static void mix(float[] w, int ws, float[] x, int xs, float[] out, int os, int t, boolean lower) {
+        int step = lower ? 1 : ws;                                  // from c(r, s) to c(r, s + 1) in w
+        for (int r = 0; r < t; r += 2) {
+            int from = lower ? 0 : r, to = lower ? Math.min(r + 2, t) : t;
+            int c0 = lower ? r * ws : r, c1 = lower ? c0 + ws : c0 + 1; // c(r, 0) and c(r + 1, 0)
+            int o0 = r * os, o1 = o0 + os;
+            int c = 0;
+            for (; c + 4 * L <= xs; c += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int s = from; s < to; s++) {
+                    int xo = s * xs + c;
+                    FloatVector u = FloatVector.broadcast(F, w[c0 + s * step]);
+                    FloatVector z = FloatVector.broadcast(F, w[c1 + s * step]);
+                    FloatVector v0 = FloatVector.fromArray(F, x, xo);
+                    FloatVector v1 = FloatVector.fromArray(F, x, xo + L);
+                    FloatVector v2 = FloatVector.fromArray(F, x, xo + 2 * L);
+                    FloatVector v3 = FloatVector.fromArray(F, x, xo + 3 * L);
+                    a0 = v0.fma(u, a0);
+                    a1 = v1.fma(u, a1);
+                    a2 = v2.fma(u, a2);
+                    a3 = v3.fma(u, a3);
+                    b0 = v0.fma(z, b0);
+                    b1 = v1.fma(z, b1);
+                    b2 = v2.fma(z, b2);
+                    b3 = v3.fma(z, b3);
+                }
+                a0.intoArray(out, o0 + c);
+                a1.intoArray(out, o0 + c + L);
+                a2.intoArray(out, o0 + c + 2 * L);
+                a3.intoArray(out, o0 + c + 3 * L);
+                b0.intoArray(out, o1 + c);
+                b1.intoArray(out, o1 + c + L);
+                b2.intoArray(out, o1 + c + 2 * L);
+                b3.intoArray(out, o1 + c + 3 * L);
+            }
+            for (; c < xs; c += L) {                                // the last columns, a vector at a time
+                FloatVector a0 = FloatVector.zero(F), b0 = a0;
+                for (int s = from; s < to; s++) {
+                    FloatVector v0 = FloatVector.fromArray(F, x, s * xs + c);
+                    a0 = v0.fma(FloatVector.broadcast(F, w[c0 + s * step]), a0);
+                    b0 = v0.fma(FloatVector.broadcast(F, w[c1 + s * step]), b0);
+                }
+                a0.intoArray(out, o0 + c);
+                b0.intoArray(out, o1 + c);
+            }
+        }
+    }
+
+    /** dst[c, r] = src[r, c] for r &lt; rows, c &lt; cols. */
+    static void transpose(float[] src, int ss, float[] dst, int ds, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * ss;
+            for (int c = 0; c < cols; c++) {
+                dst[c * ds + r] = src[o + c];
+            }
+        }
+    }
+
+    /** out = x * y, element by element (the padding of x and y is 0, so is out's). */
+    static void multiply(float[] x, float[] y, float[] out) {
+        for (int i = 0; i < out.length; i++) {
+            out[i] = x[i] * y[i];
+        }
+    }
+
+    /**
+     * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. The
+     * masked keys within the last vector are set to -infinity first, so exp makes them exactly 0.
+     */
+    static void softmaxRows(float[] s, int ss, int t, float scale) {
+        for (int i = 0; i < t; i++) {
+            int o = i * ss, n = i + 1, nv = Math.min(ss, (n + L - 1) / L * L);
+            Arrays.fill(s, o + n, o + nv, Float.NEGATIVE_INFINITY);
+            FloatVector mx = FloatVector.fromArray(F, s, o);
+            for (int j = L; j < nv; j += L) {
+                mx = mx.max(FloatVector.fromArray(F, s, o + j));
+            }
+            float max = mx.reduceLanes(VectorOperators.MAX) * scale; // scale > 0: max(scale x) = scale max(x)
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < nv; j += L) {
+                FloatVector e = FloatVector.fromArray(F, s, o + j).mul(scale).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(s, o + j);
+                sum = sum.add(e);
+            }
+            float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+            for (int j = 0; j < nv; j += L) {
+                FloatVector.fromArray(F, s, o + j).mul(inv).intoArray(s, o + j);
+            }
+            Arrays.fill(s, o + nv, o + ss, 0f);
+        }
+        Arrays.fill(s, t * ss, s.length, 0f);
+    }
+
+    /**
+     * dS = P * (dP * M - rowsum(dP * M * P)) * scale in place on dP, for rows i &lt; t (zeros elsewhere). Over
+     * whole vectors: the masked keys have P = 0, so they add nothing to the sum and come out 0.
+     */
+    static void softmaxBackwardRows(float[] g, float[] p, float[] m, int ss, int t, float scale) {
+        for (int i = 0; i < t; i++) {
+            int o = i * ss, nv = Math.min(ss, (i + 1 + L - 1) / L * L);
+            FloatVector dot = FloatVector.zero(F);
+            for (int j = 0; j < nv; j += L) {
+                FloatVector gj = FloatVector.fromArray(F, g, o + j);
+                if (m != null) {
+                    gj = gj.mul(FloatVector.fromArray(F, m, o + j));
+                    gj.intoArray(g, o + j);
+                }
+                dot = gj.fma(FloatVector.fromArray(F, p, o + j), dot);
+            }
+            float rowDot = dot.reduceLanes(VectorOperators.ADD);
+            for (int j = 0; j < nv; j += L) {
+                FloatVector.fromArray(F, g, o + j).sub(rowDot).mul(FloatVector.fromArray(F, p, o + j)).mul(scale)
+                        .intoArray(g, o + j);
+            }
+            Arrays.fill(g, o + nv, o + ss, 0f);
+        }
+        Arrays.fill(g, t * ss, g.length, 0f);
+    }
+
+    /** T rounded up to whole vectors: at least T + 1 when T is odd (L is even), so rows pair up. */
+    static int rowsOf(int t) {
+        return (t + L - 1) / L * L;
+    }
+
+    /** One thread's padded copies of a head: (tp, dp) for q, k, v, dy and an output; (tp, tp) for the rest. */
+    private static final class Work {
+        private static final ThreadLocal<Work> MINE = new ThreadLocal<>();
+
+        final int tp;
+        final int dp;
+        final float[] q;
+        final float[] k;
+        final float[] v;
+        final float[] g;
+        final float[] y;
+        final float[] kt; // (dp, tp): k^T or v^T
+        final float[] s;  // scores, then P
+        final float[] m;
+        final float[] a;  // A = P * M, or dP then dS
+
+        private Work(int tp, int dp) {
+            this.tp = tp;
+            this.dp = dp;
+            q = new float[tp * dp];
+            k = new float[tp * dp];
+            v = new float[tp * dp];
+            g = new float[tp * dp];
+            y = new float[tp * dp];
+            kt = new float[dp * tp];
+            s = new float[tp * tp];
+            m = new float[tp * tp];
+            a = new float[tp * tp];
+        }
+
+        static Work get(int t, int d) {
+            int tp = rowsOf(t), dp = (d + L - 1) / L * L;
+            Work w = MINE.get();
+            if (w == null || w.tp != tp || w.dp != dp) {
+                w = new Work(tp, dp);
+                MINE.set(w);
+            }
+            return w;
+        }
+
+        /** Head h (t rows of cols) into dst (tp rows of stride ds), zeros in the padding. */
+        void load(Head src, int h, int t, int cols, float[] dst, int ds) {
+            int from = src.start(h), rs = src.rowStride();
+            if (cols == ds && rs == cols) {
+                src.buf().get(from, dst, 0, t * cols);
+            } else {
+                for (int r = 0; r < t; r++) {
+                    src.buf().get(from + r * rs, dst, r * ds, cols);
+                    Arrays.fill(dst, r * ds + cols, (r + 1) * ds, 0f);
+                }
+            }
+            Arrays.fill(dst, t * ds, tp * ds, 0f);
+        }
+
+        /** The first t rows and cols columns of src (stride ss) into head h. */
+        void store(Head dst, int h, int t, int cols, float[] src, int ss) {
+            int to = dst.start(h), rs = dst.rowStride();
+            if (cols == ss && rs == cols) {
+                dst.buf().put(to, src, 0, t * cols);
+            } else {
+                for (int r = 0; r < t; r++) {
+                    dst.buf().put(to + r * rs, src, r * ss, cols);
+                }
+            }
+        }
+    }
+}
