@@ -1,9 +1,12 @@
 package dev.quill.train;
 
 import dev.quill.autograd.Kernels;
+import dev.quill.autograd.Parallel;
 import dev.quill.autograd.Tensor;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,36 +26,73 @@ public final class GradClip {
      */
     public static double globalNorm(Collection<Tensor> params) {
         double sq = 0;
-        float[] chunk = null;
+        List<FloatBuffer> floats = new ArrayList<>();
         for (Tensor p : params) {
             INDArray g = p.grad();
             if (g == null) {
                 continue;
             }
-            if (Kernels.java() && Kernels.plain(g) && g.dataType() == DataType.FLOAT) {
-                if (chunk == null) {
-                    chunk = new float[CHUNK];
-                }
-                sq += sumOfSquares(g.data().asNioFloat(), (int) g.length(), chunk); // no native call per parameter
+            if (javaFloat(g)) {
+                floats.add(g.data().asNioFloat().limit((int) g.length()));   // summed below, no native call
             } else {
                 double n = g.norm2Number().doubleValue();
                 sq += n * n;
             }
         }
-        return Math.sqrt(sq);
+        return Math.sqrt(sq + sumOfSquares(floats));
     }
 
+    /**
+     * The sum of squares of FLOAT gradients, cut into blocks of up to {@value #BLOCK} elements that Quill's
+     * threads share; each block's sum goes in its own slot and the slots are added in order, so the result
+     * does not depend on the thread count.
+     */
+    private static double sumOfSquares(List<FloatBuffer> floats) {
+        List<int[]> blocks = blocks(floats);
+        double[] sums = new double[blocks.size()];
+        Parallel.range(blocks.size(), 1, 1, (lo, hi) -> {
+            float[] chunk = new float[CHUNK];
+            for (int i = lo; i < hi; i++) {
+                int[] k = blocks.get(i);
+                sums[i] = sumOfSquares(floats.get(k[0]), k[1], k[2], chunk);
+            }
+        });
+        double sq = 0;
+        for (double v : sums) {
+            sq += v;
+        }
+        return sq;
+    }
+
+    private static final int BLOCK = 1 << 16;
+
+    /** The buffers cut into blocks of up to {@value #BLOCK} elements: {buffer, from, to} each. */
+    private static List<int[]> blocks(List<FloatBuffer> floats) {
+        List<int[]> blocks = new ArrayList<>();
+        for (int b = 0; b < floats.size(); b++) {
+            int n = floats.get(b).limit();
+            for (int from = 0; from < n; from += BLOCK) {
+                blocks.add(new int[] {b, from, Math.min(n, from + BLOCK)});
+            }
+        }
+        return blocks;
+    }
+
+    /** True for a gradient the Java loops read and write in place: plain FLOAT on the CPU. */
+    private static boolean javaFloat(INDArray g) {
+        return Kernels.java() && Kernels.plain(g) && g.dataType() == DataType.FLOAT;
+    }
     private static final int CHUNK = 4096;
 
     /**
-     * sum of b[i]^2 in double. The floats come over in bulk, a chunk at a time, and four partial sums
+     * sum of b[i]^2 over [start, end), in double. The floats come over in bulk, a chunk at a time, and four partial sums
      * let four additions run at once instead of each waiting for the last (the gain was too small to show
      * in a whole-step A/B; not measured alone).
      */
-    private static double sumOfSquares(FloatBuffer b, int n, float[] chunk) {
+    private static double sumOfSquares(FloatBuffer b, int start, int end, float[] chunk) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int from = 0; from < n; from += chunk.length) {
-            int m = Math.min(chunk.length, n - from);
+        for (int from = start; from < end; from += chunk.length) {
+            int m = Math.min(chunk.length, end - from);
             b.get(from, chunk, 0, m);
             int i = 0;
             for (; i + 3 < m; i += 4) {
@@ -81,12 +121,32 @@ public final class GradClip {
     public static double clip(Collection<Tensor> params, double max) {
         double norm = globalNorm(params);
         if (max > 0 && norm > max && Double.isFinite(norm)) {
-            double scale = max / (norm + 1e-6);
+            float scale = (float) (max / (norm + 1e-6));
+            List<FloatBuffer> floats = new ArrayList<>();
             for (Tensor p : params) {
-                if (p.grad() != null) {
-                    p.grad().muli(scale);
+                INDArray g = p.grad();
+                if (g != null && javaFloat(g)) {
+                    floats.add(g.data().asNioFloat().limit((int) g.length()));  // scaled below, in Java
+                } else if (g != null) {
+                    g.muli(scale);
                 }
             }
+            List<int[]> blocks = blocks(floats);
+            Parallel.range(blocks.size(), 1, 1, (lo, hi) -> {
+                float[] chunk = new float[CHUNK];
+                for (int i = lo; i < hi; i++) {
+                    int[] k = blocks.get(i);
+                    FloatBuffer b = floats.get(k[0]);
+                    for (int from = k[1]; from < k[2]; from += CHUNK) {
+                        int m = Math.min(CHUNK, k[2] - from);
+                        b.get(from, chunk, 0, m);
+                        for (int j = 0; j < m; j++) {
+                            chunk[j] *= scale;
+                        }
+                        b.put(from, chunk, 0, m);
+                    }
+                }
+            });
         }
         return norm;
     }

@@ -29,11 +29,12 @@ class GradClipTest {
 
     @Test
     void floatGradientsAcrossChunksGiveTheExactNorm() {
-        // FLOAT gradients take the Java loop: lengths across its 4096-float chunks and its 4-wide unrolling
+        // FLOAT gradients take the Java loop: lengths across its 4096-float chunks, its 4-wide unrolling and
+        // its 65,536-float blocks (shared among Quill's threads)
         List<Tensor> params = new java.util.ArrayList<>();
         double expected = 0;
         int seed = 3;
-        for (int n : new int[] {8195, 5, 4096, 1}) {
+        for (int n : new int[] {8195, 5, 4096, 1, 3 * 65_536 + 7}) {
             Tensor p = Tensor.leaf(Nd4j.zeros(DataType.FLOAT, n));
             INDArray g = Nd4j.rand(DataType.FLOAT, n).subi(0.5).muli(seed++);
             p.mul(Tensor.of(g)).sum().backward();                    // d/dp sum(p * g) = g
@@ -43,6 +44,16 @@ class GradClipTest {
             }
             params.add(p);
         }
-        assertThat(GradClip.globalNorm(params)).isCloseTo(Math.sqrt(expected), within(1e-9 * Math.sqrt(expected)));
+        double norm = Math.sqrt(expected);
+        assertThat(GradClip.globalNorm(params)).isCloseTo(norm, within(1e-9 * norm));
+        // clipping scales every FLOAT gradient in place by max / (norm + 1e-6), here about a half
+        INDArray last = params.get(params.size() - 1).grad().dup();
+        GradClip.clip(params, norm / 2);
+        float scale = (float) (norm / 2 / (norm + 1e-6));
+        INDArray after = params.get(params.size() - 1).grad();
+        for (long i : new long[] {0, 65_535, 65_536, after.length() - 1}) {
+            assertThat(after.getFloat(i)).isEqualTo(last.getFloat(i) * scale);
+        }
+        assertThat(GradClip.globalNorm(params)).isCloseTo(norm / 2, within(1e-6 * norm));
     }
 }
