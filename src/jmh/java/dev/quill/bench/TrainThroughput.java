@@ -1,5 +1,8 @@
 package dev.quill.bench;
 
+import dev.quill.autograd.Kernels;
+import dev.quill.autograd.Parallel;
+
 import dev.quill.autograd.GradMode;
 import dev.quill.autograd.MemoryScope;
 import dev.quill.data.RandomWindowSampler;
@@ -119,9 +122,9 @@ public final class TrainThroughput {
         // CPU cost, far less sensitive than wall time to other processes on a shared machine
         System.out.printf(Locale.ROOT, "main-thread CPU ms/step: median %.2f (all of the step's CPU only with 1 thread)%n", cpuMedian);
         System.out.printf(Locale.ROOT, "RESULT impl=quill config=%s accum=%d steps=%d warmup=%d ms_per_step=%.2f tokens_per_s=%.1f"
-                        + " achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d%n",
+                        + " achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d threads=%d vector=%s%n",
                 config, run.accum, steps, warmup, median, tokensPerSec, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
-                cpuMedian, rssMb());
+                cpuMedian, rssMb(), Parallel.threads(), Kernels.vector() ? "on" : "off");
     }
 
     /** The Trainer's estimate: mean loss of 20 batches from a sampler seeded by the step, no graph. */
