@@ -3,6 +3,7 @@ package dev.quill.autograd;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -268,7 +269,8 @@ final class VectorAttention {
 
     /**
      * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. The
-     * masked keys within the last vector are set to -infinity first, so exp makes them exactly 0.
+     * masked keys within the last vector are set to -infinity first, so exp makes them negligible (1.2e-38,
+     * below a float's resolution of the sum, which is at least 1), then exactly 0.
      */
     static void softmaxRows(float[] s, int ss, int t, float scale) {
         for (int i = 0; i < t; i++) {
@@ -281,15 +283,15 @@ final class VectorAttention {
             float max = mx.reduceLanes(VectorOperators.MAX) * scale; // scale > 0: max(scale x) = scale max(x)
             FloatVector sum = FloatVector.zero(F);
             for (int j = 0; j < nv; j += L) {
-                FloatVector e = FloatVector.fromArray(F, s, o + j).mul(scale).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromArray(F, s, o + j).mul(scale).sub(max));
                 e.intoArray(s, o + j);
                 sum = sum.add(e);
             }
-            float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+            float inv = 1f / sum(sum);
             for (int j = 0; j < nv; j += L) {
                 FloatVector.fromArray(F, s, o + j).mul(inv).intoArray(s, o + j);
             }
-            Arrays.fill(s, o + nv, o + ss, 0f);
+            Arrays.fill(s, o + n, o + ss, 0f);
         }
         Arrays.fill(s, t * ss, s.length, 0f);
     }
@@ -310,7 +312,7 @@ final class VectorAttention {
                 }
                 dot = gj.fma(FloatVector.fromArray(F, p, o + j), dot);
             }
-            float rowDot = dot.reduceLanes(VectorOperators.ADD);
+            float rowDot = sum(dot);
             for (int j = 0; j < nv; j += L) {
                 FloatVector.fromArray(F, g, o + j).sub(rowDot).mul(FloatVector.fromArray(F, p, o + j)).mul(scale)
                         .intoArray(g, o + j);
@@ -318,6 +320,54 @@ final class VectorAttention {
             Arrays.fill(g, o + nv, o + ss, 0f);
         }
         Arrays.fill(g, t * ss, g.length, 0f);
+    }
+
+    /*
+     * Only operations that IEEE arithmetic defines to the bit (+, -, *, fma, compare, bit moves) below: the
+     * Vector API runs a method as Java code until the JIT compiles it, and its library functions
+     * (lanewise(EXP)) and lane sums (reduceLanes(ADD)) may round differently in the two forms, so training
+     * results would depend on when the JIT got there (two runs of one seed differed in the 7th digit).
+     */
+
+    /** The lanes of v added in lane order (through a per-thread array): the same bits however it runs. */
+    private static float sum(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
+        float s = lanes[0];
+        for (int k = 1; k < L; k++) {
+            s += lanes[k];
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f;       // ln 2 = LN2_HI + LN2_LO, as in FastMath.exp
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float EXP_MIN = -87.33654f;        // below: e^x is under the smallest normal float, 0
+    private static final float ROUND = 12582912f;           // 1.5 * 2^23: x + ROUND rounds x to an integer
+
+    /**
+     * e^x per lane for x &lt;= 0 (the softmax's shifted scores), relative error below 1e-7; FastMath.exp's
+     * formula with vectors:
+     * <pre>
+     *   n = round(x / ln 2),  r = x - n ln 2,  e^x = 2^n (1 + r + r^2/2! + ... + r^7/7!)
+     * </pre>
+     * n + ROUND holds n + 1.5 * 2^23 exactly, so n sits in its low mantissa bits, and 2^n is built by moving
+     * n + 127 into the exponent field. Lanes below EXP_MIN (-infinity included) give the smallest normal
+     * float, 1.2e-38, not 0: the softmax writes its masked lanes' zeros itself.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN);
+        FloatVector nr = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = nr.sub(ROUND);
+        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector e = r.mul(1f / 5040).add(1f / 720).mul(r).add(1f / 120).mul(r).add(1f / 24).mul(r).add(1f / 6)
+                .mul(r).add(0.5f).mul(r).add(1f).mul(r).add(1f);
+        IntVector bits = nr.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127)
+                .lanewise(VectorOperators.LSHL, 23);                // (n + 127) << 23 = 2^n
+        return e.mul(bits.reinterpretAsFloats());
     }
 
     /** T rounded up to whole vectors: at least T + 1 when T is odd (L is even), so rows pair up. */
