@@ -273,6 +273,7 @@ final class VectorAttention {
      * below a float's resolution of the sum, which is at least 1), then exactly 0.
      */
     static void softmaxRows(float[] s, int ss, int t, float scale) {
+        float[] lanes = LANES.get();
         for (int i = 0; i < t; i++) {
             int o = i * ss, n = i + 1, nv = Math.min(ss, (n + L - 1) / L * L);
             Arrays.fill(s, o + n, o + nv, Float.NEGATIVE_INFINITY);
@@ -287,7 +288,8 @@ final class VectorAttention {
                 e.intoArray(s, o + j);
                 sum = sum.add(e);
             }
-            float inv = 1f / sum(sum);
+            sum.intoArray(lanes, 0);
+            float inv = 1f / sumInOrder(lanes);
             for (int j = 0; j < nv; j += L) {
                 FloatVector.fromArray(F, s, o + j).mul(inv).intoArray(s, o + j);
             }
@@ -301,6 +303,7 @@ final class VectorAttention {
      * whole vectors: the masked keys have P = 0, so they add nothing to the sum and come out 0.
      */
     static void softmaxBackwardRows(float[] g, float[] p, float[] m, int ss, int t, float scale) {
+        float[] lanes = LANES.get();
         for (int i = 0; i < t; i++) {
             int o = i * ss, nv = Math.min(ss, (i + 1 + L - 1) / L * L);
             FloatVector dot = FloatVector.zero(F);
@@ -312,7 +315,8 @@ final class VectorAttention {
                 }
                 dot = gj.fma(FloatVector.fromArray(F, p, o + j), dot);
             }
-            float rowDot = sum(dot);
+            dot.intoArray(lanes, 0);
+            float rowDot = sumInOrder(lanes);
             for (int j = 0; j < nv; j += L) {
                 FloatVector.fromArray(F, g, o + j).sub(rowDot).mul(FloatVector.fromArray(F, p, o + j)).mul(scale)
                         .intoArray(g, o + j);
@@ -329,12 +333,14 @@ final class VectorAttention {
      * results would depend on when the JIT got there (two runs of one seed differed in the 7th digit).
      */
 
-    /** The lanes of v added in lane order (through a per-thread array): the same bits however it runs. */
-    private static float sum(FloatVector v) {
-        float[] lanes = LANES.get();
-        v.intoArray(lanes, 0);
+    /**
+     * The lanes of a vector (stored into {@code lanes} by the caller) added in lane order: the same bits
+     * however it runs. The vector is stored where it is made, not passed here: a vector passed to a method
+     * the JIT does not inline is boxed into a Java object.
+     */
+    private static float sumInOrder(float[] lanes) {
         float s = lanes[0];
-        for (int k = 1; k < L; k++) {
+        for (int k = 1; k < lanes.length; k++) {
             s += lanes[k];
         }
         return s;
