@@ -6,7 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The arithmetic of causal attention over (B, nh, T, hs) arrays, shared by the two fused attention ops:
+ * The arithmetic of causal attention over (B, nh, T, hs) arrays, shared by the two fused attention ops (on
+ * the CPU with the Vector API, {@code VectorAttention} does the same arithmetic head by head, causal half only):
  * the forward keeps the probabilities P (and the dropout mask) that the backward needs.
  * <pre>
  *   S = q k^T / sqrt(hs);  P = softmax(mask(S));  A = P * M / (1 - p);  y = A v
@@ -139,7 +140,7 @@ final class AttentionCore {
     }
 
     private static boolean unitStride(INDArray a) {
-        return a.rank() == 4 && a.stride(3) == 1 && a.dataType() == DataType.FLOAT;
+        return a.rank() == 4 && a.stride(3) == 1;
     }
 
     /**

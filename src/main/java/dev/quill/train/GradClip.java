@@ -7,6 +7,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -25,43 +26,39 @@ public final class GradClip {
      * @return the global L2 norm of their gradients (missing gradients count as 0), in double
      */
     public static double globalNorm(Collection<Tensor> params) {
-        double sq = 0;
+        double[] sq = {0};
+        List<FloatBuffer> floats = javaFloats(params, g -> {
+            double n = g.norm2Number().doubleValue();
+            sq[0] += n * n;
+        });
+        // each block's sum in its own slot, the slots added in order: the same result for any thread count
+        List<int[]> blocks = blocks(floats);
+        double[] sums = new double[blocks.size()];
+        forEachBlock(floats, blocks, (i, b, from, to, chunk) -> sums[i] = sumOfSquares(b, from, to, chunk));
+        for (double v : sums) {
+            sq[0] += v;
+        }
+        return Math.sqrt(sq[0]);
+    }
+
+    /**
+     * The gradients that the Java loops read and write in place (plain FLOAT on the CPU) as buffers of their
+     * length; every other gradient goes to {@code rest} (missing ones are skipped).
+     */
+    private static List<FloatBuffer> javaFloats(Collection<Tensor> params, Consumer<INDArray> rest) {
         List<FloatBuffer> floats = new ArrayList<>();
         for (Tensor p : params) {
             INDArray g = p.grad();
             if (g == null) {
                 continue;
             }
-            if (javaFloat(g)) {
-                floats.add(g.data().asNioFloat().limit((int) g.length()));   // summed below, no native call
+            if (Kernels.java() && Kernels.plain(g) && g.dataType() == DataType.FLOAT) {
+                floats.add(g.data().asNioFloat().limit((int) g.length()));  // no native call per parameter
             } else {
-                double n = g.norm2Number().doubleValue();
-                sq += n * n;
+                rest.accept(g);
             }
         }
-        return Math.sqrt(sq + sumOfSquares(floats));
-    }
-
-    /**
-     * The sum of squares of FLOAT gradients, cut into blocks of up to {@value #BLOCK} elements that Quill's
-     * threads share; each block's sum goes in its own slot and the slots are added in order, so the result
-     * does not depend on the thread count.
-     */
-    private static double sumOfSquares(List<FloatBuffer> floats) {
-        List<int[]> blocks = blocks(floats);
-        double[] sums = new double[blocks.size()];
-        Parallel.range(blocks.size(), 1, 1, (lo, hi) -> {
-            float[] chunk = new float[CHUNK];
-            for (int i = lo; i < hi; i++) {
-                int[] k = blocks.get(i);
-                sums[i] = sumOfSquares(floats.get(k[0]), k[1], k[2], chunk);
-            }
-        });
-        double sq = 0;
-        for (double v : sums) {
-            sq += v;
-        }
-        return sq;
+        return floats;
     }
 
     private static final int BLOCK = 1 << 16;
@@ -78,10 +75,23 @@ public final class GradClip {
         return blocks;
     }
 
-    /** True for a gradient the Java loops read and write in place: plain FLOAT on the CPU. */
-    private static boolean javaFloat(INDArray g) {
-        return Kernels.java() && Kernels.plain(g) && g.dataType() == DataType.FLOAT;
+    /** Work on elements [from, to) of one buffer, block number i, with a scratch array of {@value #CHUNK}. */
+    @FunctionalInterface
+    private interface BlockBody {
+        void run(int i, FloatBuffer b, int from, int to, float[] chunk);
     }
+
+    /** Runs body on every block (from {@link #blocks}), the blocks shared among Quill's threads. */
+    private static void forEachBlock(List<FloatBuffer> floats, List<int[]> blocks, BlockBody body) {
+        Parallel.range(blocks.size(), 1, 1, (lo, hi) -> {
+            float[] chunk = new float[CHUNK];
+            for (int i = lo; i < hi; i++) {
+                int[] k = blocks.get(i);
+                body.run(i, floats.get(k[0]), k[1], k[2], chunk);
+            }
+        });
+    }
+
     private static final int CHUNK = 4096;
 
     /**
@@ -121,30 +131,17 @@ public final class GradClip {
     public static double clip(Collection<Tensor> params, double max) {
         double norm = globalNorm(params);
         if (max > 0 && norm > max && Double.isFinite(norm)) {
-            float scale = (float) (max / (norm + 1e-6));
-            List<FloatBuffer> floats = new ArrayList<>();
-            for (Tensor p : params) {
-                INDArray g = p.grad();
-                if (g != null && javaFloat(g)) {
-                    floats.add(g.data().asNioFloat().limit((int) g.length()));  // scaled below, in Java
-                } else if (g != null) {
-                    g.muli(scale);
-                }
-            }
-            List<int[]> blocks = blocks(floats);
-            Parallel.range(blocks.size(), 1, 1, (lo, hi) -> {
-                float[] chunk = new float[CHUNK];
-                for (int i = lo; i < hi; i++) {
-                    int[] k = blocks.get(i);
-                    FloatBuffer b = floats.get(k[0]);
-                    for (int from = k[1]; from < k[2]; from += CHUNK) {
-                        int m = Math.min(CHUNK, k[2] - from);
-                        b.get(from, chunk, 0, m);
-                        for (int j = 0; j < m; j++) {
-                            chunk[j] *= scale;
-                        }
-                        b.put(from, chunk, 0, m);
+            double factor = max / (norm + 1e-6);
+            float scale = (float) factor;                            // what a FLOAT array's muli would use
+            List<FloatBuffer> floats = javaFloats(params, g -> g.muli(factor));
+            forEachBlock(floats, blocks(floats), (i, b, from, to, chunk) -> {
+                for (int c = from; c < to; c += CHUNK) {
+                    int m = Math.min(CHUNK, to - c);
+                    b.get(c, chunk, 0, m);
+                    for (int j = 0; j < m; j++) {
+                        chunk[j] *= scale;
                     }
+                    b.put(c, chunk, 0, m);
                 }
             });
         }
