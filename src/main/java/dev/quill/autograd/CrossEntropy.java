@@ -5,23 +5,32 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Mean cross-entropy from logits, fused with its log-softmax so the gradient is the famous simple one.
+ * Mean cross-entropy from logits, fused with its softmax so the gradient is the famous simple one.
  * For row i with target t_i (rows whose target equals the ignore index count for nothing; n = the
  * number of other rows):
  * <pre>
  *   L = (1/n) sum_i [ logsumexp(x_i) - x_i[t_i] ]
  *   dL/dx_i = (softmax(x_i) - onehot(t_i)) / n        (0 for ignored rows)
  * </pre>
- * logsumexp is computed after subtracting the row maximum, so large logits do not overflow. A batch in
- * which every target is ignored has loss 0 and gradient 0.
+ * logsumexp is computed after subtracting the row maximum, so large logits do not overflow. The forward
+ * keeps softmax(x) (N, V) for the backward, which then needs no exp. A batch in which every target is
+ * ignored has loss 0 and gradient 0.
+ *
+ * <p>On the CPU one Java pass per row does it all (max, exp and sum, log, the row's loss; the backward
+ * scales and subtracts 1 at the target), rows split over Quill's threads, in double arithmetic whatever
+ * the storage; elsewhere ND4J ops. The row losses are added in row order, so the loss does not depend on
+ * the thread count.
  */
 final class CrossEntropy extends Function {
 
-    private INDArray logProbs; // (N, V)
+    private INDArray probs; // softmax of each row (N, V)
     private int[] targets;
     private int ignoreIndex;
     private int count;
     private long[] logitShape;
+
+    // rows worth handing to another thread: about 32k logits
+    private static final int PIECE_ELEMENTS = 1 << 15;
 
     static Tensor apply(Tensor logits, INDArray targetArray, int ignoreIndex) {
         INDArray x = logits.value();
@@ -35,31 +44,101 @@ final class CrossEntropy extends Function {
         f.logitShape = x.shape();
         f.ignoreIndex = ignoreIndex;
         f.targets = targetArray.reshape(-1).toIntVector();
-        INDArray flat = Shapes.contiguous(x).reshape(rows, v);                 // (N, V)
-        f.logProbs = LogSoftmax.stable(flat);                                   // log softmax per row
-        double total = 0;
         for (int i = 0; i < rows; i++) {
             int t = f.targets[i];
-            if (t == ignoreIndex) {
-                continue;
-            }
-            if (t < 0 || t >= v) {
+            if (t != ignoreIndex && (t < 0 || t >= v)) {
                 throw new IllegalArgumentException("crossEntropy: target " + t + " at row " + i
                         + " is outside the vocabulary of " + v + " (ignore index " + ignoreIndex + ")");
             }
-            total -= f.logProbs.getDouble(i, t);
-            f.count++;
+            if (t != ignoreIndex) {
+                f.count++;
+            }
+        }
+        INDArray flat = Shapes.contiguous(x).reshape(rows, v);                 // (N, V)
+        double[] rowLoss = HostBuffer.usable(flat) ? f.forwardJava(flat) : f.forwardNd4j(flat);
+        double total = 0;
+        for (double l : rowLoss) {                                             // in row order
+            total += l;
         }
         double loss = f.count == 0 ? 0.0 : total / f.count;
         return f.output(Nd4j.scalar(x.dataType(), loss), logits);
     }
 
+    /** Each row: p = exp(x - max) / sum, loss = log(sum) + max - x[t]. Returns the row losses. */
+    private double[] forwardJava(INDArray flat) {
+        int rows = (int) flat.size(0), v = (int) flat.size(1);
+        probs = Nd4j.createUninitialized(flat.dataType(), rows, v);
+        HostBuffer xs = HostBuffer.of(flat), ps = HostBuffer.of(probs);
+        double[] rowLoss = new double[rows];
+        Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int base = i * v;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < v; j++) {
+                    max = Math.max(max, xs.get(base + j));
+                }
+                double sum = 0;
+                for (int j = 0; j < v; j++) {
+                    double e = Math.exp(xs.get(base + j) - max);
+                    ps.set(base + j, e);
+                    sum += e;
+                }
+                double inv = 1.0 / sum;
+                for (int j = 0; j < v; j++) {
+                    ps.set(base + j, ps.get(base + j) * inv);
+                }
+                int t = targets[i];
+                rowLoss[i] = t == ignoreIndex ? 0.0 : Math.log(sum) + max - xs.get(base + t);
+            }
+        });
+        return rowLoss;
+    }
+
+    private double[] forwardNd4j(INDArray flat) {
+        INDArray logProbs = LogSoftmax.stable(flat);                           // log softmax per row
+        double[] rowLoss = new double[targets.length];
+        for (int i = 0; i < rowLoss.length; i++) {
+            if (targets[i] != ignoreIndex) {
+                rowLoss[i] = -logProbs.getDouble(i, targets[i]);
+            }
+        }
+        probs = Transforms.exp(logProbs, false);
+        return rowLoss;
+    }
+
     @Override
     protected void backward(INDArray dy) {
-        long rows = logProbs.size(0);
-        INDArray g = Transforms.exp(logProbs, true);                             // softmax (N, V)
-        INDArray rowScale = Nd4j.create(g.dataType(), rows, 1);
         double scale = count == 0 ? 0.0 : dy.getDouble(0) / count;
+        INDArray g = Nd4j.createUninitialized(probs.dataType(), probs.shape());  // (N, V)
+        if (HostBuffer.usable(probs, g)) {
+            backwardJava(g, scale);
+        } else {
+            backwardNd4j(g, scale);
+        }
+        accumulateOwned(0, g.reshape(logitShape));
+    }
+
+    private void backwardJava(INDArray g, double scale) {
+        int rows = (int) probs.size(0), v = (int) probs.size(1);
+        HostBuffer ps = HostBuffer.of(probs), gs = HostBuffer.of(g);
+        Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int base = i * v, t = targets[i];
+                double s = t == ignoreIndex ? 0.0 : scale;
+                for (int j = 0; j < v; j++) {
+                    gs.set(base + j, ps.get(base + j) * s);
+                }
+                if (t != ignoreIndex) {
+                    gs.set(base + t, (ps.get(base + t) - 1.0) * s);                // softmax - onehot
+                }
+            }
+        });
+    }
+
+    private void backwardNd4j(INDArray g, double scale) {
+        long rows = probs.size(0);
+        g.assign(probs);
+        INDArray rowScale = Nd4j.create(g.dataType(), rows, 1);
         for (int i = 0; i < rows; i++) {
             int t = targets[i];
             if (t != ignoreIndex) {
@@ -68,6 +147,5 @@ final class CrossEntropy extends Function {
             }
         }
         g.muliColumnVector(rowScale);
-        accumulateOwned(0, g.reshape(logitShape));
     }
 }

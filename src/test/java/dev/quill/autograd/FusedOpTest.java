@@ -11,6 +11,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -244,6 +245,51 @@ class FusedOpTest {
         }
         assertGradient(f, x, g, b);     // the Java kernel
         javaAgainstNd4j(f, x, g, b);    // the two paths on the same inputs: values and every gradient
+    }
+
+    @Test
+    void crossEntropyJavaPathAgreesWithTheNd4jPathAndChecksOnBoth() {
+        // 300 rows: more than one piece per thread; two targets ignored
+        INDArray logits = TestArrays.randn(60, 300, 65).muli(4.0);
+        INDArray targets = TestArrays.ints(61, 65, 300);
+        targets.putScalar(0, -1);
+        targets.putScalar(157, -1);
+        javaAgainstNd4j(ts -> ts.get(0).crossEntropy(targets, -1), logits);
+        INDArray small = TestArrays.randn(62, 3, 4, 7);
+        INDArray smallTargets = Nd4j.createFromArray(new int[][] {{0, 6, -1, 3}, {2, 2, 5, -1}, {1, 0, 4, 6}});
+        assertGradient(ts -> ts.get(0).crossEntropy(smallTargets, -1), small); // Java path, DOUBLE
+        Kernels.force(false);
+        try {
+            assertGradient(ts -> ts.get(0).crossEntropy(smallTargets, -1), small);
+        } finally {
+            Kernels.force(null);
+        }
+    }
+
+    @Test
+    void floatAdditionAndGradientSumsAreExactOnTheJavaPath() {
+        // 100,002 and 100,009 elements: several pieces, and a chunk tail; float sums of two terms are exact to compare
+        INDArray a = TestArrays.randn(63, 7, 14_286).castTo(DataType.FLOAT);
+        INDArray b = TestArrays.randn(64, 7, 14_286).castTo(DataType.FLOAT);
+        INDArray d = TestArrays.randn(65, 100_009).castTo(DataType.FLOAT);
+        for (INDArray[] pair : new INDArray[][] {{a, b}, {d, d.mul(3)}}) {
+            float[] x = pair[0].data().asFloat(), y = pair[1].data().asFloat();
+            float[] sum = Tensor.of(pair[0]).add(Tensor.of(pair[1])).value().data().asFloat();
+            for (int i = 0; i < x.length; i++) {
+                assertThat(sum[i]).isEqualTo(x[i] + y[i]);
+            }
+        }
+        // a leaf used twice: the second gradient is added into the first (own array, then shared)
+        Tensor leaf = Tensor.leaf(a);
+        leaf.mul(2.0).add(leaf.mul(3.0)).backward(b);
+        Tensor leaf2 = Tensor.leaf(a);
+        leaf2.add(leaf2.mul(3.0)).backward(b);
+        float[] g = leaf.grad().data().asFloat(), g2 = leaf2.grad().data().asFloat(), dy = b.data().asFloat();
+        for (int i = 0; i < dy.length; i++) {
+            assertThat(g[i]).isEqualTo(2 * dy[i] + 3 * dy[i]);
+            assertThat(g2[i]).isEqualTo(dy[i] + 3 * dy[i]);
+        }
+        javaAgainstNd4j(ts -> ts.get(0).add(ts.get(1)).mul(ts.get(0)), TestArrays.randn(66, 3, 50_000), TestArrays.randn(67, 3, 50_000));
     }
 
     @Test
