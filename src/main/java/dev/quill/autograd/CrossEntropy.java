@@ -1,5 +1,7 @@
 package dev.quill.autograd;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -17,8 +19,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ignored has loss 0 and gradient 0.
  *
  * <p>On the CPU one Java pass per row does it all (max, exp and sum, log, the row's loss; the backward
- * scales and subtracts 1 at the target), rows split over Quill's threads, in double arithmetic whatever
- * the storage; elsewhere ND4J ops. The row losses are added in row order, so the loss does not depend on
+ * scales and subtracts 1 at the target), rows split over Quill's threads: FLOAT rows copied into a float[]
+ * with {@link FastMath#exp} and the sum in double, DOUBLE rows (the gradient checks) with Math.exp;
+ * elsewhere ND4J ops. The row losses are added in row order, so the loss does not depend on
  * the thread count.
  */
 final class CrossEntropy extends Function {
@@ -31,6 +34,7 @@ final class CrossEntropy extends Function {
 
     // rows worth handing to another thread: about 32k logits
     private static final int PIECE_ELEMENTS = 1 << 15;
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     static Tensor apply(Tensor logits, INDArray targetArray, int ignoreIndex) {
         INDArray x = logits.value();
@@ -68,8 +72,20 @@ final class CrossEntropy extends Function {
     private double[] forwardJava(INDArray flat) {
         int rows = (int) flat.size(0), v = (int) flat.size(1);
         probs = Nd4j.createUninitialized(flat.dataType(), rows, v);
-        HostBuffer xs = HostBuffer.of(flat), ps = HostBuffer.of(probs);
         double[] rowLoss = new double[rows];
+        if (flat.dataType() == DataType.FLOAT) {
+            FloatBuffer xs = Scratch.floats(flat), ps = Scratch.floats(probs);
+            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
+                float[] x = row(v);
+                for (int i = from; i < to; i++) {
+                    xs.get(i * v, x, 0, v);
+                    rowLoss[i] = softmaxRow(x, v, targets[i]);
+                    ps.put(i * v, x, 0, v);
+                }
+            });
+            return rowLoss;
+        }
+        HostBuffer xs = HostBuffer.of(flat), ps = HostBuffer.of(probs);     // DOUBLE: the gradient checks
         Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int base = i * v;
@@ -92,6 +108,36 @@ final class CrossEntropy extends Function {
             }
         });
         return rowLoss;
+    }
+
+    /** One float row x (v) becomes its softmax, in place; returns its loss for target t (0 if ignored). */
+    private double softmaxRow(float[] x, int v, int t) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < v; j++) {
+            max = Math.max(max, x[j]);
+        }
+        double xt = t == ignoreIndex ? 0.0 : x[t];
+        double sum = 0;
+        for (int j = 0; j < v; j++) {
+            float e = FastMath.exp(x[j] - max);
+            x[j] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int j = 0; j < v; j++) {
+            x[j] *= inv;
+        }
+        return t == ignoreIndex ? 0.0 : Math.log(sum) + max - xt;
+    }
+
+    /** This thread's float array of at least v elements (one row), grown when a larger vocabulary comes. */
+    private static float[] row(int v) {
+        float[] r = ROW.get();
+        if (r.length < v) {
+            r = new float[v];
+            ROW.set(r);
+        }
+        return r;
     }
 
     private double[] forwardNd4j(INDArray flat) {
@@ -120,6 +166,26 @@ final class CrossEntropy extends Function {
 
     private void backwardJava(INDArray g, double scale) {
         int rows = (int) probs.size(0), v = (int) probs.size(1);
+        if (probs.dataType() == DataType.FLOAT) {
+            FloatBuffer ps = Scratch.floats(probs), gs = Scratch.floats(g);
+            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
+                float[] x = row(v);
+                for (int i = from; i < to; i++) {
+                    int t = targets[i];
+                    float s = t == ignoreIndex ? 0f : (float) scale;
+                    ps.get(i * v, x, 0, v);
+                    float pt = t == ignoreIndex ? 0f : x[t];
+                    for (int j = 0; j < v; j++) {
+                        x[j] *= s;
+                    }
+                    if (t != ignoreIndex) {
+                        x[t] = (pt - 1f) * s;                                           // softmax - onehot
+                    }
+                    gs.put(i * v, x, 0, v);
+                }
+            });
+            return;
+        }
         HostBuffer ps = HostBuffer.of(probs), gs = HostBuffer.of(g);
         Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
             for (int i = from; i < to; i++) {

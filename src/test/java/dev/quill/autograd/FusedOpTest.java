@@ -255,6 +255,8 @@ class FusedOpTest {
         targets.putScalar(0, -1);
         targets.putScalar(157, -1);
         javaAgainstNd4j(ts -> ts.get(0).crossEntropy(targets, -1), logits);
+        INDArray wideTargets = TestArrays.ints(67, 3000, 5);                     // a row longer than a scratch chunk
+        javaAgainstNd4j(ts -> ts.get(0).crossEntropy(wideTargets, -1), TestArrays.randn(66, 5, 3000).muli(4.0));
         INDArray small = TestArrays.randn(62, 3, 4, 7);
         INDArray smallTargets = Nd4j.createFromArray(new int[][] {{0, 6, -1, 3}, {2, 2, 5, -1}, {1, 0, 4, 6}});
         assertGradient(ts -> ts.get(0).crossEntropy(smallTargets, -1), small); // Java path, DOUBLE
