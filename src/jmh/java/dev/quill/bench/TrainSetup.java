@@ -107,9 +107,8 @@ final class TrainSetup {
         return (long) sequences * model.blockSize();
     }
 
-    /** nanoGPT's model FLOPs per token: 6N + 12 * n_layer * n_embd * block_size, N without the position table. */
+    /** nanoGPT's model FLOPs per token (see {@code Gpt.flopsPerToken}). */
     double flopsPerToken() {
-        return 6.0 * gpt.parameterCountWithoutPositions()
-                + 12.0 * model.nLayer() * model.nEmbd() * model.blockSize();
+        return gpt.flopsPerToken();
     }
 }

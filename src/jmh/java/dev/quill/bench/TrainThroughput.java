@@ -67,10 +67,11 @@ public final class TrainThroughput {
         System.out.printf("threads: OMP_NUM_THREADS=%s SD_MAX_THREADS=%s SD_MASTER_THREADS=%s OPENBLAS_NUM_THREADS=%s OMP_WAIT_POLICY=%s%n",
                 System.getenv("OMP_NUM_THREADS"), System.getenv("SD_MAX_THREADS"), System.getenv("SD_MASTER_THREADS"),
                 System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("OMP_WAIT_POLICY"));
-        if (Double.isNaN(peak)) {
-            peak = GemmPeak.measure();
+        if (Double.isNaN(peak)) {                          // over all of Quill's threads, as quill train reports MFU
+            peak = dev.quill.train.GemmPeak.measure();
         }
-        System.out.printf(Locale.ROOT, "GEMM peak (Nd4j.gemm 2048^3, best of 10): %.1f GFLOP/s%n", peak);
+        System.out.printf(Locale.ROOT, "GEMM peak (Nd4j.gemm %d^3 on each of %d thread(s) at once): %.1f GFLOP/s%n",
+                dev.quill.train.GemmPeak.N, Parallel.threads(), peak);
 
         TrainSetup run = new TrainSetup(Shape.of(config), accum);
         long n = run.gpt.parameterCountWithoutPositions();
@@ -85,11 +86,13 @@ public final class TrainThroughput {
         double[] ms = new double[steps];
         double[] cpuMs = new double[steps];
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        double allMs = 0;                                  // every step, warm-up included: what a short run pays
         for (int it = 0; it < total; it++) {
             long c0 = mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             double loss = run.step(it);
             double stepMs = (System.nanoTime() - t0) / 1e6;
+            allMs += stepMs;
             if (it >= warmup) {
                 ms[it - warmup] = stepMs;
                 cpuMs[it - warmup] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
@@ -115,6 +118,7 @@ public final class TrainThroughput {
         System.out.printf(Locale.ROOT, "ms/step over %d steps after %d warm-up: median %.2f, mean %.2f, p10 %.2f, p90 %.2f, min %.2f%n",
                 steps, warmup, median, Arrays.stream(ms).average().orElse(Double.NaN), percentile(sorted, 0.1),
                 percentile(sorted, 0.9), sorted[0]);
+        System.out.printf(Locale.ROOT, "ms/step over all %d steps, warm-up included: mean %.2f%n", total, allMs / total);
         double[] cpuSorted = cpuMs.clone();
         Arrays.sort(cpuSorted);
         double cpuMedian = percentile(cpuSorted, 0.5);
@@ -122,8 +126,8 @@ public final class TrainThroughput {
         // CPU cost, far less sensitive than wall time to other processes on a shared machine
         System.out.printf(Locale.ROOT, "main-thread CPU ms/step: median %.2f (all of the step's CPU only with 1 thread)%n", cpuMedian);
         System.out.printf(Locale.ROOT, "RESULT impl=quill config=%s accum=%d steps=%d warmup=%d ms_per_step=%.2f tokens_per_s=%.1f"
-                        + " achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d threads=%d vector=%s%n",
-                config, run.accum, steps, warmup, median, tokensPerSec, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
+                        + " all_ms_per_step=%.2f achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d threads=%d vector=%s%n",
+                config, run.accum, steps, warmup, median, tokensPerSec, allMs / total, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
                 cpuMedian, rssMb(), Parallel.threads(), Kernels.vector() ? "on" : "off");
     }
 

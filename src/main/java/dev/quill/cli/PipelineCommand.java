@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -36,8 +37,12 @@ final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue an unfinished pipeline: finished stages are kept, the current one resumes from its last/.")
     boolean resume;
 
+    @Mixin
+    PeakOption peak;
+
     @Override
     public Integer call() throws Exception {
+        peak.check();
         Pipeline pipeline = Pipeline.load(config, sets);
         Path outDir = out != null ? out : Path.of("out", pipeline.name());
         var err = spec.commandLine().getErr();
@@ -50,7 +55,7 @@ final class PipelineCommand implements Callable<Integer> {
         }, () -> pipeline.run(outDir, resume, run -> {
             current.set(run);
             err.println("stage config: " + ConfigJson.MAPPER.valueToTree(run.config().toJson()));
-            run.trainer().addListener(new ProgressListener(err, System.console() != null));
+            run.trainer().peakGflops(peak.peak(err)).addListener(new ProgressListener(err, System.console() != null));
         }));
         boolean interrupted = false;
         var line = ConfigJson.object();

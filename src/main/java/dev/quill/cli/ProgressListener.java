@@ -44,9 +44,10 @@ final class ProgressListener implements TrainListener {
             return;
         }
         String val = line.has("val_loss") ? String.format(" | val %.4f", line.get("val_loss").asDouble()) : "";
-        err.printf("step %d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s%s%n", line.get("step").asLong(),
+        String mfu = line.has("mfu") ? String.format(" | mfu %.1f%%", 100 * line.get("mfu").asDouble()) : "";
+        err.printf("step %d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s%s%s%n", line.get("step").asLong(),
                 line.get("train_loss").asDouble(), line.get("lr").asDouble(), line.get("grad_norm").asDouble(),
-                line.get("tokens_per_sec").asDouble(), val);
+                line.get("tokens_per_sec").asDouble(), mfu, val);
         err.flush();
     }
 }

@@ -28,8 +28,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue exactly from DIR/last/.")
     boolean resume;
 
+    @Mixin
+    PeakOption peak;
+
     @Override
     public Integer call() throws Exception {
+        peak.check();
         RunConfig cfg = run.load();
         Path outDir = run.outDir(cfg);
         if (!resume && Files.isDirectory(outDir.resolve("last"))) {
@@ -41,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
         err.println("parameters: " + training.task().model().parameterCount() + " (" + training.task().model().parameterCountWithoutPositions()
                 + " without position embeddings); decayed tensors: " + training.trainer().optimizer().decayed().size()
                 + " of " + training.task().model().trainableParameters().size() + " trainable");
-        training.trainer().addListener(new ProgressListener(err, System.console() != null));
+        training.trainer().peakGflops(peak.peak(err)).addListener(new ProgressListener(err, System.console() != null));
 
         // Ctrl-C: stop after the current step, write last/, exit 130
         Trainer.Result r = StopOnInterrupt.run(training.trainer()::requestStop, training::run);

@@ -257,6 +257,21 @@ public final class Gpt extends Module {
         return parameterCount() - (wpe == null ? 0 : wpe.value().length());
     }
 
+    /**
+     * The model FLOPs of training on one token, forward and backward, as nanoGPT and the PaLM paper count them:
+     * <pre>
+     *   6 N + 12 n_layer n_embd block_size
+     * </pre>
+     * 6N: each weight does a multiply-add (2 FLOPs) in the forward and two in the backward (dx and dW); N
+     * leaves out the position table (a lookup, no products). The second term is attention's two products,
+     * Q K^T and P V, forward and backward, over a full block. The numerator of MFU.
+     *
+     * @return FLOPs per trained token
+     */
+    public double flopsPerToken() {
+        return 6.0 * parameterCountWithoutPositions() + 12.0 * config.nLayer() * config.nEmbd() * config.blockSize();
+    }
+
     /** Logs the parameter counts, as nanoGPT prints them at start-up. */
     public void logParameterCount() {
         LOG.info("number of parameters: {} ({}M without position embeddings)", parameterCount(),

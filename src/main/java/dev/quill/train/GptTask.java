@@ -57,6 +57,11 @@ public final class GptTask implements TrainTask {
     }
 
     @Override
+    public double flopsPerToken() {
+        return model.flopsPerToken();
+    }
+
+    @Override
     public Tensor loss(Batch batch) {
         return model.loss(batch.inputs(), batch.targets());
     }

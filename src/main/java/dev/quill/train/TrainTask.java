@@ -41,4 +41,12 @@ public interface TrainTask {
      * @throws IOException when reading fails
      */
     void load(Path dir) throws IOException;
+
+    /**
+     * {@return the model FLOPs of training on one token, for MFU in the metrics; NaN (the default) leaves
+     * MFU out}
+     */
+    default double flopsPerToken() {
+        return Double.NaN;
+    }
 }

@@ -56,6 +56,7 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final AdamW optimizer;
     private final List<TrainListener> listeners = new ArrayList<>();
+    private double peakGflops = Double.NaN;
     private volatile boolean stopRequested;
 
     /**
@@ -96,6 +97,17 @@ public final class Trainer {
      */
     public Trainer addListener(TrainListener l) {
         listeners.add(l);
+        return this;
+    }
+
+    /**
+     * Adds MFU to the metrics lines: tokens/s times the task's FLOPs per token, over this peak.
+     *
+     * @param gflops the machine's GEMM peak in GFLOP/s, from {@link GemmPeak#measure} (NaN: no MFU, the default)
+     * @return this trainer
+     */
+    public Trainer peakGflops(double gflops) {
+        this.peakGflops = gflops;
         return this;
     }
 
@@ -217,6 +229,10 @@ public final class Trainer {
                     line.put("step", step).put("train_loss", loss).put("train_loss_ema", ema).put("lr", lr)
                             .put("grad_norm", norm).put("tokens_per_sec", tokensSinceLog / secondsSinceLog)
                             .put("elapsed_s", elapsed).put("rss_mb", rssMb());
+                    double mfu = GemmPeak.mfu(tokensSinceLog / secondsSinceLog, task.flopsPerToken(), peakGflops);
+                    if (Double.isFinite(mfu)) {
+                        line.put("mfu", mfu);
+                    }
                     tokensSinceLog = 0;
                     secondsSinceLog = 0;
                 }

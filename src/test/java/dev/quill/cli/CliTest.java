@@ -44,7 +44,7 @@ class CliTest {
         JsonNode result = ConfigJson.MAPPER.readTree(r.out());
         assertThat(result.get("step").asInt()).isEqualTo(12);
         assertThat(result.get("val_loss").asDouble()).isFinite();
-        assertThat(r.err()).contains("parameters:", "step 6 |", "val ");
+        assertThat(r.err()).contains("parameters:", "step 6 |", "val ", "GEMM peak: ", "| mfu ");
     }
 
     @Test
@@ -103,10 +103,11 @@ class CliTest {
             {"train", "--resume", "--out", dir.resolve("nothing-here").toString()},
             {"info", "--checkpoint", dir.resolve("nope").toString()},
             {"tokenizer", "encode", "--tokenizer", run.resolve("last/tokenizer.json").toString(), "\u4e2d"},
+            {"train", "--peak-gflops", "-3", "--data", text.toString(), "--out", dir.resolve("o3").toString()},
         };
         String[] expected = {"Unknown option", "Unmatched argument", "malformed JSON at line 1", "did you mean train.max_iters?",
             "train.max_iters must be an integer", "model.dropout = 1.5", "does not exist", "byte", "empty",
-            "no checkpoint to resume", "config.json is missing", "U+4E2D"};
+            "no checkpoint to resume", "config.json is missing", "U+4E2D", "--peak-gflops: -3.0 is not a rate"};
         for (int i = 0; i < cases.length; i++) {
             Run r = quill(cases[i]);
             assertThat(r.code()).as("exit code of %s: %s", String.join(" ", cases[i]), r.err()).isEqualTo(2);
@@ -219,6 +220,17 @@ class CliTest {
         Run w = quill(wrong);
         assertThat(w.code()).isEqualTo(2);
         assertThat(w.err()).contains("the model config differs from the checkpoint's");
+    }
+
+    @Test
+    void benchPeakMeasuresTheGemmRateOverQuillsThreads() throws Exception {
+        Run r = quill("bench", "peak");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode peak = ConfigJson.MAPPER.readTree(r.out());
+        // a 1024^3 product is 2.1 GFLOP: any working BLAS does more than 0.1 GFLOP/s, no core 10,000
+        assertThat(peak.get("peak_gflops").asDouble()).isBetween(0.1, 10_000.0 * peak.get("threads").asInt());
+        assertThat(peak.get("n").asInt()).isEqualTo(1024);
+        assertThat(r.err()).startsWith("GEMM peak: ");
     }
 
     @Test

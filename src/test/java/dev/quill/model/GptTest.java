@@ -28,6 +28,8 @@ class GptTest {
         long expected = V * C + T * C + L * (12 * C * C + 2 * C) + C;
         assertThat(model.parameterCount()).isEqualTo(expected).isEqualTo(804_096L);
         assertThat(model.parameterCountWithoutPositions()).isEqualTo(expected - T * C);
+        // nanoGPT's estimate: 6 (804,096 - 64 * 128) + 12 * 4 * 128 * 64 = 4,775,424 + 393,216
+        assertThat(model.flopsPerToken()).isEqualTo(5_168_640.0);
         // tied: lm_head is wte, counted once and not listed separately
         assertThat(model.parameters()).doesNotContainKey("lm_head.weight").containsKey("transformer.wte.weight");
     }

@@ -81,6 +81,7 @@ class TrainerTest {
         for (String key : List.of("train_loss", "train_loss_ema", "lr", "grad_norm", "tokens_per_sec", "elapsed_s", "val_loss", "val_ppl")) {
             assertThat(evalLine.has(key)).as(key).isTrue();
         }
+        assertThat(evalLine.has("mfu")).as("no peak given, no MFU").isFalse();
         assertThat(Files.size(out.resolve("loss.png"))).isPositive();
         Path last = out.resolve("last");
         assertThat(last.resolve("optimizer.safetensors")).exists();
@@ -88,6 +89,21 @@ class TrainerTest {
         assertThat(out.resolve("best/model.safetensors")).exists();
         assertThat(Checkpoint.load(last).config()).isEqualTo(model(0.0));
         assertThat(last.resolve("tokenizer.json")).exists();
+    }
+
+    @Test
+    void mfuIsModelFlopsPerSecondOverThePeak(@TempDir Path out) throws Exception {
+        trainer(train(3, 1, 4, 0), model(0.0), out).peakGflops(0.25).run();
+        long v = tokenizer.vocabSize(), c = 16, l = 1, t = 16;
+        // 6N (N: wte, and per block 12C^2 + 2C without biases, ln_f) + 12 L C T
+        double flopsPerToken = 6.0 * (v * c + l * (12 * c * c + 2 * c) + c) + 12.0 * l * c * t;
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(lines).hasSize(3);
+        for (String line : lines) {
+            JsonNode m = ConfigJson.MAPPER.readTree(line);
+            double expected = m.get("tokens_per_sec").asDouble() * flopsPerToken / 1e9 / 0.25;
+            assertThat(m.get("mfu").asDouble()).isCloseTo(expected, within(1e-12 * expected)).isPositive();
+        }
     }
 
     @Test
