@@ -363,20 +363,13 @@ public final class Tensor {
         if (grad != null && !gradShared) {                 // our own array: write into it
             if (gradIsZero) {
                 grad.assign(g);
-            } else if (Add.usable(grad, g)) {
-                Add.into(grad, grad, g);
             } else {
                 grad.addi(g);
             }
         } else if (grad != null && !gradIsZero) {          // shared: the sum goes into a new array
             INDArray old = grad;
             if (owned && plain && !outside) {
-                if (Add.usable(g, old)) {
-                    Add.into(g, g, old);
-                } else {
-                    g.addi(old);
-                }
-                grad = g;                                                      // g + old, in g
+                grad = g.addi(old);                                            // g + old, in g
             } else {
                 grad = outside ? MemoryScope.outside(() -> old.add(g)) : old.add(g);
             }

@@ -214,4 +214,29 @@ class EngineTest {
         assertThat(java.util.Arrays.stream(x.add(Double.NaN).value().toDoubleVector()).allMatch(Double::isNaN)).isTrue();
         assertThat(x.mul(2.0).value().toDoubleVector()).containsExactly(4.0, 6.0);
     }
+
+    @Test
+    void floatAdditionAndGradientSumsAreExact() {
+        // float sums of two terms are exact to compare, element by element
+        INDArray a = TestArrays.randn(63, 7, 14_286).castTo(DataType.FLOAT);
+        INDArray b = TestArrays.randn(64, 7, 14_286).castTo(DataType.FLOAT);
+        INDArray d = TestArrays.randn(65, 100_009).castTo(DataType.FLOAT);
+        for (INDArray[] pair : new INDArray[][] {{a, b}, {d, d.mul(3)}}) {
+            float[] x = pair[0].data().asFloat(), y = pair[1].data().asFloat();
+            float[] sum = Tensor.of(pair[0]).add(Tensor.of(pair[1])).value().data().asFloat();
+            for (int i = 0; i < x.length; i++) {
+                assertThat(sum[i]).isEqualTo(x[i] + y[i]);
+            }
+        }
+        // a leaf used twice: the second gradient is added into the first (own array, then shared)
+        Tensor leaf = Tensor.leaf(a);
+        leaf.mul(2.0).add(leaf.mul(3.0)).backward(b);
+        Tensor leaf2 = Tensor.leaf(a);
+        leaf2.add(leaf2.mul(3.0)).backward(b);
+        float[] g = leaf.grad().data().asFloat(), g2 = leaf2.grad().data().asFloat(), dy = b.data().asFloat();
+        for (int i = 0; i < dy.length; i++) {
+            assertThat(g[i]).isEqualTo(2 * dy[i] + 3 * dy[i]);
+            assertThat(g2[i]).isEqualTo(dy[i] + 3 * dy[i]);
+        }
+    }
 }
