@@ -141,8 +141,8 @@ final class MatMul extends Function {
         long batch = out.length() / (m * n);
         boolean big = batch * m * n * k >= SPLIT_WORK;
         if (r == 2) {
-            if (big && !tx && beta == 0.0) { // rows of x and out in pieces, one GEMM each
-                int[] cut = Parallel.split((int) m, MIN_ROWS, 8);
+            if (big && !tx && beta == 0.0) { // rows of x and out in pieces, one GEMM each, one piece a thread
+                int[] cut = Parallel.split((int) m, MIN_ROWS, 8, 1);
                 if (cut.length > 2) {
                     INDArray[] xs = rows(x, cut), outs = rows(out, cut);
                     INDArray yy = y;
@@ -168,7 +168,10 @@ final class MatMul extends Function {
         return out;
     }
 
-    // products below this many multiply-adds run whole on one thread (a hand-off costs ~20-50 us)
+    // products below this many multiply-adds run whole on one thread (a hand-off costs ~20-50 us); a split
+    // product takes one piece per thread: a baby forward product (768 rows) ran faster as two GEMMs of 384 rows
+    // than as four of 192 (MatMulBench.engineForward, 2 threads: 0.57-0.58 against 0.70 ms; the forward phase
+    // of StepProfile, interleaved runs: one piece per thread everywhere 13.4 ms, median of 14; two 15.2, of 12)
     private static final long SPLIT_WORK = 1L << 21;
     private static final int MIN_ROWS = 32;
 

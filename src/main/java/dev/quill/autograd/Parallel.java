@@ -106,7 +106,21 @@ public final class Parallel {
      * @return the cuts, {@code cut[0] = 0} and {@code cut[pieces] = n}
      */
     public static int[] split(int n, int minPiece, int align) {
-        int pieces = inline() ? 1 : Math.max(1, Math.min(THREADS * MAX_PIECES_PER_THREAD, n / Math.max(1, minPiece)));
+        return split(n, minPiece, align, MAX_PIECES_PER_THREAD);
+    }
+
+    /**
+     * {@link #split} with a different number of pieces per thread: 1 for work that runs faster in larger
+     * pieces (a GEMM on more rows), where the balance of {@link #MAX_PIECES_PER_THREAD} costs more than it gains.
+     *
+     * @param n              elements in all
+     * @param minPiece       the least work worth a thread
+     * @param align          cuts fall on multiples of this
+     * @param piecesPerThread at most this many pieces per thread
+     * @return the cuts, {@code cut[0] = 0} and {@code cut[pieces] = n}
+     */
+    public static int[] split(int n, int minPiece, int align, int piecesPerThread) {
+        int pieces = inline() ? 1 : Math.max(1, Math.min(THREADS * piecesPerThread, n / Math.max(1, minPiece)));
         int[] cut = new int[pieces + 1];
         for (int i = 1; i < pieces; i++) {
             cut[i] = (int) ((long) n * i / pieces / align * align);
