@@ -55,8 +55,9 @@ run_cfg() {
     q_cpu=$(grep '^RESULT' "$log-quill-t$n.txt" | field cpu_ms_per_step)
     # ratio: wall-clock tokens/s, Quill over PyTorch (> 1: Quill faster). cpu_ratio: PyTorch's CPU ms/step over
     # Quill's main-thread CPU ms/step, meaningful when both run one thread (less sensitive to a busy machine).
-    # all_ratio: the same over every step, warm-up included (mean ms/step): a short run's view, JIT warm-up in it.
-    awk -v q="$q" -v p="$pt" -v n="$n" -v c="$cfg" -v qc="$q_cpu" -v pc="$pt_cpu" -v qa="$q_all" -v pa="$pt_all" 'BEGIN { printf "COMPARE config=%s quill_threads=%s quill_tokens_per_s=%.1f pytorch_tokens_per_s=%.1f ratio=%.3f all_ratio=%.3f quill_cpu_ms=%.1f pytorch_cpu_ms=%.1f cpu_ratio=%.3f\n", c, n, q, p, q / p, pa / qa, qc, pc, pc / qc }'
+    # all_ratio: the same over every step, warm-up included (mean ms/step): a short run's view, JIT warm-up in it
+    # (-1 when a side printed no all_ms_per_step: a benchmarks.jar built before it; rebuild).
+    awk -v q="$q" -v p="$pt" -v n="$n" -v c="$cfg" -v qc="$q_cpu" -v pc="$pt_cpu" -v qa="$q_all" -v pa="$pt_all" 'BEGIN { printf "COMPARE config=%s quill_threads=%s quill_tokens_per_s=%.1f pytorch_tokens_per_s=%.1f ratio=%.3f all_ratio=%.3f quill_cpu_ms=%.1f pytorch_cpu_ms=%.1f cpu_ratio=%.3f\n", c, n, q, p, q / p, (qa > 0 ? pa / qa : -1), qc, pc, pc / qc }'
     if awk -v q="$q" -v b="$best_tps" 'BEGIN { exit !(q > b) }'; then best_tps=$q; best_n=$n; fi
   done
   awk -v q="$best_tps" -v p="$pt" -v n="$best_n" -v c="$cfg" 'BEGIN { printf "BEST config=%s quill_threads=%s ratio=%.3f (Quill %.1f vs PyTorch %.1f tokens/s)\n", c, n, q / p, q, p }'

@@ -1,6 +1,7 @@
 package dev.quill.autograd;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,13 +33,16 @@ final class CrossEntropy extends Function {
     private int count;
     private long[] logitShape;
 
-    // rows worth handing to another thread: about 32k logits
-    private static final int PIECE_ELEMENTS = 1 << 15;
+    // rows worth handing to another thread: about 16k logits (the baby batch, 768 x 65, in three pieces)
+    private static final int PIECE_ELEMENTS = 1 << 14;
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     static Tensor apply(Tensor logits, INDArray targetArray, int ignoreIndex) {
         INDArray x = logits.value();
         long v = x.size(x.rank() - 1);
+        if (v == 0) {
+            throw new IllegalArgumentException("crossEntropy: logits " + Shapes.str(x.shape()) + " have no classes");
+        }
         long rows = x.length() / v;
         if (targetArray.length() != rows) {
             throw new IllegalArgumentException("crossEntropy: logits " + Shapes.str(x.shape()) + " need "
@@ -57,6 +61,9 @@ final class CrossEntropy extends Function {
             if (t != ignoreIndex) {
                 f.count++;
             }
+        }
+        if (rows == 0) {                                                       // nothing to score: loss 0, no gradient
+            return f.output(Nd4j.scalar(x.dataType(), 0.0), logits);
         }
         INDArray flat = Shapes.contiguous(x).reshape(rows, v);                 // (N, V)
         double[] rowLoss = HostBuffer.usable(flat) ? f.forwardJava(flat) : f.forwardNd4j(flat);
@@ -154,6 +161,9 @@ final class CrossEntropy extends Function {
 
     @Override
     protected void backward(INDArray dy) {
+        if (probs == null) {                                                   // no rows
+            return;
+        }
         double scale = count == 0 ? 0.0 : dy.getDouble(0) / count;
         INDArray g = Nd4j.createUninitialized(probs.dataType(), probs.shape());  // (N, V)
         if (HostBuffer.usable(probs, g)) {
@@ -172,13 +182,15 @@ final class CrossEntropy extends Function {
                 float[] x = row(v);
                 for (int i = from; i < to; i++) {
                     int t = targets[i];
-                    float s = t == ignoreIndex ? 0f : (float) scale;
-                    ps.get(i * v, x, 0, v);
-                    float pt = t == ignoreIndex ? 0f : x[t];
-                    for (int j = 0; j < v; j++) {
-                        x[j] *= s;
-                    }
-                    if (t != ignoreIndex) {
+                    if (t == ignoreIndex) {                                             // 0, even where p is NaN
+                        Arrays.fill(x, 0, v, 0f);
+                    } else {
+                        float s = (float) scale;
+                        ps.get(i * v, x, 0, v);
+                        float pt = x[t];
+                        for (int j = 0; j < v; j++) {
+                            x[j] *= s;
+                        }
                         x[t] = (pt - 1f) * s;                                           // softmax - onehot
                     }
                     gs.put(i * v, x, 0, v);
@@ -190,12 +202,12 @@ final class CrossEntropy extends Function {
         Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int base = i * v, t = targets[i];
-                double s = t == ignoreIndex ? 0.0 : scale;
+                boolean ignored = t == ignoreIndex;
                 for (int j = 0; j < v; j++) {
-                    gs.set(base + j, ps.get(base + j) * s);
+                    gs.set(base + j, ignored ? 0.0 : ps.get(base + j) * scale);
                 }
-                if (t != ignoreIndex) {
-                    gs.set(base + t, (ps.get(base + t) - 1.0) * s);                // softmax - onehot
+                if (!ignored) {
+                    gs.set(base + t, (ps.get(base + t) - 1.0) * scale);            // softmax - onehot
                 }
             }
         });

@@ -32,7 +32,10 @@ abstract sealed class HostBuffer permits HostBuffer.F32, HostBuffer.F64 {
         throw new IllegalArgumentException("Java kernel needs FLOAT or DOUBLE, got " + a.dataType());
     }
 
-    /** True when Java kernels may run on all of these arrays. */
+    // NIO buffers are indexed by int over at most 2^31 - 1 bytes: past this many elements, ND4J's ops run
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE / Double.BYTES;
+
+    /** True when Java kernels may run on all of these arrays (plain, FLOAT or DOUBLE, not too long). */
     static boolean usable(INDArray... arrays) {
         if (!Kernels.java()) {
             return false;
@@ -42,7 +45,8 @@ abstract sealed class HostBuffer permits HostBuffer.F32, HostBuffer.F64 {
             if (a == null) {
                 continue;
             }
-            if (!Kernels.plain(a) || a.dataType() != t || (t != DataType.FLOAT && t != DataType.DOUBLE)) {
+            if (a.length() > MAX_ELEMENTS || !Kernels.plain(a) || a.dataType() != t
+                    || (t != DataType.FLOAT && t != DataType.DOUBLE)) {
                 return false;
             }
         }

@@ -18,7 +18,7 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: peak");
     }
 
     /** {@code quill bench peak}: the GEMM peak that MFU is reported over. */

@@ -263,13 +263,17 @@ public final class Gpt extends Module {
      *   6 N + 12 n_layer n_embd block_size
      * </pre>
      * 6N: each weight does a multiply-add (2 FLOPs) in the forward and two in the backward (dx and dW); N
-     * leaves out the position table (a lookup, no products). The second term is attention's two products,
-     * Q K^T and P V, forward and backward, over a full block. The numerator of MFU.
+     * leaves out the position table (a lookup, no products), and the token table too when it is not tied to
+     * the head (then it is only a lookup, and lm_head is a weight of its own). The second term is attention's
+     * two products, Q K^T and P V, forward and backward, over a full block. The numerator of MFU. Frozen
+     * weights (LoRA) count as if trained, although their dW is skipped, as nanoGPT's count would.
      *
      * @return FLOPs per trained token
      */
     public double flopsPerToken() {
-        return 6.0 * parameterCountWithoutPositions() + 12.0 * config.nLayer() * config.nEmbd() * config.blockSize();
+        long lookupOnly = config.tieEmbeddings() ? 0 : (long) config.vocabSize() * config.nEmbd();
+        return 6.0 * (parameterCountWithoutPositions() - lookupOnly)
+                + 12.0 * config.nLayer() * config.nEmbd() * config.blockSize();
     }
 
     /** Logs the parameter counts, as nanoGPT prints them at start-up. */

@@ -25,7 +25,11 @@ public final class GemmPeak {
     private GemmPeak() {
     }
 
-    /** {@return the GEMM peak in GFLOP/s over all of Quill's threads, measured now} */
+    /**
+     * {@return the GEMM peak in GFLOP/s over all of Quill's threads, measured now}: call it when no other
+     * thread of the process is running Quill's work (the threads would be busy, and the products would run
+     * one after another, reading a fraction of the peak).
+     */
     public static double measure() {
         int threads = Parallel.threads();
         INDArray[][] abc = new INDArray[threads][];
@@ -39,6 +43,9 @@ public final class GemmPeak {
             for (int round = 0; round < ROUNDS; round++) {
                 long t0 = System.nanoTime();
                 Parallel.forEach(threads, i -> Nd4j.gemm(abc[i][0], abc[i][1], abc[i][2], false, false, 1.0, 0.0));
+                for (INDArray[] m : abc) {
+                    m[2].getFloat(0);                      // on a GPU the call returns early: wait for the product
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 if (round > 0) {
                     best = Math.max(best, flop / seconds / 1e9);

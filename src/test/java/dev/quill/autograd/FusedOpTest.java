@@ -1,6 +1,7 @@
 package dev.quill.autograd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
@@ -249,14 +250,15 @@ class FusedOpTest {
 
     @Test
     void crossEntropyJavaPathAgreesWithTheNd4jPathAndChecksOnBoth() {
-        // 300 rows: more than one piece per thread; two targets ignored
-        INDArray logits = TestArrays.randn(60, 300, 65).muli(4.0);
-        INDArray targets = TestArrays.ints(61, 65, 300);
+        // 1,100 rows of 65: more than one piece (at least PIECE_ELEMENTS / 65 = 252 rows each); two targets ignored
+        INDArray logits = TestArrays.randn(60, 1100, 65).muli(4.0);
+        INDArray targets = TestArrays.ints(61, 65, 1100);
         targets.putScalar(0, -1);
-        targets.putScalar(157, -1);
+        targets.putScalar(757, -1);
         javaAgainstNd4j(ts -> ts.get(0).crossEntropy(targets, -1), logits);
-        INDArray wideTargets = TestArrays.ints(67, 3000, 5);                     // a row longer than a scratch chunk
-        javaAgainstNd4j(ts -> ts.get(0).crossEntropy(wideTargets, -1), TestArrays.randn(66, 5, 3000).muli(4.0));
+        // rows longer than a scratch chunk, 64 of them in pieces of at least 5
+        INDArray wideTargets = TestArrays.ints(67, 3000, 64);
+        javaAgainstNd4j(ts -> ts.get(0).crossEntropy(wideTargets, -1), TestArrays.randn(66, 64, 3000).muli(4.0));
         INDArray small = TestArrays.randn(62, 3, 4, 7);
         INDArray smallTargets = Nd4j.createFromArray(new int[][] {{0, 6, -1, 3}, {2, 2, 5, -1}, {1, 0, 4, 6}});
         assertGradient(ts -> ts.get(0).crossEntropy(smallTargets, -1), small); // Java path, DOUBLE
@@ -266,6 +268,24 @@ class FusedOpTest {
         } finally {
             Kernels.force(null);
         }
+    }
+
+    @Test
+    void crossEntropyGivesIgnoredRowsZeroGradientAndAnEmptyBatchLossZero() {
+        // an ignored row of NaN logits: it counts for nothing, and its gradient is 0, not NaN
+        INDArray logits = TestArrays.randn(68, 3, 5).castTo(DataType.FLOAT);
+        logits.getRow(1).assign(Double.NaN);
+        Tensor x = Tensor.leaf(logits);
+        Tensor loss = x.crossEntropy(Nd4j.createFromArray(2, -1, 4), -1);
+        assertThat(loss.item()).isFinite();
+        loss.backward();
+        assertThat(x.grad().getRow(1).data().asFloat()).containsOnly(0f);
+        assertThat(x.grad().getRow(0).sumNumber().doubleValue()).isCloseTo(0.0, within(1e-6)); // softmax - onehot sums to 0
+        // no rows at all
+        Tensor empty = Tensor.leaf(Nd4j.create(DataType.FLOAT, 0, 5));
+        Tensor none = empty.crossEntropy(Nd4j.create(DataType.INT32, 0), -1);
+        assertThat(none.item()).isZero();
+        none.backward();
     }
 
     @Test

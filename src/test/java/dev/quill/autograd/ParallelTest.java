@@ -24,11 +24,14 @@ class ParallelTest {
     @Property(tries = 50)
     void cutsCoverTheRangeInOrderAtTheAlignment(@ForAll @IntRange(min = 0, max = 100_000) int n,
                                                 @ForAll @IntRange(min = 1, max = 5000) int minPiece,
-                                                @ForAll @IntRange(min = 1, max = 64) int align) {
-        int[] cut = Parallel.split(n, minPiece, align);
+                                                @ForAll @IntRange(min = 1, max = 64) int align,
+                                                @ForAll @IntRange(min = 0, max = 3) int piecesPerThread) {
+        // 0 stands for the default, MAX_PIECES_PER_THREAD
+        int perThread = piecesPerThread == 0 ? Parallel.MAX_PIECES_PER_THREAD : piecesPerThread;
+        int[] cut = piecesPerThread == 0 ? Parallel.split(n, minPiece, align) : Parallel.split(n, minPiece, align, piecesPerThread);
         assertThat(cut[0]).isZero();
         assertThat(cut[cut.length - 1]).isEqualTo(n);
-        assertThat(cut.length - 1).isBetween(1, Parallel.threads() * Parallel.MAX_PIECES_PER_THREAD);
+        assertThat(cut.length - 1).isBetween(1, Parallel.threads() * perThread);
         for (int i = 1; i < cut.length - 1; i++) {
             assertThat(cut[i] % align).isZero();
             assertThat(cut[i]).isGreaterThanOrEqualTo(cut[i - 1]);

@@ -30,6 +30,12 @@ class GptTest {
         assertThat(model.parameterCountWithoutPositions()).isEqualTo(expected - T * C);
         // nanoGPT's estimate: 6 (804,096 - 64 * 128) + 12 * 4 * 128 * 64 = 4,775,424 + 393,216
         assertThat(model.flopsPerToken()).isEqualTo(5_168_640.0);
+        // untied: lm_head is a product of its own (the same count), wte only a lookup
+        ModelConfig untied = new ModelConfig(c.vocabSize(), c.blockSize(), c.nLayer(), c.nHead(), c.nEmbd(), c.dropout(), c.bias(),
+                c.norm(), c.normEps(), c.positions(), false, c.activation(), c.mlpRatio());
+        Gpt u = new Gpt(untied, 1);
+        assertThat(u.parameterCountWithoutPositions()).isEqualTo(expected - T * C + V * C);
+        assertThat(u.flopsPerToken()).isEqualTo(5_168_640.0);
         // tied: lm_head is wte, counted once and not listed separately
         assertThat(model.parameters()).doesNotContainKey("lm_head.weight").containsKey("transformer.wte.weight");
     }
