@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The machine's GEMM peak as ND4J reaches it: (2048x2048)@(2048x2048) in float32 with {@code Nd4j.gemm}
  * into a preallocated output (2 * 2048^3 = 17.2 GFLOP per call). Every other rate is reported against it;
- * {@link #measure()} gives the same figure outside JMH (TrainThroughput uses it for MFU).
+ * {@link #measure()} gives the same figure outside JMH. One thread: MFU in {@code quill train} and
+ * TrainThroughput is over {@code dev.quill.train.GemmPeak} instead, every one of Quill's threads at once.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
