@@ -1,6 +1,8 @@
 package dev.quill.autograd;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -41,13 +43,25 @@ final class Embedding extends Function {
     @Override
     protected void backward(INDArray dy) {
         int c = (int) tableShape[1];
-        double[] g = (Kernels.plain(dy) ? dy : dy.dup('c')).data().asDouble(); // (N * C)
-        double[] dTable = new double[(int) (tableShape[0] * c)];
-        for (int s = 0; s < ids.length; s++) {
-            int row = ids[s] * c;
-            int from = s * c;
-            for (int j = 0; j < c; j++) {
-                dTable[row + j] += g[from + j];
+        double[] dTable = new double[(int) (tableShape[0] * c)];              // (V, C), summed in double
+        INDArray g = Scratch.plain(dy);                                      // (N, C)
+        if (HostBuffer.usable(g) && g.dataType() == DataType.FLOAT) {        // a row at a time, no double copy of dy
+            FloatBuffer gs = Scratch.floats(g);
+            float[] row = new float[c];
+            for (int s = 0; s < ids.length; s++) {
+                gs.get(s * c, row, 0, c);
+                int to = ids[s] * c;
+                for (int j = 0; j < c; j++) {
+                    dTable[to + j] += row[j];
+                }
+            }
+        } else {
+            double[] all = g.data().asDouble();                              // (N * C)
+            for (int s = 0; s < ids.length; s++) {
+                int to = ids[s] * c, from = s * c;
+                for (int j = 0; j < c; j++) {
+                    dTable[to + j] += all[from + j];
+                }
             }
         }
         accumulateValues(0, dTable);                                         // (V, C)

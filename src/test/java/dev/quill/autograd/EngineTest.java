@@ -239,4 +239,24 @@ class EngineTest {
             assertThat(g2[i]).isEqualTo(dy[i] + 3 * dy[i]);
         }
     }
+
+    @Test
+    void floatEmbeddingGradientSumsTheRowsOfEachId() {
+        // ids with repeats; each table row's gradient is the sum, in double, of dy's rows with that id
+        int[][] ids = {{0, 2, 0}, {4, 0, 1}};
+        INDArray dy = TestArrays.randn(70, 2, 3, 4).castTo(DataType.FLOAT);
+        Tensor table = Tensor.leaf(TestArrays.randn(71, 5, 4).castTo(DataType.FLOAT));
+        table.embedding(Nd4j.createFromArray(ids)).backward(dy);
+        for (int v = 0; v < 5; v++) {
+            for (int j = 0; j < 4; j++) {
+                double sum = 0;
+                for (int b = 0; b < 2; b++) {
+                    for (int t = 0; t < 3; t++) {
+                        sum += ids[b][t] == v ? dy.getFloat(b, t, j) : 0f;
+                    }
+                }
+                assertThat(table.grad().getFloat(v, j)).as("row %d col %d", v, j).isEqualTo((float) sum);
+            }
+        }
+    }
 }
