@@ -106,9 +106,4 @@ final class TrainSetup {
     long tokensPerStep() {
         return (long) sequences * model.blockSize();
     }
-
-    /** nanoGPT's model FLOPs per token (see {@code Gpt.flopsPerToken}). */
-    double flopsPerToken() {
-        return gpt.flopsPerToken();
-    }
 }

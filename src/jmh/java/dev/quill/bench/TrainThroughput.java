@@ -78,7 +78,7 @@ public final class TrainThroughput {
         System.out.printf(Locale.ROOT, "config %s: %s%n", config, run.model.toJson());
         System.out.printf(Locale.ROOT, "train %s%n", run.train.toJson());
         System.out.printf(Locale.ROOT, "parameters: %d (%d without positions); tokens/step %d; model FLOPs/token %.0f%n",
-                run.gpt.parameterCount(), n, run.tokensPerStep(), run.flopsPerToken());
+                run.gpt.parameterCount(), n, run.tokensPerStep(), run.gpt.flopsPerToken());
         System.out.printf("loop: TrainSetup.step = Trainer.run's step (per micro-batch in a MemoryScope: sample, forward, item, backward; then clip, AdamW, zeroGrad)%n");
         System.out.printf(Locale.ROOT, "micro-batches per step: %d of %d sequences%n", run.accum, run.sequences / run.accum);
 
@@ -114,7 +114,7 @@ public final class TrainThroughput {
         Arrays.sort(sorted);
         double median = percentile(sorted, 0.5);
         double tokensPerSec = run.tokensPerStep() / (median / 1e3);
-        double mfu = tokensPerSec * run.flopsPerToken() / 1e9 / peak;
+        double mfu = dev.quill.train.GemmPeak.mfu(tokensPerSec, run.gpt.flopsPerToken(), peak);
         System.out.printf(Locale.ROOT, "ms/step over %d steps after %d warm-up: median %.2f, mean %.2f, p10 %.2f, p90 %.2f, min %.2f%n",
                 steps, warmup, median, Arrays.stream(ms).average().orElse(Double.NaN), percentile(sorted, 0.1),
                 percentile(sorted, 0.9), sorted[0]);
@@ -127,7 +127,7 @@ public final class TrainThroughput {
         System.out.printf(Locale.ROOT, "main-thread CPU ms/step: median %.2f (all of the step's CPU only with 1 thread)%n", cpuMedian);
         System.out.printf(Locale.ROOT, "RESULT impl=quill config=%s accum=%d steps=%d warmup=%d ms_per_step=%.2f tokens_per_s=%.1f"
                         + " all_ms_per_step=%.2f achieved_gflops=%.2f mfu=%.4f peak_gflops=%.1f cpu_ms_per_step=%.2f rss_mb=%d threads=%d vector=%s%n",
-                config, run.accum, steps, warmup, median, tokensPerSec, allMs / total, tokensPerSec * run.flopsPerToken() / 1e9, mfu, peak,
+                config, run.accum, steps, warmup, median, tokensPerSec, allMs / total, tokensPerSec * run.gpt.flopsPerToken() / 1e9, mfu, peak,
                 cpuMedian, rssMb(), Parallel.threads(), Kernels.vector() ? "on" : "off");
     }
 

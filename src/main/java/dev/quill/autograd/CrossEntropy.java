@@ -54,13 +54,14 @@ final class CrossEntropy extends Function {
         f.targets = targetArray.reshape(-1).toIntVector();
         for (int i = 0; i < rows; i++) {
             int t = f.targets[i];
-            if (t != ignoreIndex && (t < 0 || t >= v)) {
+            if (t == ignoreIndex) {
+                continue;
+            }
+            if (t < 0 || t >= v) {
                 throw new IllegalArgumentException("crossEntropy: target " + t + " at row " + i
                         + " is outside the vocabulary of " + v + " (ignore index " + ignoreIndex + ")");
             }
-            if (t != ignoreIndex) {
-                f.count++;
-            }
+            f.count++;
         }
         if (rows == 0) {                                                       // nothing to score: loss 0, no gradient
             return f.output(Nd4j.scalar(x.dataType(), 0.0), logits);

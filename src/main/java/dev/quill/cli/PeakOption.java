@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 final class PeakOption {
 
     @Option(names = "--peak-gflops", paramLabel = "GFLOPS",
-            description = "The machine's GEMM peak for MFU in the metrics (default: measured at start in a fraction "
-                    + "of a second, as 'quill bench peak' does; 0 leaves MFU out).")
+            description = "The machine's GEMM peak for MFU in the metrics (default: measured at start, 0.2-0.3 s, "
+                    + "as 'quill bench peak' does; 0 leaves MFU out).")
     Double given;
 
     private double measured = Double.NaN;

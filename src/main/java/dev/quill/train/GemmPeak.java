@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   peak = threads * 2 n^3 / (seconds the round takes, until the last product ends)
  * </pre>
  * n = {@value #N}: 2.1 GFLOP per product, ~20 ms at 100 GFLOP/s, so a measurement takes a fraction of a
- * second (a product of 2048 reached 108-109 GFLOP/s on one core of the reference machine, 1024 about the same).
+ * second (on one core of the reference machine a product of 2048 reached 108-109 GFLOP/s, one of 1024 101).
  */
 public final class GemmPeak {
 

@@ -169,6 +169,7 @@ public final class Trainer {
         Path lastDir = store.resolve("last");
         long savedAt = resume ? step : -1;
         long tokensPerStep = data.tokensPerBatch() * cfg.gradAccumSteps();
+        double flopsPerToken = task.flopsPerToken();                                    // for MFU
 
         try (MetricsLog metrics = new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1)) {
             while (step < cfg.maxIters()) {
@@ -229,7 +230,7 @@ public final class Trainer {
                     line.put("step", step).put("train_loss", loss).put("train_loss_ema", ema).put("lr", lr)
                             .put("grad_norm", norm).put("tokens_per_sec", tokensSinceLog / secondsSinceLog)
                             .put("elapsed_s", elapsed).put("rss_mb", rssMb());
-                    double mfu = GemmPeak.mfu(tokensSinceLog / secondsSinceLog, task.flopsPerToken(), peakGflops);
+                    double mfu = GemmPeak.mfu(tokensSinceLog / secondsSinceLog, flopsPerToken, peakGflops);
                     if (Double.isFinite(mfu)) {
                         line.put("mfu", mfu);
                     }
