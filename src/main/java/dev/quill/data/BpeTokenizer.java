@@ -73,7 +73,7 @@ public final class BpeTokenizer implements Tokenizer {
 
     private final int[][] merges;                  // rank -> {left, right}
     private final byte[][] tokenBytes;             // id -> bytes, for ordinary ids
-    private final Map<Long, Integer> ranks;        // pair key -> rank
+    private final MergeTable table;
     private final boolean nfc;
     private final SpecialTokens specials;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
@@ -86,7 +86,9 @@ public final class BpeTokenizer implements Tokenizer {
         for (int i = 0; i < 256; i++) {
             tokenBytes[i] = new byte[]{(byte) i};
         }
-        this.ranks = new HashMap<>(merges.length * 2);
+        int[] lefts = new int[merges.length];
+        int[] rights = new int[merges.length];
+        int[] into = new int[merges.length];
         for (int r = 0; r < merges.length; r++) {
             byte[] left = tokenBytes[merges[r][0]];
             byte[] right = tokenBytes[merges[r][1]];
@@ -94,8 +96,11 @@ public final class BpeTokenizer implements Tokenizer {
             System.arraycopy(left, 0, both, 0, left.length);
             System.arraycopy(right, 0, both, left.length, right.length);
             tokenBytes[256 + r] = both;
-            ranks.put(BpeTrainer.key(merges[r][0], merges[r][1]), r);
+            lefts[r] = merges[r][0];
+            rights[r] = merges[r][1];
+            into[r] = 256 + r;
         }
+        this.table = new MergeTable(lefts, rights, into);
     }
 
     /**
@@ -218,38 +223,13 @@ public final class BpeTokenizer implements Tokenizer {
         return ids;
     }
 
-    /** Applies merges in rank order: while some adjacent pair has a rank, merge the lowest-ranked one. */
+    /** Applies merges in rank order (see {@link MergeTable#apply}). */
     private int[] mergeBytes(byte[] bytes) {
-        int n = bytes.length;
-        int[] s = new int[n];
-        for (int i = 0; i < n; i++) {
+        int[] s = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
             s[i] = bytes[i] & 0xFF;
         }
-        while (n >= 2) {
-            int bestRank = Integer.MAX_VALUE;
-            for (int i = 0; i + 1 < n; i++) {
-                Integer r = ranks.get(BpeTrainer.key(s[i], s[i + 1]));
-                if (r != null && r < bestRank) {
-                    bestRank = r;
-                }
-            }
-            if (bestRank == Integer.MAX_VALUE) {
-                break;
-            }
-            int a = merges[bestRank][0];
-            int b = merges[bestRank][1];
-            int out = 0;
-            for (int i = 0; i < n; i++) {
-                if (i + 1 < n && s[i] == a && s[i + 1] == b) {
-                    s[out++] = 256 + bestRank;
-                    i++;
-                } else {
-                    s[out++] = s[i];
-                }
-            }
-            n = out;
-        }
-        return java.util.Arrays.copyOf(s, n);
+        return table.apply(s, s.length);
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.quill.data;
 
 import dev.quill.config.BadInputException;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,60 +17,83 @@ import java.util.stream.Collectors;
  * The special tokens of a tokenizer ({@code <|endoftext|>}, {@code <|user|>}, ...): strings that stand
  * for one id each, sit at the end of the vocabulary, and are never split or merged.
  *
- * <p>Ids are contiguous: the first special token gets {@code base} (the size of the ordinary
- * vocabulary), the next {@code base + 1}, and so on, so adding tokens later (for fine-tuning) only
- * appends ids and never renumbers the ones a model has already learned.
+ * <p>Quill's own tokenizers number them contiguously: the first special token gets {@code base} (the
+ * size of the ordinary vocabulary), the next {@code base + 1}, and so on. A loaded GPT-2 vocabulary
+ * brings its own ids ({@code <|endoftext|>} = 50256), anywhere in its range ({@link #at}). Either way,
+ * adding tokens later (for fine-tuning) only appends ids at {@link #next()} and never renumbers the
+ * ones a model has already learned.
  */
 final class SpecialTokens {
 
-    private final int base;
+    private final int next;                   // the id the next added token gets
     private final Map<String, Integer> ids;   // name -> id, in id order
-    private final String[] names;             // id - base -> name
+    private final Map<Integer, String> names; // id -> name
     private final Pattern pattern;            // null when empty
 
-    private SpecialTokens(int base, List<String> names) {
-        this.base = base;
-        this.names = names.toArray(String[]::new);
+    private SpecialTokens(Map<String, Integer> byName, int next) {
+        var sorted = new ArrayList<>(byName.entrySet());
+        sorted.sort(Map.Entry.comparingByValue());
         var map = new LinkedHashMap<String, Integer>();
-        for (int i = 0; i < this.names.length; i++) {
-            String name = this.names[i];
+        var inverse = new HashMap<Integer, String>();
+        int top = next;
+        for (var e : sorted) {
+            String name = e.getKey();
             if (name.isEmpty()) {
                 throw new BadInputException("a special token cannot be the empty string");
             }
             Text.requireWellFormed(name);
-            if (map.put(name, base + i) != null) {
-                throw new BadInputException("special token " + name + " is listed twice; list each once");
+            if (inverse.put(e.getValue(), name) != null) {
+                throw new BadInputException("special tokens " + inverse.get(e.getValue()) + " and " + name
+                        + " share the id " + e.getValue() + "; give each its own id");
             }
+            map.put(name, e.getValue());
+            top = Math.max(top, e.getValue() + 1);
         }
+        this.next = top;
         this.ids = Collections.unmodifiableMap(map);
+        this.names = inverse;
         // Longest first, so that "<|end|>" never wins over "<|endoftext|>" at the same position.
-        this.pattern = names.isEmpty() ? null : Pattern.compile(names.stream()
+        this.pattern = map.isEmpty() ? null : Pattern.compile(map.keySet().stream()
                 .sorted(Comparator.comparingInt(String::length).reversed())
                 .map(Pattern::quote)
                 .collect(Collectors.joining("|")));
     }
 
+    /** Tokens numbered {@code base, base + 1, ...} in list order. */
     static SpecialTokens of(int base, List<String> names) {
-        return new SpecialTokens(base, List.copyOf(names));
+        var map = new LinkedHashMap<String, Integer>();
+        for (String name : names) {
+            if (map.put(name, base + map.size()) != null) {
+                throw new BadInputException("special token " + name + " is listed twice; list each once");
+            }
+        }
+        return new SpecialTokens(map, base);
+    }
+
+    /** Tokens with the given ids; tokens added later start at {@code max(next, largest id + 1)}. */
+    static SpecialTokens at(Map<String, Integer> ids, int next) {
+        return new SpecialTokens(ids, next);
     }
 
     /** These tokens plus those of {@code more} not already present, with the next free ids. */
     SpecialTokens plus(List<String> more) {
-        var all = new java.util.ArrayList<>(List.of(names));
+        var all = new LinkedHashMap<>(ids);
+        int id = next;
         for (String name : more) {
-            if (!ids.containsKey(name) && !all.contains(name)) {
-                all.add(name);
+            if (!all.containsKey(name)) {
+                all.put(name, id++);
             }
         }
-        return new SpecialTokens(base, all);
+        return new SpecialTokens(all, next);
     }
 
-    int base() {
-        return base;
+    /** {@return the id a token added by {@link #plus} would get: past every id in use} */
+    int next() {
+        return next;
     }
 
     int size() {
-        return names.length;
+        return ids.size();
     }
 
     Map<String, Integer> ids() {
@@ -76,15 +101,15 @@ final class SpecialTokens {
     }
 
     List<String> names() {
-        return List.of(names);
+        return List.copyOf(ids.keySet());
     }
 
     boolean isSpecial(int id) {
-        return id >= base && id < base + names.length;
+        return names.containsKey(id);
     }
 
     String name(int id) {
-        return names[id - base];
+        return names.get(id);
     }
 
     int id(String name) {
