@@ -10,7 +10,9 @@ of test strings with
 asserts that the two agree, and writes src/test/resources/gpt2/golden.json:
   {"cases": [{"text": ..., "ids": [...]}, ...],
    "decode": [{"ids": [...], "text": ...}, ...],          # bytes.decode("utf-8", errors="replace")
+   "excerpt": [...],                                       # ids of gpt2/shakespeare-excerpt.txt
    "files": {"encoder.json": sha256, "vocab.bpe": sha256}}
+It also encodes gpt2/shakespeare-excerpt.txt (the first 8 KiB of tiny Shakespeare).
 With a path to tiny Shakespeare it also writes gpt2/tinyshakespeare.json: the number of ids and the
 sha256 of the id sequence as int32 little-endian, from both libraries.
 
@@ -117,12 +119,16 @@ def main():
         assert hf.decode(ids) == text, (raw, hf.decode(ids), text)
         assert tk.decode(ids) == text
         decode.append({"ids": ids, "text": text})
+    with open(os.path.join(RES, "shakespeare-excerpt.txt"), encoding="utf-8") as f:
+        excerpt_text = f.read()
+    excerpt = hf.encode(excerpt_text).ids
+    assert excerpt == tk.encode(excerpt_text, allowed_special="all")
     files = {}
     for name in ("encoder.json", "vocab.bpe"):
         with open(os.path.join(RES, name), "rb") as f:
             files[name] = hashlib.sha256(f.read()).hexdigest()
     with open(os.path.join(RES, "golden.json"), "w", encoding="utf-8") as f:
-        json.dump({"cases": out_cases, "decode": decode, "files": files}, f, ensure_ascii=True, indent=1)
+        json.dump({"cases": out_cases, "decode": decode, "excerpt": excerpt, "files": files}, f, ensure_ascii=True, indent=1)
         f.write("\n")
     print(f"{len(out_cases)} strings: tokenizers {__import__('tokenizers').__version__} and tiktoken "
           f"{tiktoken.__version__} agree; wrote {RES}/golden.json")

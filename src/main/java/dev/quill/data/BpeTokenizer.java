@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level byte-pair encoding (Sennrich et al. 2016; the byte-level form of GPT-2, Radford et al.
@@ -37,7 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BpeTokenizer implements Tokenizer {
 
     private static final Logger LOG = LoggerFactory.getLogger(BpeTokenizer.class);
-    private static final int CACHE_LIMIT = 1 << 18;
 
     /**
      * How to train a BPE tokenizer.
@@ -76,7 +74,7 @@ public final class BpeTokenizer implements Tokenizer {
     private final MergeTable table;
     private final boolean nfc;
     private final SpecialTokens specials;
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final ChunkCache cache = new ChunkCache();
 
     private BpeTokenizer(int[][] merges, boolean nfc, SpecialTokens specials) {
         this.merges = merges;
@@ -211,16 +209,7 @@ public final class BpeTokenizer implements Tokenizer {
 
     /** The ids of one chunk, from the cache when seen before. The returned array must not be modified. */
     private int[] encodeChunk(String chunk) {
-        int[] cached = cache.get(chunk);
-        if (cached != null) {
-            return cached;
-        }
-        int[] ids = mergeBytes(chunk.getBytes(StandardCharsets.UTF_8));
-        if (cache.size() >= CACHE_LIMIT) {
-            cache.clear(); // crude but bounded; natural text refills it with its common words at once
-        }
-        cache.put(chunk, ids);
-        return ids;
+        return cache.get(chunk, c -> mergeBytes(c.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Applies merges in rank order (see {@link MergeTable#apply}). */
@@ -257,7 +246,7 @@ public final class BpeTokenizer implements Tokenizer {
     /** Decodes; broken UTF-8 (from a sequence cut mid-character) shows as U+FFFD. */
     @Override
     public String decode(int[] ids) {
-        return new String(decodeBytes(ids), StandardCharsets.UTF_8);
+        return Text.decodeUtf8Lossy(decodeBytes(ids));
     }
 
     @Override

@@ -92,6 +92,67 @@ public final class Text {
         return out.toString();
     }
 
+    /**
+     * Decodes UTF-8 for display: each maximal ill-formed subpart becomes one U+FFFD (the Unicode
+     * Standard's recommended practice, chapter 3, and what Python's {@code errors="replace"} and Rust's
+     * {@code from_utf8_lossy} do). The JDK's own replacement differs on some inputs: it turns an encoded
+     * surrogate {@code ED A0 80} into one U+FFFD where these give three.
+     *
+     * @param bytes any bytes
+     * @return the text, with U+FFFD for the bytes that are not UTF-8
+     */
+    public static String decodeUtf8Lossy(byte[] bytes) {
+        String fast = new String(bytes, StandardCharsets.UTF_8);
+        if (fast.indexOf('\uFFFD') < 0) {
+            return fast; // well-formed
+        }
+        var sb = new StringBuilder(bytes.length);
+        int i = 0;
+        while (i < bytes.length) {
+            int b = bytes[i] & 0xFF;
+            int need;
+            int lo = 0x80;
+            int hi = 0xBF; // the allowed range of the second byte
+            if (b < 0x80) {
+                sb.append((char) b);
+                i++;
+                continue;
+            } else if (b >= 0xC2 && b <= 0xDF) {
+                need = 1;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                need = 2;
+                lo = b == 0xE0 ? 0xA0 : 0x80;
+                hi = b == 0xED ? 0x9F : 0xBF;
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                need = 3;
+                lo = b == 0xF0 ? 0x90 : 0x80;
+                hi = b == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                sb.append('\uFFFD'); // a byte that never starts a character
+                i++;
+                continue;
+            }
+            int cp = b & (0x3F >> need);
+            int j = i + 1;
+            boolean ok = true;
+            for (int k = 0; k < need; k++, j++) {
+                int c = j < bytes.length ? bytes[j] & 0xFF : -1;
+                if (c < (k == 0 ? lo : 0x80) || c > (k == 0 ? hi : 0xBF)) {
+                    ok = false;
+                    break;
+                }
+                cp = (cp << 6) | (c & 0x3F);
+            }
+            if (ok) {
+                sb.appendCodePoint(cp);
+            } else {
+                sb.append('\uFFFD'); // the valid prefix i..j-1 is one maximal subpart
+            }
+            i = j;
+        }
+        return sb.toString();
+    }
+
     /** A UTF-8 decoder that reports every malformed or unmappable sequence. */
     static CharsetDecoder strictDecoder() {
         return StandardCharsets.UTF_8.newDecoder()

@@ -10,9 +10,10 @@ import java.util.Map;
 /**
  * Turns text into token ids and back: the model only ever sees the ids.
  *
- * <p>Two kinds, one per file: {@link CharTokenizer} (one id per Unicode code point of the training
- * text, the nanoGPT character model) and {@link BpeTokenizer} (byte-level byte-pair encoding, the
- * GPT-2 scheme). A tokenizer is immutable and exists only once trained or loaded, so "an untrained
+ * <p>Three kinds, one per file: {@link CharTokenizer} (one id per Unicode code point of the training
+ * text, the nanoGPT character model), {@link BpeTokenizer} (byte-level byte-pair encoding, the GPT-2
+ * scheme, trained by Quill) and {@link Gpt2Tokenizer} (GPT-2's own vocabulary, read from its files).
+ * A tokenizer is immutable and exists only once trained or loaded, so "an untrained
  * tokenizer" cannot be used by mistake; {@link #load(Path)} on a missing file says how to make one.
  *
  * <p>Ids: the ordinary vocabulary first, then the special tokens ({@link #specialTokens()}), which a
@@ -23,15 +24,17 @@ import java.util.Map;
  * {@link Text}). With NFC normalisation on ({@link #normalizesNfc()}, off by default, recorded in the
  * file), text is normalised before encoding, so the round trip holds for NFC text only.
  *
- * <p>Persistence: one JSON file ({@code tokenizer.json}) whose {@code "type"} field is {@code "char"}
- * or {@code "bpe"}; a checkpoint carries it.
+ * <p>Persistence: one JSON file ({@code tokenizer.json}); a checkpoint carries it. Quill's own
+ * tokenizers write a {@code "type"} field of {@code "char"} or {@code "bpe"}; a {@link Gpt2Tokenizer}
+ * writes Hugging Face's format, which {@link #load} recognises by its structure.
+ * {@link #fromDirectory} finds the tokenizer of a model directory in any of the forms.
  */
-public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
+public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Tokenizer {
 
     /** The file name a checkpoint uses for its tokenizer. */
     String FILE_NAME = "tokenizer.json";
 
-    /** {@return {@code "char"} or {@code "bpe"}: the {@code "type"} field of the JSON file} */
+    /** {@return {@code "char"}, {@code "bpe"} (the {@code "type"} field of Quill's JSON file) or {@code "gpt2"}} */
     String type();
 
     /** {@return the number of ids, special tokens included: the model's vocabulary size {@code V}} */
@@ -127,13 +130,56 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer {
     void save(Path file);
 
     /**
-     * Reads a tokenizer written by {@link #save(Path)}, of either type.
+     * Reads a tokenizer written by {@link #save(Path)}, of any type, or a Hugging Face
+     * {@code tokenizer.json} of a byte-level BPE (GPT-2's kind).
      *
-     * @param file a file {@link #save(Path)} wrote
-     * @return the tokenizer, a {@link CharTokenizer} or a {@link BpeTokenizer}
+     * @param file a {@code tokenizer.json}
+     * @return the tokenizer
      * @throws BadInputException if the file is missing or is not a valid tokenizer file
      */
     static Tokenizer load(Path file) {
         return TokenizerJson.load(file);
+    }
+
+    /**
+     * The tokenizer of a model directory: a {@code tokenizer.json} (Quill's or Hugging Face's), else
+     * {@code vocab.json} + {@code merges.txt}, else {@code encoder.json} + {@code vocab.bpe}.
+     *
+     * @param dir a directory
+     * @return its tokenizer
+     * @throws BadInputException in one line when the directory holds none, or a bad one
+     */
+    static Tokenizer fromDirectory(Path dir) {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new BadInputException(dir + " is not a directory; expected a model directory with a tokenizer");
+        }
+        if (java.nio.file.Files.isRegularFile(dir.resolve(FILE_NAME))) {
+            return load(dir.resolve(FILE_NAME));
+        }
+        if (Gpt2Tokenizer.hasFiles(dir)) {
+            return Gpt2Tokenizer.load(dir);
+        }
+        throw new BadInputException(dir + " holds no tokenizer: expected " + FILE_NAME
+                + ", vocab.json + merges.txt, or encoder.json + vocab.bpe");
+    }
+
+    /**
+     * A tokenizer from a directory ({@link #fromDirectory}) or a file: {@code vocab.json},
+     * {@code merges.txt}, {@code encoder.json} and {@code vocab.bpe} are read with their partner file,
+     * any other file as a {@code tokenizer.json} ({@link #load}).
+     *
+     * @param dirOrFile a directory or a tokenizer file
+     * @return the tokenizer
+     * @throws BadInputException in one line naming the file and what is wrong
+     */
+    static Tokenizer fromPath(Path dirOrFile) {
+        if (java.nio.file.Files.isDirectory(dirOrFile)) {
+            return fromDirectory(dirOrFile);
+        }
+        String name = dirOrFile.getFileName() == null ? "" : dirOrFile.getFileName().toString();
+        return switch (name) {
+            case "vocab.json", "merges.txt", "encoder.json", "vocab.bpe" -> Gpt2Tokenizer.load(dirOrFile);
+            default -> load(dirOrFile);
+        };
     }
 }

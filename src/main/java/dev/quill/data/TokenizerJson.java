@@ -17,7 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reading and writing {@code tokenizer.json}. The common fields are {@code "type"}, {@code "version"},
+ * Reading and writing {@code tokenizer.json}. A Hugging Face file (recognised by its {@code "model"}
+ * object) is handed to {@link HfTokenizerJson}; Quill's own format follows. Its common fields are {@code "type"}, {@code "version"},
  * {@code "normalize_nfc"} and {@code "special_tokens"} (a list of names; their ids follow the ordinary
  * vocabulary in list order); each type adds its own vocabulary fields.
  */
@@ -49,6 +50,9 @@ final class TokenizerJson {
         }
         if (root == null || !root.isObject()) {
             throw bad(source, "the top level must be a JSON object");
+        }
+        if (HfTokenizerJson.isHf(root)) {
+            return HfTokenizerJson.read(root, source);
         }
         String type = text(root, "type", source);
         int version = integer(root, "version", source);
