@@ -98,6 +98,25 @@ DECODE_BYTES = [b"\xe2\x82", b"a\xe2\x82b", b"\xff", b"\xc3", b"\xf0\x9f\x98", b
                 b"ok \xf0\x9f\x98\x80 \xf0\x9f", b"\x80\x80"]
 
 
+def write_small_trained(text):
+    """A small byte-level BPE trained by tokenizers itself and saved in its own format (merges as pairs,
+    <|endoftext|> as an added token with the first id): gpt2/hf-small/tokenizer.json + ids.json."""
+    from tokenizers import trainers
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=[EOT], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator([text], trainer=trainer)
+    out = os.path.join(RES, "hf-small")
+    os.makedirs(out, exist_ok=True)
+    tok.save(os.path.join(out, "tokenizer.json"))
+    cases = [{"text": t, "ids": tok.encode(t).ids} for t in CASES]
+    with open(os.path.join(out, "ids.json"), "w", encoding="utf-8") as f:
+        json.dump(cases, f, ensure_ascii=True)
+        f.write("\n")
+
+
 def main():
     encoder, merges = load_files()
     assert len(encoder) == 50257 and len(merges) == 50000, (len(encoder), len(merges))
@@ -123,6 +142,7 @@ def main():
         excerpt_text = f.read()
     excerpt = hf.encode(excerpt_text).ids
     assert excerpt == tk.encode(excerpt_text, allowed_special="all")
+    write_small_trained(excerpt_text)
     files = {}
     for name in ("encoder.json", "vocab.bpe"):
         with open(os.path.join(RES, name), "rb") as f:
