@@ -4,6 +4,7 @@ import dev.quill.config.BadInputException;
 import dev.quill.data.BpeTokenizer;
 import dev.quill.data.CharTokenizer;
 import dev.quill.data.Corpora;
+import dev.quill.data.Gpt2Tokenizer;
 import dev.quill.data.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +16,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code quill tokenizer train|encode|decode}. */
+/**
+ * {@code quill tokenizer train|encode|decode}. Encode and decode take any tokenizer Quill reads (see
+ * {@link Tokenizer#fromPath}): Quill's {@code tokenizer.json}, a Hugging Face {@code tokenizer.json},
+ * {@code vocab.json} + {@code merges.txt}, OpenAI's {@code encoder.json} + {@code vocab.bpe}, or a
+ * directory holding one of them.
+ */
 @Command(name = "tokenizer", mixinStandardHelpOptions = true, description = "Train a tokenizer, or encode and decode with one.",
         subcommands = {TokenizerCommand.Train.class, TokenizerCommand.Encode.class, TokenizerCommand.Decode.class})
 final class TokenizerCommand implements Runnable {
@@ -64,15 +70,24 @@ final class TokenizerCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "A tokenizer.json.")
+        @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "A tokenizer: Quill's or Hugging Face's tokenizer.json, vocab.json (+ merges.txt), encoder.json (+ vocab.bpe), or their directory.")
         Path tokenizer;
 
-        @Parameters(paramLabel = "TEXT", description = "The text to encode.")
+        @Option(names = "--special", negatable = true, description = "Map special-token strings in the text (<|endoftext|>) "
+                + "to their ids. Default: on for GPT-2 tokenizers (as Hugging Face's GPT2TokenizerFast), off for Quill's.")
+        Boolean special;
+
+        @Parameters(paramLabel = "TEXT", arity = "0..1", description = "The text to encode.")
         String text;
 
         @Override
         public Integer call() {
-            int[] ids = Tokenizer.load(tokenizer).encode(text);
+            if (text == null) {
+                throw new BadInputException("tokenizer encode needs the TEXT to encode (see 'quill tokenizer encode --help')");
+            }
+            Tokenizer t = Tokenizer.fromPath(tokenizer);
+            boolean allowSpecial = special != null ? special : t instanceof Gpt2Tokenizer;
+            int[] ids = t.encode(text, allowSpecial);
             StringJoiner j = new StringJoiner(" ");
             for (int id : ids) {
                 j.add(Integer.toString(id));
@@ -87,15 +102,18 @@ final class TokenizerCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "A tokenizer.json.")
+        @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "A tokenizer: Quill's or Hugging Face's tokenizer.json, vocab.json (+ merges.txt), encoder.json (+ vocab.bpe), or their directory.")
         Path tokenizer;
 
-        @Parameters(paramLabel = "IDS", arity = "1..*", description = "Token ids.")
+        @Parameters(paramLabel = "IDS", arity = "0..*", description = "Token ids.")
         List<Integer> ids;
 
         @Override
         public Integer call() {
-            Tokenizer t = Tokenizer.load(tokenizer);
+            if (ids == null || ids.isEmpty()) {
+                throw new BadInputException("tokenizer decode needs one or more token IDS (see 'quill tokenizer decode --help')");
+            }
+            Tokenizer t = Tokenizer.fromPath(tokenizer);
             int[] a = ids.stream().mapToInt(Integer::intValue).toArray();
             for (int i = 0; i < a.length; i++) {
                 if (a[i] < 0 || a[i] >= t.vocabSize()) {
