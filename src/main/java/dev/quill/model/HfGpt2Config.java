@@ -124,8 +124,8 @@ final class HfGpt2Config {
      * The config.json of an export, as transformers' GPT2LMHeadModel reads it.
      *
      * @param cfg    the model's shape; LayerNorm (the caller checks)
-     * @param bosId  {@code bos_token_id}, or null to leave it out
-     * @param eosId  {@code eos_token_id}, or null to leave it out
+     * @param bosId  {@code bos_token_id}, or null to write null (no such token)
+     * @param eosId  {@code eos_token_id}, or null to write null (no such token)
      * @return the keys, alphabetical as transformers writes them
      */
     static ObjectNode toJson(ModelConfig cfg, Integer bosId, Integer eosId) {
@@ -135,10 +135,14 @@ final class HfGpt2Config {
         o.put("attn_pdrop", cfg.dropout());
         if (bosId != null) {
             o.put("bos_token_id", bosId);
+        } else {
+            o.putNull("bos_token_id");                     // absent, transformers would assume GPT-2's 50256
         }
         o.put("embd_pdrop", cfg.dropout());
         if (eosId != null) {
             o.put("eos_token_id", eosId);
+        } else {
+            o.putNull("eos_token_id");                     // absent, transformers would assume GPT-2's 50256
         }
         o.put("initializer_range", 0.02);
         o.put("layer_norm_epsilon", cfg.normEps());

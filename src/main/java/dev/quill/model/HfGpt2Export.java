@@ -43,7 +43,8 @@ public final class HfGpt2Export {
     }
 
     /**
-     * Exports without token ids in config.json (transformers then assumes GPT-2's 50256).
+     * Exports with {@code bos_token_id} and {@code eos_token_id} null in config.json (left out, transformers
+     * would assume GPT-2's 50256, outside most vocabularies).
      *
      * @param model  the model
      * @param outDir the directory to write
@@ -59,8 +60,8 @@ public final class HfGpt2Export {
      *
      * @param model  the model
      * @param outDir the directory to write: absent, empty, or a previous export
-     * @param bosId  {@code bos_token_id}, or null to leave it out
-     * @param eosId  {@code eos_token_id}, or null to leave it out
+     * @param bosId  {@code bos_token_id}, or null for none
+     * @param eosId  {@code eos_token_id}, or null for none
      * @throws BadInputException for a model GPT-2 cannot express, or an out dir that is not free to write
      * @throws IOException       when writing fails
      */
