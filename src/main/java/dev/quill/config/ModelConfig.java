@@ -21,10 +21,13 @@ import java.util.Locale;
  * @param tieEmbeddings {@code tie_embeddings}: lm_head shares the token embedding wte
  * @param activation    {@code activation}: "gelu" (exact erf form) or "gelu_tanh"
  * @param mlpRatio      {@code mlp_ratio}: the MLP's hidden width over C
+ * @param mlpHidden     {@code mlp_hidden}: the MLP's hidden width itself, for widths that are not a multiple of
+ *                      C (a Hugging Face GPT-2's {@code n_inner}); 0 (the default, and absent in the files)
+ *                      means {@code mlp_ratio * C}; see {@link #mlpWidth()}
  */
 public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, double dropout,
                           boolean bias, Norm norm, double normEps, Positions positions, boolean tieEmbeddings,
-                          Activation activation, int mlpRatio) {
+                          Activation activation, int mlpRatio, int mlpHidden) {
 
     /** Normalization layer kind. */
     public enum Norm {
@@ -50,9 +53,14 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
         GELU_TANH
     }
 
-    /** The JSON keys, in the order {@link #toJson()} writes them. */
+    /** The JSON keys every config has, in the order {@link #toJson()} writes them. */
     public static final List<String> KEYS = List.of("vocab_size", "block_size", "n_layer", "n_head", "n_embd",
             "dropout", "bias", "norm", "norm_eps", "positions", "tie_embeddings", "activation", "mlp_ratio");
+
+    /** The JSON keys that may be absent (then 0: the default); {@link #toJson()} writes them only when set. */
+    public static final List<String> OPTIONAL_KEYS = List.of("mlp_hidden");
+
+    private static final List<String> ALL_KEYS = java.util.stream.Stream.concat(KEYS.stream(), OPTIONAL_KEYS.stream()).toList();
 
     private static final String S = "model";
 
@@ -72,6 +80,7 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
      * @param tieEmbeddings either
      * @param activation    not null
      * @param mlpRatio      at least 1
+     * @param mlpHidden     0 (use mlp_ratio) or a width of at least 1
      * @throws BadInputException for the first rule broken
      */
     public ModelConfig {
@@ -89,6 +98,37 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
                 "must be even with sinusoidal positions");
         ConfigJson.require(activation != null, S, "activation", activation, "must be \"gelu\" or \"gelu_tanh\"");
         ConfigJson.require(mlpRatio >= 1, S, "mlp_ratio", mlpRatio, "must be at least 1");
+        ConfigJson.require(mlpHidden >= 0, S, "mlp_hidden", mlpHidden, "must be 0 (mlp_ratio * n_embd) or a width of at least 1");
+    }
+
+    /**
+     * A config whose MLP is {@code mlp_ratio * C} wide ({@code mlp_hidden} 0), the common case.
+     *
+     * @param vocabSize     {@code vocab_size}
+     * @param blockSize     {@code block_size}
+     * @param nLayer        {@code n_layer}
+     * @param nHead         {@code n_head}
+     * @param nEmbd         {@code n_embd}
+     * @param dropout       {@code dropout}
+     * @param bias          {@code bias}
+     * @param norm          {@code norm}
+     * @param normEps       {@code norm_eps}
+     * @param positions     {@code positions}
+     * @param tieEmbeddings {@code tie_embeddings}
+     * @param activation    {@code activation}
+     * @param mlpRatio      {@code mlp_ratio}
+     * @throws BadInputException as the canonical constructor
+     */
+    public ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, int nEmbd, double dropout,
+                       boolean bias, Norm norm, double normEps, Positions positions, boolean tieEmbeddings,
+                       Activation activation, int mlpRatio) {
+        this(vocabSize, blockSize, nLayer, nHead, nEmbd, dropout, bias, norm, normEps, positions, tieEmbeddings,
+                activation, mlpRatio, 0);
+    }
+
+    /** {@return the MLP's hidden width: {@code mlp_hidden} when set, else {@code mlp_ratio * n_embd}} */
+    public int mlpWidth() {
+        return mlpHidden > 0 ? mlpHidden : mlpRatio * nEmbd;
     }
 
     /** {@return the head size hs = C / nh} */
@@ -120,7 +160,7 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
      */
     public ModelConfig withVocabSize(int v) {
         return new ModelConfig(v, blockSize, nLayer, nHead, nEmbd, dropout, bias, norm, normEps, positions,
-                tieEmbeddings, activation, mlpRatio);
+                tieEmbeddings, activation, mlpRatio, mlpHidden);
     }
 
     /**
@@ -132,7 +172,7 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
      * @throws BadInputException for an unknown key, a wrong type, an unknown enum name or a value out of range
      */
     public static ModelConfig fromJson(JsonNode node, ModelConfig defaults) {
-        ConfigJson.checkKeys(S, node, KEYS);
+        ConfigJson.checkKeys(S, node, ALL_KEYS);
         ModelConfig d = defaults;
         return new ModelConfig(
                 ConfigJson.getInt(S, node, "vocab_size", d.vocabSize),
@@ -147,10 +187,14 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
                 parse(Positions.class, "positions", ConfigJson.getString(S, node, "positions", name(d.positions))),
                 ConfigJson.getBoolean(S, node, "tie_embeddings", d.tieEmbeddings),
                 parse(Activation.class, "activation", ConfigJson.getString(S, node, "activation", name(d.activation))),
-                ConfigJson.getInt(S, node, "mlp_ratio", d.mlpRatio));
+                ConfigJson.getInt(S, node, "mlp_ratio", d.mlpRatio),
+                ConfigJson.getInt(S, node, "mlp_hidden", d.mlpHidden));
     }
 
-    /** {@return every key, in {@link #KEYS} order, with enum values in lower case as in the files} */
+    /**
+     * {@return every key, in {@link #KEYS} order, with enum values in lower case as in the files, then
+     * {@code mlp_hidden} only when it is set (so configs without it read and write as before)}
+     */
     public ObjectNode toJson() {
         ObjectNode o = ConfigJson.object();
         o.put("vocab_size", vocabSize);
@@ -166,6 +210,9 @@ public record ModelConfig(int vocabSize, int blockSize, int nLayer, int nHead, i
         o.put("tie_embeddings", tieEmbeddings);
         o.put("activation", name(activation));
         o.put("mlp_ratio", mlpRatio);
+        if (mlpHidden > 0) {
+            o.put("mlp_hidden", mlpHidden);
+        }
         return o;
     }
 

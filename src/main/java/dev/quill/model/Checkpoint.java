@@ -88,15 +88,60 @@ public final class Checkpoint {
 
     /**
      * Reads the config of a checkpoint directory, refusing a format newer than this Quill. Keys other
-     * than {@code format_version} and the model's are ignored.
+     * than {@code format_version} and the model's are ignored. A Hugging Face GPT-2 directory (its
+     * config.json names a {@code model_type}) is read as {@link HfGpt2Config} describes.
      *
      * @param dir the checkpoint directory
      * @return the model's shape as config.json gives it
      * @throws BadInputException when config.json is missing, unreadable, not a JSON object, has no valid
-     *                           {@code format_version} or a newer one, lacks a model key, or holds a bad value
+     *                           {@code format_version} or a newer one, lacks a model key, or holds a bad value;
+     *                           for a Hugging Face directory, another model_type or a setting Quill does not compute
      */
     public static ModelConfig readConfig(Path dir) {
         Path file = dir.resolve(CONFIG);
+        JsonNode node = readJson(file);
+        if (HfGpt2Config.isHf(node)) {
+            return HfGpt2Config.read(file, node);
+        }
+        int version = ConfigJson.getInt("checkpoint", node, "format_version", -1);
+        if (version < 1) {
+            throw new BadInputException(file + ": format_version is missing or invalid (expected " + FORMAT_VERSION + ")");
+        }
+        if (version > FORMAT_VERSION) {
+            throw new BadInputException(file + ": format_version " + version + " is newer than this Quill reads ("
+                    + FORMAT_VERSION + "); upgrade Quill");
+        }
+        ObjectNode model = ConfigJson.object();
+        for (String key : java.util.stream.Stream.concat(ModelConfig.KEYS.stream(), ModelConfig.OPTIONAL_KEYS.stream()).toList()) {
+            if (node.has(key)) {
+                model.set(key, node.get(key));
+            }
+        }
+        for (String key : ModelConfig.KEYS) {
+            if (!model.has(key)) {
+                throw new BadInputException(file + ": key " + key + " is missing");
+            }
+        }
+        return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+    }
+
+    /**
+     * Whether a directory is a Hugging Face GPT-2 checkpoint rather than a Quill one: its config.json names
+     * a {@code model_type}. Loading it still checks that the type is {@code gpt2}.
+     *
+     * @param dir a checkpoint directory
+     * @return true when config.json exists, parses, and has a {@code model_type} key
+     */
+    public static boolean isHuggingFace(Path dir) {
+        try {
+            return HfGpt2Config.isHf(readJson(dir.resolve(CONFIG)));
+        } catch (BadInputException e) {
+            return false;
+        }
+    }
+
+    /** config.json parsed, or one line saying why it cannot be. */
+    private static JsonNode readJson(Path file) {
         JsonNode node;
         try {
             node = ConfigJson.MAPPER.readTree(Files.readString(file));
@@ -108,26 +153,7 @@ public final class Checkpoint {
         if (node == null || !node.isObject()) {
             throw new BadInputException(file + " is not a JSON object");
         }
-        int version = ConfigJson.getInt("checkpoint", node, "format_version", -1);
-        if (version < 1) {
-            throw new BadInputException(file + ": format_version is missing or invalid (expected " + FORMAT_VERSION + ")");
-        }
-        if (version > FORMAT_VERSION) {
-            throw new BadInputException(file + ": format_version " + version + " is newer than this Quill reads ("
-                    + FORMAT_VERSION + "); upgrade Quill");
-        }
-        ObjectNode model = ConfigJson.object();
-        for (String key : ModelConfig.KEYS) {
-            if (node.has(key)) {
-                model.set(key, node.get(key));
-            }
-        }
-        for (String key : ModelConfig.KEYS) {
-            if (!model.has(key)) {
-                throw new BadInputException(file + ": key " + key + " is missing");
-            }
-        }
-        return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+        return node;
     }
 
     /**
@@ -153,6 +179,9 @@ public final class Checkpoint {
      */
     public static Gpt load(Path dir, DataType type) throws IOException {
         ModelConfig config = readConfig(dir);
+        if (isHuggingFace(dir)) {
+            return HfGpt2Weights.load(dir, config, type);  // config + weights only; never writes into dir
+        }
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
             throw new BadInputException("not a checkpoint: " + weights + " is missing");

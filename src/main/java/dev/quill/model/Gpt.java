@@ -84,6 +84,15 @@ public final class Gpt extends Module {
         }
     }
 
+    /**
+     * A model whose weights are about to be read from a file: its random parameters are left uninitialised
+     * (no draws, {@code rng} at seed 0), which saves seconds and a heap copy of the weights at GPT-2 sizes.
+     * Every parameter must be overwritten before the model is used.
+     */
+    static Gpt forLoading(ModelConfig config, DataType type) {
+        return Init.withoutDraws(() -> new Gpt(config, new Rng(0), type));
+    }
+
     /** {@return the shape this model was built with} */
     public ModelConfig config() {
         return config;

@@ -5,7 +5,7 @@ import dev.quill.autograd.Tensor;
 import dev.quill.config.ModelConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** The position-wise feed-forward network: c_fc to mlp_ratio * C, GELU, c_proj back to C, dropout. */
+/** The position-wise feed-forward network: c_fc to the hidden width H (mlp_ratio * C, or mlp_hidden), GELU, c_proj back to C, dropout. */
 public final class Mlp extends Module {
 
     private Projection cFc; // a Linear, or a LoraLinear once Lora has wrapped it
@@ -18,13 +18,13 @@ public final class Mlp extends Module {
      * c_fc and c_proj as GPT-2 initializes them: normal(0, 0.02), c_proj's std divided by sqrt(2 n_layer)
      * for the residual stream.
      *
-     * @param cfg  the model's shape (width C, layers for the c_proj scale, bias, dropout, mlp_ratio, activation)
+     * @param cfg  the model's shape (width C, layers for the c_proj scale, bias, dropout, mlp width, activation)
      * @param rng  draws the initial weights now and the dropout masks later (kept)
      * @param type the parameters' type: FLOAT, or DOUBLE for gradient checks
      */
     public Mlp(ModelConfig cfg, Rng rng, DataType type) {
         int c = cfg.nEmbd();
-        int hidden = cfg.mlpRatio() * c;
+        int hidden = cfg.mlpWidth();
         this.cFc = child("c_fc", new Linear(c, hidden, cfg.bias(), 0.02, rng, type));
         this.cProj = child("c_proj", new Linear(hidden, c, cfg.bias(), 0.02 / Math.sqrt(2.0 * cfg.nLayer()), rng, type));
         this.tanhGelu = cfg.activation() == ModelConfig.Activation.GELU_TANH;
@@ -49,7 +49,7 @@ public final class Mlp extends Module {
      * @return the update for the residual stream (B, T, C)
      */
     public Tensor forward(Tensor x) {
-        Tensor h = cFc.forward(x);                                   // (B, T, 4C)
+        Tensor h = cFc.forward(x);                                   // (B, T, H)
         h = tanhGelu ? h.geluTanh() : h.gelu();
         return cProj.forward(h).dropout(dropout, rng, isTraining()); // (B, T, C)
     }

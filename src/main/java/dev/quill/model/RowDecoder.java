@@ -55,7 +55,7 @@ final class RowDecoder {
     private float[][] qkv = new float[0][];     // (t, 3C) q | k | v
     private float[][] att = new float[0][];     // (t, C) heads side by side
     private float[][] proj = new float[0][];    // (t, C) a sublayer's output
-    private float[][] hid = new float[0][];     // (t, 4C) the MLP's hidden layer
+    private float[][] hid = new float[0][];     // (t, H) the MLP's hidden layer
     private final float[] kRows;                // (n, hs) one head's keys 0 .. n-1
     private final float[] vRows;
     private final float[] scores;
@@ -77,7 +77,7 @@ final class RowDecoder {
         this.c = cfg.nEmbd();
         this.nh = cfg.nHead();
         this.hs = cfg.headSize();
-        this.hidden = cfg.mlpRatio() * c;
+        this.hidden = cfg.mlpWidth();
         this.vocab = cfg.vocabSize();
         this.wte = copy(p, "transformer.wte.weight");
         this.wpe = cfg.positions() == ModelConfig.Positions.LEARNED ? copy(p, "transformer.wpe.weight") : null;

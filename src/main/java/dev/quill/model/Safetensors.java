@@ -80,40 +80,49 @@ public final class Safetensors {
      */
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw SafetensorsHeader.bad(file, "file is %d bytes, shorter than the 8-byte header length", size);
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0, file);
-            long headerLen = lenBuf.getLong(0); // u64: negative here means >= 2^63
-            if (headerLen < 0 || headerLen > size - 8) {
-                throw SafetensorsHeader.bad(file, "header length %s bytes is larger than the file (%d bytes)",
-                        Long.toUnsignedString(headerLen), size);
-            }
-            if (headerLen > MAX_HEADER_BYTES) {
-                throw SafetensorsHeader.bad(file, "header length %d bytes is over the %d-byte limit", headerLen, MAX_HEADER_BYTES);
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8, file);
-            long dataStart = 8 + headerLen;
-            long dataLen = size - dataStart;
-
-            var metadata = new LinkedHashMap<String, String>();
-            List<SafetensorsHeader.Entry> entries = SafetensorsHeader.parse(file, headerBuf.array(), dataLen, metadata);
-
+            Layout layout = layout(ch, file);
             // Everything is validated; only now allocate (long-lived arrays: outside any workspace).
             var tensors = new LinkedHashMap<String, INDArray>();
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             try (var ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                for (SafetensorsHeader.Entry e : entries) {
-                    tensors.put(e.name(), load(ch, file, dataStart, e, chunk));
+                for (SafetensorsHeader.Entry e : layout.entries()) {
+                    tensors.put(e.name(), load(ch, file, layout.dataStart(), e, chunk));
                 }
             }
-            return new Contents(tensors, metadata);
+            return new Contents(tensors, layout.metadata());
         } catch (NoSuchFileException e) {
             throw SafetensorsHeader.bad(file, "no such file");
         }
+    }
+
+    /**
+     * A file's validated header: its tensors in header order, its metadata, and the file offset where the
+     * data section (to which the entries' offsets are relative) begins.
+     */
+    record Layout(List<SafetensorsHeader.Entry> entries, Map<String, String> metadata, long dataStart) {}
+
+    /** Reads and validates the header of an open file, allocating nothing for its tensors. */
+    static Layout layout(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw SafetensorsHeader.bad(file, "file is %d bytes, shorter than the 8-byte header length", size);
+        }
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, 0, file);
+        long headerLen = lenBuf.getLong(0); // u64: negative here means >= 2^63
+        if (headerLen < 0 || headerLen > size - 8) {
+            throw SafetensorsHeader.bad(file, "header length %s bytes is larger than the file (%d bytes)",
+                    Long.toUnsignedString(headerLen), size);
+        }
+        if (headerLen > MAX_HEADER_BYTES) {
+            throw SafetensorsHeader.bad(file, "header length %d bytes is over the %d-byte limit", headerLen, MAX_HEADER_BYTES);
+        }
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, headerBuf, 8, file);
+        long dataStart = 8 + headerLen;
+        var metadata = new LinkedHashMap<String, String>();
+        List<SafetensorsHeader.Entry> entries = SafetensorsHeader.parse(file, headerBuf.array(), size - dataStart, metadata);
+        return new Layout(entries, metadata, dataStart);
     }
 
     /** Allocates one array and fills it from the file, chunk by chunk, through its NIO view. */
@@ -152,7 +161,7 @@ public final class Safetensors {
         return arr;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
+    static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
         long p = pos;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, p);

@@ -37,6 +37,23 @@ class ModelConfigTest {
     }
 
     @Test
+    void mlpHiddenIsOptionalAndWrittenOnlyWhenSet() throws Exception {
+        ModelConfig old = parse("{\"n_embd\": 32, \"mlp_ratio\": 3}");
+        assertThat(old.mlpHidden()).isZero();
+        assertThat(old.mlpWidth()).isEqualTo(96);
+        assertThat(old.toJson().has("mlp_hidden")).isFalse();
+        assertThat(ConfigJson.MAPPER.writeValueAsString(old.toJson()))
+                .isEqualTo(ConfigJson.MAPPER.writeValueAsString(ModelConfig.fromJson(old.toJson(), ModelConfig.gpt2Small()).toJson()));
+        ModelConfig odd = parse("{\"n_embd\": 32, \"mlp_hidden\": 37}");
+        assertThat(odd.mlpWidth()).isEqualTo(37);
+        assertThat(odd.toJson().get("mlp_hidden").asInt()).isEqualTo(37);
+        assertThat(ModelConfig.fromJson(odd.toJson(), ModelConfig.gpt2Small())).isEqualTo(odd);
+        assertThat(odd.withVocabSize(7).mlpHidden()).isEqualTo(37);
+        assertThatThrownBy(() -> parse("{\"mlp_hidden\": -1}")).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("model.mlp_hidden = -1");
+    }
+
+    @Test
     void badValuesNameTheKeyTheValueAndWhatIsAllowed() {
         assertThatThrownBy(() -> parse("{\"n_embd\": 100, \"n_head\": 3}")).isInstanceOf(BadInputException.class)
                 .hasMessage("model.n_embd = 100: must be divisible by model.n_head = 3");

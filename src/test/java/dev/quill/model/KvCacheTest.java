@@ -47,11 +47,13 @@ class KvCacheTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"layernorm, learned, true, true, gelu", "rmsnorm, sinusoidal, false, false, gelu_tanh",
-            "rmsnorm, learned, true, false, gelu"})
-    void javaRowPathEqualsFullForwardAndTheNd4jPath(String norm, String pos, boolean bias, boolean tied, String act) {
+    @CsvSource({"layernorm, learned, true, true, gelu, 0", "rmsnorm, sinusoidal, false, false, gelu_tanh, 0",
+            "rmsnorm, learned, true, false, gelu, 0", "layernorm, learned, true, false, gelu_tanh, 37"})
+    void javaRowPathEqualsFullForwardAndTheNd4jPath(String norm, String pos, boolean bias, boolean tied, String act,
+                                                    int mlpHidden) {
         ModelConfig c = new ModelConfig(23, 10, 2, 2, 16, 0.0, bias, ModelConfig.Norm.valueOf(norm.toUpperCase()), 1e-5,
-                ModelConfig.Positions.valueOf(pos.toUpperCase()), tied, ModelConfig.Activation.valueOf(act.toUpperCase()), 4);
+                ModelConfig.Positions.valueOf(pos.toUpperCase()), tied, ModelConfig.Activation.valueOf(act.toUpperCase()), 4,
+                mlpHidden);
         Gpt model = shiftedGainsAndBiases(new Gpt(c, 6));
         int[][] seq = {{3, 1, 4, 1, 5, 9, 2, 6, 5, 22}};
         try (GradMode g = GradMode.off()) {
