@@ -3,7 +3,7 @@
 JAR=target/benchmarks.jar
 PY=/usr/bin/python3
 [ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
-[ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (cp ../shared/data/tinyshakespeare.txt data/)" >&2; exit 1; }
+[ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (./quill train --config examples/shakespeare-char-baby.json downloads it, or put it there)" >&2; exit 1; }
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
 echo "system BLAS: $blas"
 case "$blas" in *openblas*) ;; *) echo "WARNING: the system BLAS is not OpenBLAS; PyTorch will be ~15x slower (apt-get install libopenblas0-pthread)" >&2 ;; esac

@@ -69,12 +69,12 @@ final class TrainSetup {
         gpt.train(true);
     }
 
-    /** data/tinyshakespeare.txt (or -Dquill.data.dir); copy it from ../shared/data/ if missing. */
+    /** data/tinyshakespeare.txt (or -Dquill.data.dir), which must be there: ./quill train downloads it. */
     static Path corpus() {
         Path p = Corpora.dataDir().resolve("tinyshakespeare.txt");
         if (!Files.exists(p)) {
-            throw new IllegalStateException(p.toAbsolutePath() + " is missing: cp /work/shared/data/tinyshakespeare.txt data/"
-                    + " (or pass -Dquill.data.dir=DIR)");
+            throw new IllegalStateException(p.toAbsolutePath() + " is missing: ./quill train --config examples/shakespeare-char-baby.json"
+                    + " downloads it (checksum verified), or put it there (or pass -Dquill.data.dir=DIR)");
         }
         return p;
     }

@@ -54,7 +54,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         dev.quill.autograd.Backend.logOnce();
-        Generator gen = Generator.load(checkpoint, adapter);
+        Generator gen = Generator.load(CheckpointPath.check("--checkpoint", checkpoint), adapter);
         ChatTemplate chat = template == null ? null : ChatTemplate.create(template, gen.tokenizer());
         if (chat != null && chat.tokenizer().vocabSize() != gen.tokenizer().vocabSize()) {
             throw new BadInputException(checkpoint + " was not tuned with the \"" + template + "\" chat template (its tokenizer "

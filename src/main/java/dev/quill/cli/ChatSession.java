@@ -76,6 +76,12 @@ final class ChatSession {
         if (line.startsWith("/")) {
             return command(line);
         }
+        try {
+            generator.tokenizer().encode(input);   // a character outside the vocabulary: its position in the typed line
+        } catch (BadInputException e) {
+            out.println("error: " + e.getMessage());
+            return true;
+        }
         transcript.add("> " + input);
         StringBuilder reply = new StringBuilder();
         java.util.function.Consumer<String> sink = piece -> {

@@ -41,7 +41,7 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         dev.quill.autograd.Backend.logOnce();
         EvalSplit s = EvalSplit.parse(split);
-        EvalResult r = Evaluator.load(checkpoint, batchSize).evaluate(data, s, valFraction);
+        EvalResult r = Evaluator.load(CheckpointPath.check("--checkpoint", checkpoint), batchSize).evaluate(data, s, valFraction);
         if (json) {
             spec.commandLine().getOut().println(ConfigJson.MAPPER.writeValueAsString(ConfigJson.object()
                     .put("loss", r.loss()).put("perplexity", r.perplexity()).put("tokens", r.tokens()).put("windows", r.windows())));

@@ -48,7 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (numSamples < 1) {
             throw new BadInputException("--num-samples " + numSamples + ": must be at least 1");
         }
-        Generator gen = Generator.load(checkpoint);
+        Generator gen = Generator.load(CheckpointPath.check("--checkpoint", checkpoint));
         GenerationConfig cfg = sampling.config();
         PrintWriter out = spec.commandLine().getOut();
         if (promptFile != null) {

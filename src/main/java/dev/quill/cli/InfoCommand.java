@@ -42,6 +42,7 @@ final class InfoCommand implements Callable<Integer> {
             Backend.describe().forEach(b::put);
         }
         if (checkpoint != null) {
+            CheckpointPath.check("--checkpoint", checkpoint);
             ModelConfig cfg = Checkpoint.readConfig(checkpoint);
             Gpt model = Checkpoint.load(checkpoint);
             out.put("checkpoint", checkpoint.toString());

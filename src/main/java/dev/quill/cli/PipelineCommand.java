@@ -46,17 +46,35 @@ final class PipelineCommand implements Callable<Integer> {
         Pipeline pipeline = Pipeline.load(config, sets);
         Path outDir = out != null ? out : Path.of("out", pipeline.name());
         var err = spec.commandLine().getErr();
+        if (java.nio.file.Files.exists(outDir) && !java.nio.file.Files.isDirectory(outDir)) {
+            throw new dev.quill.config.BadInputException("--out " + outDir + ": is a file; give a directory");
+        }
         AtomicReference<TrainingRun> current = new AtomicReference<>();
-        Pipeline.Result result = StopOnInterrupt.run(() -> {  // Ctrl-C: the current stage stops and writes last/
-            TrainingRun r = current.get();
-            if (r != null) {
-                r.trainer().requestStop();
+        AtomicReference<ProgressListener> progress = new AtomicReference<>();
+        StopOnSignal.Outcome<Pipeline.Result> outcome;
+        try {
+            outcome = StopOnSignal.run(err, () -> {  // SIGINT or SIGTERM: the current stage stops and writes last/
+                TrainingRun r = current.get();
+                if (r != null) {
+                    r.trainer().requestStop();
+                }
+            }, () -> pipeline.run(outDir, resume, run -> {
+                current.set(run);
+                err.println("stage config: " + ConfigJson.MAPPER.valueToTree(run.config().toJson()));
+                ProgressListener p = new ProgressListener(err, StderrTerminal.isTerminal());
+                ProgressListener before = progress.getAndSet(p);
+                if (before != null) {
+                    before.finish();
+                }
+                run.trainer().addListener(p);
+                peak.watch(run.trainer(), err);
+            }));
+        } finally {
+            if (progress.get() != null) {
+                progress.get().finish();
             }
-        }, () -> pipeline.run(outDir, resume, run -> {
-            current.set(run);
-            err.println("stage config: " + ConfigJson.MAPPER.valueToTree(run.config().toJson()));
-            run.trainer().peakGflops(peak.peak(err)).addListener(new ProgressListener(err, System.console() != null));
-        }));
+        }
+        Pipeline.Result result = outcome.result();
         boolean interrupted = false;
         var line = ConfigJson.object();
         for (Pipeline.StageResult s : result.stages()) {
@@ -72,6 +90,6 @@ final class PipelineCommand implements Callable<Integer> {
             interrupted |= s.result().stop() == Trainer.Stop.INTERRUPTED;
         }
         spec.commandLine().getOut().println(ConfigJson.MAPPER.writeValueAsString(line));
-        return interrupted ? QuillCommand.INTERRUPTED : QuillCommand.OK;
+        return interrupted ? outcome.interruptedCode() : QuillCommand.OK;
     }
 }

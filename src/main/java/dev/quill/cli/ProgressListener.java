@@ -8,8 +8,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
- * Training progress on stderr: a progress bar with step, loss, lr and tokens/s on a terminal, one plain
- * line per metrics line otherwise (so CI logs stay readable).
+ * Training progress on stderr: a progress bar with step, loss, lr and tokens/s when stderr is a terminal
+ * ({@link StderrTerminal}), one plain line per metrics line otherwise (so logs and CI stay readable).
+ * The bar's width is asked once, at its first step; it never asks JLine again while the run goes on.
  */
 final class ProgressListener implements TrainListener {
 
@@ -28,13 +29,22 @@ final class ProgressListener implements TrainListener {
             return;
         }
         if (bar == null) {
+            // a fixed width: without one the bar opens a JLine terminal at every redraw (see StderrTerminal#width)
             bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(maxSteps)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err, StderrTerminal.width() - 1)).build();
         }
         bar.stepTo(step);
         bar.setExtraMessage(String.format(" loss %.4f lr %.2e %,.0f tok/s", loss, lr, tokensPerSec));
         if (step >= maxSteps) {
+            finish();
+        }
+    }
+
+    /** Ends the bar's line, after a run that stopped early (a finished run closes it at its last step). */
+    void finish() {
+        if (bar != null) {
             bar.close();
+            bar = null;
         }
     }
 
@@ -44,7 +54,7 @@ final class ProgressListener implements TrainListener {
             return;
         }
         String val = line.has("val_loss") ? String.format(" | val %.4f", line.get("val_loss").asDouble()) : "";
-        String mfu = line.has("mfu") ? String.format(" | mfu %.1f%%", 100 * line.get("mfu").asDouble()) : "";
+        String mfu = line.has("mfu") ? PeakOption.describeMfu(line.get("mfu").asDouble()) : "";
         err.printf("step %d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s%s%s%n", line.get("step").asLong(),
                 line.get("train_loss").asDouble(), line.get("lr").asDouble(), line.get("grad_norm").asDouble(),
                 line.get("tokens_per_sec").asDouble(), mfu, val);

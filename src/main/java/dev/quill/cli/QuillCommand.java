@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Run 'quill help COMMAND' for a command's options."})
 public final class QuillCommand implements Runnable {
 
-    /** Exit codes: 0 success, 1 failure while running, 2 bad usage or input, 130 interrupted. */
-    public static final int OK = 0, FAILED = 1, BAD_INPUT = 2, INTERRUPTED = 130;
+    /** Exit codes: 0 success, 1 failure while running, 2 bad usage or input, 130 interrupted (SIGINT), 143 terminated (SIGTERM). */
+    public static final int OK = 0, FAILED = 1, BAD_INPUT = 2, INTERRUPTED = 130, TERMINATED = 143;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,7 +48,7 @@ public final class QuillCommand implements Runnable {
      * @param args the command and its options
      * @param out  receives the command's result
      * @param err  receives errors: one line each, with a stack trace only under {@code --verbose}
-     * @return the exit code: {@link #OK}, {@link #FAILED}, {@link #BAD_INPUT} or {@link #INTERRUPTED}
+     * @return the exit code: {@link #OK}, {@link #FAILED}, {@link #BAD_INPUT}, {@link #INTERRUPTED} or {@link #TERMINATED}
      */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new QuillCommand());

@@ -14,9 +14,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code quill train}: trains a GPT from a run config. */
+/**
+ * {@code quill train}: trains a GPT from a run config ({@code --config} is required; {@code --resume --out
+ * DIR} alone continues DIR's run with the config it recorded). SIGINT or SIGTERM stops it after the current
+ * step with {@code last/} written ({@link StopOnSignal}).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a GPT from a run config (model, train and data sections).")
+        description = "Train a GPT from a run config (model, train and data sections). Ctrl-C or SIGTERM finishes the "
+                + "current step, writes last/ and exits 130 or 143.")
 final class TrainCommand implements Callable<Integer> {
 
     @Spec
@@ -25,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     RunOptions run;
 
-    @Option(names = "--resume", description = "Continue exactly from DIR/last/.")
+    @Option(names = "--resume", description = "Continue exactly from DIR/last/ (without --config: with DIR's recorded config).")
     boolean resume;
 
     @Mixin
@@ -34,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         peak.check();
-        RunConfig cfg = run.load();
+        RunConfig cfg = run.loadForTrain(resume);
         Path outDir = run.outDir(cfg);
         if (!resume && Files.isDirectory(outDir.resolve("last"))) {
             throw new BadInputException(outDir + " already holds a run; use --resume to continue it or --out for a new directory");
@@ -45,16 +50,24 @@ final class TrainCommand implements Callable<Integer> {
         err.println("parameters: " + training.task().model().parameterCount() + " (" + training.task().model().parameterCountWithoutPositions()
                 + " without position embeddings); decayed tensors: " + training.trainer().optimizer().decayed().size()
                 + " of " + training.task().model().trainableParameters().size() + " trainable");
-        training.trainer().peakGflops(peak.peak(err)).addListener(new ProgressListener(err, System.console() != null));
+        ProgressListener progress = new ProgressListener(err, StderrTerminal.isTerminal());
+        training.trainer().addListener(progress);
+        peak.watch(training.trainer(), err);
 
-        // Ctrl-C: stop after the current step, write last/, exit 130
-        Trainer.Result r = StopOnInterrupt.run(training.trainer()::requestStop, training::run);
+        // SIGINT (Ctrl-C) or SIGTERM: stop after the current step, write last/, exit 130 or 143
+        StopOnSignal.Outcome<Trainer.Result> outcome;
+        try {
+            outcome = StopOnSignal.run(err, training.trainer()::requestStop, training::run);
+        } finally {
+            progress.finish();
+        }
+        Trainer.Result r = outcome.result();
         var line = ConfigJson.object().put("stop", r.stop().name().toLowerCase()).put("step", r.step())
                 .put("checkpoint", String.valueOf(r.lastCheckpoint()));
         if (Double.isFinite(r.valLoss())) {
             line.put("val_loss", r.valLoss());
         }
         spec.commandLine().getOut().println(ConfigJson.MAPPER.writeValueAsString(line));
-        return r.stop() == Trainer.Stop.INTERRUPTED ? QuillCommand.INTERRUPTED : QuillCommand.OK;
+        return r.stop() == Trainer.Stop.INTERRUPTED ? outcome.interruptedCode() : QuillCommand.OK;
     }
 }

@@ -238,11 +238,26 @@ public final class ConfigJson {
         } catch (java.nio.file.NoSuchFileException e) {
             throw new BadInputException(what + " file " + file + " does not exist");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BadInputException(what + " " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw malformed(what, file, e);
         } catch (java.io.IOException e) {
             throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * {@return the one-line error for a JSON file that does not parse: "WHAT FILE: malformed JSON at line L,
+     * column C: what the parser expected"}
+     *
+     * @param what what the file is ("config", "checkpoint config")
+     * @param file the file
+     * @param e    the parser's exception
+     */
+    public static BadInputException malformed(String what, java.nio.file.Path file,
+                                              com.fasterxml.jackson.core.JsonProcessingException e) {
+        String where = e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        return new BadInputException(what + " " + file + ": malformed JSON" + where + ": "
+                + e.getOriginalMessage().lines().findFirst().orElse(""));
     }
 
     /** {@return a new, empty JSON object from the package's mapper} */

@@ -171,7 +171,8 @@ public final class CharTokenizer implements Tokenizer {
         }
         throw new BadInputException("character " + Text.describe(codePoint) + " at " + Text.position(text, index)
                 + " is not in the tokenizer's vocabulary of " + codePoints.length
-                + " characters; remove it, retrain on text that has it, or map unknown characters to " + UNKNOWN_TOKEN);
+                + " characters; remove it, or retrain on text that has it (a Java program can instead build the tokenizer with"
+                + " CharTokenizer.Unknown.MAP_TO_UNKNOWN, which maps such characters to " + UNKNOWN_TOKEN + ")");
     }
 
     @Override

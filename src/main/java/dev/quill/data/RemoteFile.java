@@ -89,7 +89,7 @@ public record RemoteFile(String fileName, URI url, long size, String sha256) {
             temp = null;
         } catch (IOException e) {
             throw new BadInputException("could not download " + fileName + " from " + url + " (" + e + "): with no network,"
-                    + " put the file (" + size + " bytes) at " + target.toAbsolutePath() + " or set -Dquill.data.dir to its folder", e);
+                    + " put the file (" + size + " bytes) at " + target.toAbsolutePath() + ", or point -Dquill.data.dir at its folder (with ./quill: QUILL_JAVA_OPTS=-Dquill.data.dir=DIR), or train on your own text with --data FILE", e);
         } finally {
             AtomicFiles.deleteQuietly(temp);
         }

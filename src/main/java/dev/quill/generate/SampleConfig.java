@@ -6,7 +6,7 @@ import dev.quill.config.ConfigJson;
  * How to pick each next token, as data. The steps run in the usual order: repetition penalty,
  * temperature, top-k, top-p, then one draw (see {@link SamplerChain}).
  *
- * @param temperature       divides the logits; {@code <= 0} means greedy (argmax, no draw)
+ * @param temperature       divides the logits; {@code 0} means greedy (argmax, no draw)
  * @param topK              keep the k most likely tokens; 0 turns it off
  * @param topP              keep the nucleus of probability p, in (0, 1]; 1 turns it off
  * @param repetitionPenalty CTRL's r >= 1 for already generated tokens; 1 turns it off
@@ -19,7 +19,7 @@ public record SampleConfig(double temperature, int topK, double topP, double rep
     /**
      * Validates every field; a bad value fails with a message naming the key.
      *
-     * @param temperature       finite
+     * @param temperature       finite, at least 0
      * @param topK              0 or more
      * @param topP              in (0, 1]
      * @param repetitionPenalty finite, at least 1
@@ -27,8 +27,8 @@ public record SampleConfig(double temperature, int topK, double topP, double rep
      * @throws dev.quill.config.BadInputException for the first rule broken
      */
     public SampleConfig {
-        ConfigJson.require(!Double.isNaN(temperature) && !Double.isInfinite(temperature), S, "temperature", temperature,
-                "must be a finite number (<= 0 means greedy)");
+        ConfigJson.require(temperature >= 0 && !Double.isInfinite(temperature), S, "temperature", temperature,
+                "must be a finite number >= 0 (0 means greedy)");
         ConfigJson.require(topK >= 0, S, "top_k", topK, "must be >= 0 (0 turns it off)");
         ConfigJson.require(topP > 0 && topP <= 1, S, "top_p", topP, "must be in (0, 1] (1 turns it off)");
         ConfigJson.require(repetitionPenalty >= 1 && !Double.isInfinite(repetitionPenalty), S, "repetition_penalty",
@@ -46,7 +46,7 @@ public record SampleConfig(double temperature, int topK, double topP, double rep
     }
 
     /**
-     * @param t the temperature; 0 or less is greedy
+     * @param t the temperature, at least 0; 0 is greedy
      * @return the same settings with another temperature
      */
     public SampleConfig withTemperature(double t) {

@@ -147,6 +147,8 @@ public final class Checkpoint {
             node = ConfigJson.MAPPER.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new BadInputException("not a checkpoint: " + file + " is missing");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ConfigJson.malformed("checkpoint config", file, e);
         } catch (IOException e) {
             throw new BadInputException("cannot read " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
         }

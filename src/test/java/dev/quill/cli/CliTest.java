@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quill.config.ConfigJson;
+import dev.quill.data.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,17 @@ class CliTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** A run config with no sections: the presets alone ({@code train} needs a --config). */
+    static final String PRESETS = resource("/presets.json");
+
+    static String resource(String name) {
+        try {
+            return Path.of(CliTest.class.getResource(name).toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @TempDir
     static Path dir;
     static Path text;
@@ -35,9 +47,9 @@ class CliTest {
     @BeforeAll
     static void trainATinyModel() throws Exception {
         text = dir.resolve("text.txt");
-        Files.writeString(text, Files.readString(Path.of("data/tinyshakespeare.txt")).substring(0, 20_000));
+        Files.writeString(text, TestData.excerpt().substring(0, 20_000));
         run = dir.resolve("run");
-        Run r = quill("train", "--data", text.toString(), "--out", run.toString(), "--set", "model.n_layer=1",
+        Run r = quill("train", "--config", PRESETS, "--data", text.toString(), "--out", run.toString(), "--set", "model.n_layer=1",
                 "--set", "model.n_embd=32", "--set", "model.block_size=16", "--set", "train.max_iters=12",
                 "--set", "train.eval_interval=6", "--set", "train.eval_iters=2", "--set", "train.batch_size=4");
         assertThat(r.code()).as(r.err()).isZero();
@@ -90,24 +102,40 @@ class CliTest {
         Files.write(badUtf8, new byte[] {'a', 'b', (byte) 0xC3, (byte) 0x28, 'c'});
         Path empty = dir.resolve("empty.txt");
         Files.writeString(empty, "");
+        Path broken = Files.createDirectories(dir.resolve("broken-checkpoint"));
+        Files.writeString(broken.resolve("config.json"), "{\"n_layer\": 1,\n  \"n_embd\" 32}");   // the 3 is column 12 of line 2
+        String last = run.resolve("last").toString();
         String[][] cases = {
             {"--bogus"},
             {"nosuchcommand"},
             {"train", "--config", bad.toString()},
-            {"train", "--set", "train.max_iter=3"},
-            {"train", "--set", "train.max_iters=abc"},
-            {"train", "--set", "model.dropout=1.5"},
+            {"train", "--config", PRESETS, "--set", "train.max_iter=3"},
+            {"train", "--config", PRESETS, "--set", "train.max_iters=abc"},
+            {"train", "--config", PRESETS, "--set", "model.dropout=1.5"},
             {"train", "--config", dir.resolve("missing.json").toString()},
-            {"train", "--data", badUtf8.toString(), "--out", dir.resolve("o1").toString()},
-            {"train", "--data", empty.toString(), "--out", dir.resolve("o2").toString()},
+            {"train", "--config", PRESETS, "--data", badUtf8.toString(), "--out", dir.resolve("o1").toString()},
+            {"train", "--config", PRESETS, "--data", empty.toString(), "--out", dir.resolve("o2").toString()},
             {"train", "--resume", "--out", dir.resolve("nothing-here").toString()},
             {"info", "--checkpoint", dir.resolve("nope").toString()},
             {"tokenizer", "encode", "--tokenizer", run.resolve("last/tokenizer.json").toString(), "\u4e2d"},
-            {"train", "--peak-gflops", "-3", "--data", text.toString(), "--out", dir.resolve("o3").toString()},
+            {"train", "--config", PRESETS, "--peak-gflops", "-3", "--data", text.toString(), "--out", dir.resolve("o3").toString()},
+            {"train"},
+            {"train", "--config", PRESETS, "--data", text.toString(), "--out", text.toString()},
+            {"generate", "--checkpoint", run.toString()},
+            {"evaluate", "--checkpoint", dir.resolve("nope").toString(), "--data", text.toString()},
+            {"chat", "--checkpoint", text.toString()},
+            {"info", "--checkpoint", dir.toString()},
+            {"info", "--checkpoint", broken.toString()},
+            {"generate", "--checkpoint", last, "--temperature", "-1"},
+            {"generate", "--checkpoint", last, "--top-p", "2"},
         };
         String[] expected = {"Unknown option", "Unmatched argument", "malformed JSON at line 1", "did you mean train.max_iters?",
             "train.max_iters must be an integer", "model.dropout = 1.5", "does not exist", "byte", "empty",
-            "no checkpoint to resume", "config.json is missing", "U+4E2D", "--peak-gflops: -3.0 is not a rate"};
+            "no checkpoint to resume", "nope does not exist", "U+4E2D", "--peak-gflops: -3.0 is not a rate",
+            "train needs --config FILE", "is a file; give a directory",
+            "is a run directory, not a checkpoint; did you mean " + last + " or " + run.resolve("best") + "?", "nope does not exist",
+            "is a file; give a checkpoint directory", "is not a checkpoint: it has no config.json",
+            "broken-checkpoint/config.json: malformed JSON at line 2, column 12", "temperature = -1.0", "top_p = 2.0"};
         for (int i = 0; i < cases.length; i++) {
             Run r = quill(cases[i]);
             assertThat(r.code()).as("exit code of %s: %s", String.join(" ", cases[i]), r.err()).isEqualTo(2);
@@ -118,9 +146,34 @@ class CliTest {
     }
 
     @Test
+    void resumeWithoutAConfigContinuesWithTheRunsRecordedConfig() throws Exception {
+        Path copy = dir.resolve("resumed");
+        try (var files = Files.walk(run)) {
+            for (Path p : files.toList()) {
+                Path to = copy.resolve(run.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        Run r = quill("train", "--resume", "--out", copy.toString(), "--set", "train.max_iters=14", "--peak-gflops", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(ConfigJson.MAPPER.readTree(r.out()).get("step").asInt()).isEqualTo(14);
+        assertThat(r.err()).contains("\"n_embd\":32");    // the recorded model, not the presets' 128
+    }
+
+    @Test
+    void anMfuOverOneHundredPercentSaysWhy() {
+        assertThat(PeakOption.describeMfu(0.458)).isEqualTo(" | mfu 45.8%");
+        assertThat(PeakOption.describeMfu(1.404)).contains("mfu 140.4%", "over 100%", "too low");
+    }
+
+    @Test
     void anExistingRunIsNeverOverwrittenWithoutResume() throws Exception {
         long before = Files.getLastModifiedTime(run.resolve("last/model.safetensors")).toMillis();
-        Run r = quill("train", "--data", text.toString(), "--out", run.toString());
+        Run r = quill("train", "--config", PRESETS, "--data", text.toString(), "--out", run.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("already holds a run; use --resume");
         assertThat(Files.getLastModifiedTime(run.resolve("last/model.safetensors")).toMillis()).isEqualTo(before);
@@ -189,11 +242,12 @@ class CliTest {
         var cfg = dev.quill.generate.GenerationConfig.of(5, dev.quill.generate.SampleConfig.greedy());
         ChatSession session = new ChatSession(gen, cfg, new java.io.PrintWriter(out, true));
         Path saved = dir.resolve("transcript.txt");
-        String script = String.join("\n", "/set temperature=0.5", "/set top_k=abc", "First \\", "Citizen", "/show", "/reset",
+        String script = String.join("\n", "/set temperature=0.5", "/set top_k=abc", "First \\", "Citizen", "ab\u4e2d", "/show", "/reset",
                 "/save " + saved, "/quit", "never read");
         ChatCommand.runPlain(session, new java.io.BufferedReader(new java.io.StringReader(script)));
         String o = out.toString();
-        assertThat(o).contains("temperature=0.5", "error: top_k = abc: not a number", "context cleared", "saved 2 entries");
+        assertThat(o).contains("temperature=0.5", "error: top_k = abc: not a number",
+                "(U+4E2D) at line 1, column 3 (index 2)", "context cleared", "saved 2 entries");
         assertThat(Files.readString(saved)).startsWith("> First \nCitizen\n");
         assertThat(session.context()).isEmpty(); // after /reset
     }
@@ -203,7 +257,7 @@ class CliTest {
         String[] tiny = {"--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.block_size=16",
             "--set", "train.eval_interval=0", "--set", "train.batch_size=4", "--set", "train.log_interval=1"};
         Path cont = dir.resolve("continued");
-        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--data", text.toString(), "--out", cont.toString(),
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--config", PRESETS, "--data", text.toString(), "--out", cont.toString(),
                 "--set", "train.max_iters=0", "--set", "train.init_from=" + run.resolve("last")), java.util.Arrays.stream(tiny))
                 .toArray(String[]::new);
         Run r = quill(args);
@@ -214,7 +268,7 @@ class CliTest {
         assertThat(now.keySet()).isEqualTo(from.keySet());
         from.forEach((name, a) -> assertThat(now.get(name)).as(name).isEqualTo(a));
         assertThat(Files.readString(cont.resolve("last/tokenizer.json"))).isEqualTo(Files.readString(run.resolve("last/tokenizer.json")));
-        String[] wrong = java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--data", text.toString(), "--out",
+        String[] wrong = java.util.stream.Stream.concat(java.util.stream.Stream.of("train", "--config", PRESETS, "--data", text.toString(), "--out",
                 dir.resolve("wrong").toString(), "--set", "train.init_from=" + run.resolve("last"), "--set", "model.n_embd=64"),
                 java.util.Arrays.stream(new String[] {"--set", "model.n_layer=1", "--set", "model.block_size=16"})).toArray(String[]::new);
         Run w = quill(wrong);

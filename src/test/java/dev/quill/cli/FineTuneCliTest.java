@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quill.cli.CliTest.Run;
 import dev.quill.config.ConfigJson;
+import dev.quill.data.TestData;
 import dev.quill.data.Tokenizer;
 import dev.quill.model.Safetensors;
 import java.nio.file.Files;
@@ -38,9 +39,9 @@ class FineTuneCliTest {
     @BeforeAll
     static void pretrainATinyModelAndWriteConversations() throws Exception {
         text = dir.resolve("text.txt");
-        Files.copy(Path.of("data/tinyshakespeare.txt"), text);      // every character the conversations use
+        Files.copy(TestData.excerptPath(), text);      // every character the conversations use
         base = dir.resolve("base");
-        Run r = quill(args(Stream.of("train", "--data", text.toString(), "--out", base.toString(),
+        Run r = quill(args(Stream.of("train", "--config", CliTest.PRESETS, "--data", text.toString(), "--out", base.toString(),
                 "--set", "train.max_iters=6", "--set", "train.eval_interval=3")));
         assertThat(r.code()).as(r.err()).isZero();
         baseVocab = Tokenizer.load(base.resolve("last/tokenizer.json")).vocabSize();
@@ -63,7 +64,7 @@ class FineTuneCliTest {
     }
 
     private static Run tune(Path out, String... extra) {
-        return quill(args(Stream.concat(Stream.of("train", "--data", text.toString(), "--out", out.toString(),
+        return quill(args(Stream.concat(Stream.of("train", "--config", CliTest.PRESETS, "--data", text.toString(), "--out", out.toString(),
                 "--set", "train.init_from=" + base.resolve("last"), "--set", "sft.path=" + conversations,
                 "--set", "sft.val_fraction=0.2", "--set", "sft.mix_ratio=0.25"), Stream.of(extra))));
     }
@@ -99,13 +100,13 @@ class FineTuneCliTest {
         Run stop = tune(dir.resolve("bad-stop"), "--set", "sft.path=" + bad, "--set", "train.max_iters=1", "--set", "train.eval_interval=0");
         assertThat(stop.code()).isEqualTo(2);
         assertThat(stop.err()).contains(bad + ":4");
-        Run skip = quill(args(Stream.of("train", "--data", text.toString(), "--out", dir.resolve("bad-skip").toString(),
+        Run skip = quill(args(Stream.of("train", "--config", CliTest.PRESETS, "--data", text.toString(), "--out", dir.resolve("bad-skip").toString(),
                 "--set", "train.init_from=" + base.resolve("last"), "--set", "sft.path=" + bad, "--set", "sft.val_fraction=0.2",
                 "--set", "train.max_iters=1", "--set", "train.eval_interval=0", "--skip-bad-lines")));
         assertThat(skip.code()).as(skip.err()).isZero();
         assertThat(ConfigJson.MAPPER.readTree(dir.resolve("bad-skip/run.json").toFile()).get("sft_summary").asText())
                 .contains("used 10, skipped 1");
-        Run none = quill("train", "--skip-bad-lines", "--out", dir.resolve("none").toString());
+        Run none = quill("train", "--config", CliTest.PRESETS, "--skip-bad-lines", "--out", dir.resolve("none").toString());
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.err()).contains("no sft section");
     }

@@ -109,7 +109,7 @@ class BpeTokenizerTest {
 
     @Test
     void learnedTokensNeverCrossAChunkBoundary() {
-        var tok = BpeTokenizer.train(TestData.tinyShakespeare(), BpeTokenizer.Options.of(512));
+        var tok = BpeTokenizer.train(TestData.excerpt(), BpeTokenizer.Options.of(512));
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
         int checked = 0;
         for (int id = 256; id < tok.vocabSize(); id++) {

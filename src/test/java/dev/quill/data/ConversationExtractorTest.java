@@ -15,7 +15,7 @@ class ConversationExtractorTest {
 
     /** The text of tiny Shakespeare from the first occurrence of {@code from} to the end of {@code to}. */
     private static String excerpt(String from, String to) {
-        String text = TestData.tinyShakespeare();
+        String text = TestData.excerpt();
         int start = text.indexOf(from);
         int end = text.indexOf(to, start) + to.length();
         assertThat(start).as("excerpt start").isNotNegative();

@@ -177,7 +177,7 @@ class SftDatasetTest {
         assertThat(d.summary().source()).isEqualTo(jsonl.toString());
 
         // the opening of tiny Shakespeare as a transcript: three speech pairs
-        String text = TestData.tinyShakespeare();
+        String text = TestData.excerpt();
         Path play = dir.resolve("play.txt");
         Files.writeString(play, text.substring(0, text.indexOf("We know't, we know't.\n") + 22));
         var shakespeare = new DefaultChatTemplate(CharTokenizer.train(text));

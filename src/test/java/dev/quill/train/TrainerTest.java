@@ -13,7 +13,7 @@ import dev.quill.config.ModelConfig;
 import dev.quill.config.TrainConfig;
 import dev.quill.data.Batch;
 import dev.quill.data.CharTokenizer;
-import dev.quill.data.Corpora;
+import dev.quill.data.TestData;
 import dev.quill.data.RandomWindowSampler;
 import dev.quill.data.TokenSplit;
 import dev.quill.data.Tokens;
@@ -38,7 +38,7 @@ class TrainerTest {
 
     @BeforeAll
     static void data() {
-        String text = Corpora.tinyShakespeare().substring(0, 30_000);
+        String text = TestData.excerpt().substring(0, 30_000);
         tokenizer = CharTokenizer.train(text);
         split = TokenSplit.of(Tokens.of(tokenizer.encode(text)), 0.1);
     }

@@ -9,9 +9,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Greedy decoding with a plain loop over {@link Gpt#forward}: the most likely next token, again and again.
- * Kept apart on purpose: when Quill's {@code dev.quill.generate} package lands, this class is the one to
- * replace with its generator.
+ * Greedy decoding with a plain loop over {@link Gpt#forward}: the most likely next token, again and again,
+ * written out to show what one step of generation is. For real use, Quill's {@code dev.quill.generate.Generator}
+ * does this with sampling, a KV cache and stop strings ({@code SampleConfig.greedy()} for this behaviour).
  */
 final class GreedySampler {
 
