@@ -74,6 +74,7 @@ public final class Checkpoint {
             }
         });
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+        CheckpointChecksums.record(dir, java.util.List.of(CONFIG, WEIGHTS));
     }
 
     /**
@@ -152,6 +153,7 @@ public final class Checkpoint {
      * @throws IOException       when reading fails for another reason
      */
     public static Gpt load(Path dir, DataType type) throws IOException {
+        CheckpointChecksums.verify(dir);
         ModelConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {

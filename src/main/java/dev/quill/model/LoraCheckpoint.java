@@ -93,6 +93,7 @@ public final class LoraCheckpoint {
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
         writeAtomically(dir.resolve(CONFIG), ConfigJson.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(configJson(config, baseModel)) + "\n");
+        CheckpointChecksums.record(dir, List.of(WEIGHTS, CONFIG));
     }
 
     /** adapter_config.json's contents. */
@@ -203,6 +204,7 @@ public final class LoraCheckpoint {
      * @throws IOException if reading the weights fails for another reason
      */
     public static Info load(Path dir, Gpt model) throws IOException {
+        CheckpointChecksums.verify(dir, List.of(CONFIG, WEIGHTS, PEFT_WEIGHTS));
         Info info = readConfig(dir);
         LoraConfig config = info.config();
         if (model.hasAdapters()) {
