@@ -74,7 +74,6 @@ public final class Checkpoint {
             }
         });
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
-        CheckpointChecksums.record(dir, java.util.List.of(CONFIG, WEIGHTS));
     }
 
     /**

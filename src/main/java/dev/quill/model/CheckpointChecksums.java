@@ -37,10 +37,15 @@ import org.slf4j.LoggerFactory;
  * core (SHA-256 with SHA-NI takes 0.37-0.56 s), so checking a 124M-parameter model costs little beside
  * reading it.
  *
+ * <p>Training writes it ({@code CheckpointStore}) into every checkpoint, after all other files, so it covers
+ * the model, tokenizer, trainer state, optimizer and adapter files alike. {@link Checkpoint#save} called
+ * directly writes none: a program that saves a model and then puts files beside it (or replaces one) would
+ * otherwise leave a listing that no longer fits.
+ *
  * <p>Only the files listed are checked: a file added by hand is not, and a directory without
- * {@code checksums.json} (a Quill checkpoint from before checksums, a Hugging Face or PEFT directory) loads
- * unchecked; for a Quill checkpoint ({@code config.json} with {@code format_version}) that is said once, in a
- * log line.
+ * {@code checksums.json} (a checkpoint from an older Quill or from {@link Checkpoint#save}, a Hugging Face
+ * or PEFT directory) loads unchecked; for a Quill checkpoint ({@code config.json} with
+ * {@code format_version}) that is said once per directory, in a log line at INFO.
  */
 public final class CheckpointChecksums {
 
@@ -50,6 +55,7 @@ public final class CheckpointChecksums {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointChecksums.class);
     private static final String ALGORITHM = "crc32c";
     private static final long MAX_FILE_BYTES = 1 << 20;        // a listing of a few dozen files is a few KB
+    private static final String ON_PURPOSE = " (or, if it was changed on purpose, delete " + FILE + ")";
     private static final Set<Path> NOTICED = ConcurrentHashMap.newKeySet();
 
     private CheckpointChecksums() {
@@ -76,30 +82,6 @@ public final class CheckpointChecksums {
     }
 
     /**
-     * Adds (or replaces) the entries of {@code names} in {@code dir}'s checksums.json, keeping the others, for
-     * a writer that puts its own files beside someone else's.
-     *
-     * @param dir   the checkpoint directory
-     * @param names files in it, just written
-     * @throws IOException when a file cannot be read or checksums.json cannot be written
-     */
-    public static void record(Path dir, Collection<String> names) throws IOException {
-        Map<String, ObjectNode> entries = new TreeMap<>();
-        JsonNode old = readListing(dir.resolve(FILE), true);
-        if (old != null) {
-            old.path("files").fields().forEachRemaining(e -> {
-                if (e.getValue().isObject() && Files.isRegularFile(dir.resolve(e.getKey()))) {
-                    entries.put(e.getKey(), (ObjectNode) e.getValue());
-                }
-            });
-        }
-        for (String name : names) {
-            entries.put(name, entry(dir.resolve(name)));
-        }
-        writeEntries(dir, entries);
-    }
-
-    /**
      * Checks every file listed in {@code dir}'s checksums.json.
      *
      * @param dir a checkpoint directory
@@ -112,17 +94,18 @@ public final class CheckpointChecksums {
     }
 
     /**
-     * Checks the files of {@code names} that {@code dir}'s checksums.json lists (the others are not read).
+     * Checks the files of {@code names} that {@code dir}'s checksums.json lists and that exist (the others
+     * are not read; a reader says itself when a file it needs is missing).
      *
      * @param dir   a checkpoint directory
-     * @param names the files about to be read; null for every listed file
+     * @param names the files about to be read; null for every listed file, each of which must then exist
      * @throws BadInputException naming the file, when one is missing, has another size or another checksum,
      *                           or when checksums.json itself is unreadable
      * @throws IOException       when a file cannot be read for another reason
      */
     public static void verify(Path dir, Collection<String> names) throws IOException {
         Path listing = dir.resolve(FILE);
-        JsonNode root = readListing(listing, false);
+        JsonNode root = readListing(listing);
         if (root == null) {
             noticeUnchecked(dir);
             return;
@@ -134,7 +117,7 @@ public final class CheckpointChecksums {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (names == null || names.contains(e.getKey())) {
+            if (names == null || names.contains(e.getKey()) && Files.exists(dir.resolve(e.getKey()))) {
                 check(dir, listing, e.getKey(), e.getValue());
             }
         }
@@ -154,18 +137,18 @@ public final class CheckpointChecksums {
         long size = Files.size(f);
         if (size != bytes.asLong()) {
             throw new BadInputException(f + " has " + size + " bytes where " + listing.getFileName() + " records "
-                    + bytes.asLong() + ": it was cut short or changed after it was written; use another checkpoint");
+                    + bytes.asLong() + ": it was cut short or changed after it was written; use another checkpoint" + ON_PURPOSE);
         }
         String got = crc32c(f);
         if (!got.equalsIgnoreCase(crc.asText())) {
             throw new BadInputException(f + " is damaged: its CRC32C is " + got + " where " + listing.getFileName()
                     + " records " + crc.asText() + " (a flipped bit, or the file was changed after it was written); "
-                    + "use another checkpoint");
+                    + "use another checkpoint" + ON_PURPOSE);
         }
     }
 
-    /** The parsed listing, or null when there is none (or, with {@code lenient}, when it is unreadable). */
-    private static JsonNode readListing(Path listing, boolean lenient) throws IOException {
+    /** The parsed listing, or null when there is none. */
+    private static JsonNode readListing(Path listing) {
         if (!Files.isRegularFile(listing)) {
             return null;
         }
@@ -179,9 +162,6 @@ public final class CheckpointChecksums {
             }
             return root;
         } catch (IOException e) {
-            if (lenient) {
-                return null;
-            }
             throw new BadInputException("cannot read " + listing + ": " + firstLine(e)
                     + "; delete it to load the checkpoint unchecked", e);
         }
@@ -193,7 +173,8 @@ public final class CheckpointChecksums {
             if (Files.isRegularFile(config) && Files.size(config) < MAX_FILE_BYTES
                     && ConfigJson.MAPPER.readTree(Files.readString(config)).has("format_version")
                     && NOTICED.add(dir.toAbsolutePath().normalize())) {
-                LOG.warn("{} has no {} (written by an older Quill): its files are loaded unchecked", dir, FILE);
+                LOG.info("{} has no {} (it was not written by training, or by an older Quill): its files are loaded unchecked",
+                        dir, FILE);
             }
         } catch (IOException | RuntimeException e) {
             // an unreadable config.json is reported by whoever reads it next

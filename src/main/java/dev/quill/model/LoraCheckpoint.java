@@ -93,7 +93,6 @@ public final class LoraCheckpoint {
         Safetensors.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
         writeAtomically(dir.resolve(CONFIG), ConfigJson.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(configJson(config, baseModel)) + "\n");
-        CheckpointChecksums.record(dir, List.of(WEIGHTS, CONFIG));
     }
 
     /** adapter_config.json's contents. */

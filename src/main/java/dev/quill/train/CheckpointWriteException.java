@@ -6,9 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * A checkpoint could not be written completely (no space left, a quota, a read-only directory). The run
- * stops; the previous checkpoint of the same name is still there, complete, and {@code --resume} continues
- * from it. The message is one line: which checkpoint, why, and what is left.
+ * A checkpoint, or another file of the run's output, could not be written completely (no space left, a
+ * quota, a read-only directory). The run stops; the previous checkpoint is still there, complete, and
+ * {@code --resume} continues from it. The message is one line: what, why, and what is left.
  */
 public final class CheckpointWriteException extends TrainingFailedException {
 
@@ -18,7 +18,16 @@ public final class CheckpointWriteException extends TrainingFailedException {
      * @param cause    the failure, an {@link IOException} or an {@link UncheckedIOException}
      */
     public CheckpointWriteException(Path target, Path previous, Exception cause) {
-        super("cannot write checkpoint " + target + ": " + IoErrors.describe(cause) + "; " + left(previous));
+        this("checkpoint " + target, previous, cause);
+    }
+
+    /**
+     * @param what     what could not be written, e.g. {@code "checkpoint out/run/last"} or {@code "in out/run"}
+     * @param previous the complete checkpoint the run can resume from, or null when there is none
+     * @param cause    the failure, an {@link IOException} or an {@link UncheckedIOException}
+     */
+    public CheckpointWriteException(String what, Path previous, Exception cause) {
+        super("cannot write " + what + ": " + IoErrors.describe(cause) + "; " + left(previous));
         initCause(cause);
     }
 

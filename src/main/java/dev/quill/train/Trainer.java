@@ -292,6 +292,8 @@ public final class Trainer {
             if (savedAt != step) {
                 lastDir = saveLast(end);
             }
+        } catch (IOException e) {                               // metrics or the plot: the disk is full or read-only
+            throw new CheckpointWriteException("in " + store.root(), store.resolve("last"), e);
         }
         return new Result(stop, step, lastTrain, lastVal, bestVal, lastDir);
     }
