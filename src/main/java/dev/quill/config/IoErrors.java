@@ -16,11 +16,17 @@ public final class IoErrors {
     }
 
     /**
-     * @param e an I/O failure, possibly wrapped in an {@link UncheckedIOException}
+     * @param e an I/O failure, possibly wrapped (in an {@link UncheckedIOException}, or by a library that
+     *          reports its own failure and keeps the system's as the cause)
      * @return one line: the reason, then the file in parentheses where one is known
      */
     public static String describe(Throwable e) {
-        Throwable t = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+        Throwable t = e;
+        for (Throwable c = e.getCause(); c != null && c != t; c = c.getCause()) {
+            if (c instanceof java.io.IOException) {
+                t = c;                                    // the innermost I/O failure has the system's reason
+            }
+        }
         if (t instanceof FileSystemException f) {
             String why = t instanceof AccessDeniedException ? "permission denied"
                     : t instanceof NoSuchFileException ? "no such file or directory"

@@ -73,7 +73,7 @@ public final class CheckpointStore {
             sync(tmp);
         } catch (IOException | UncheckedIOException e) {
             deleteQuietly(tmp);                          // give the space back; the previous checkpoint is untouched
-            throw new CheckpointWriteException(target, resolve(name), e);
+            throw new CheckpointWriteException(target, resolve("last"), e);
         }
         try {
             deleteTree(old);
@@ -83,7 +83,7 @@ public final class CheckpointStore {
             move(tmp, target);
             deleteTree(old);
         } catch (IOException | UncheckedIOException e) {
-            throw new CheckpointWriteException(target, resolve(name), e);
+            throw new CheckpointWriteException(target, resolve("last"), e);
         }
         return target;
     }
