@@ -2,6 +2,7 @@ package dev.quill.cli;
 
 import dev.quill.config.ConfigJson;
 import dev.quill.train.Pipeline;
+import dev.quill.train.RunLock;
 import dev.quill.train.Trainer;
 import dev.quill.train.TrainingRun;
 import java.nio.file.Path;
@@ -45,6 +46,12 @@ final class PipelineCommand implements Callable<Integer> {
         peak.check();
         Pipeline pipeline = Pipeline.load(config, sets);
         Path outDir = out != null ? out : Path.of("out", pipeline.name());
+        try (RunLock lock = RunLock.acquire(outDir)) {      // one run per directory
+            return run(pipeline, outDir);
+        }
+    }
+
+    private Integer run(Pipeline pipeline, Path outDir) throws Exception {
         var err = spec.commandLine().getErr();
         if (java.nio.file.Files.exists(outDir) && !java.nio.file.Files.isDirectory(outDir)) {
             throw new dev.quill.config.BadInputException("--out " + outDir + ": is a file; give a directory");

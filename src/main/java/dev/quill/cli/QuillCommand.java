@@ -104,6 +104,10 @@ public final class QuillCommand implements Runnable {
             err.println("quill: " + t.getMessage());
             return FAILED;
         }
+        if (t instanceof IOException io) {                      // a full disk, a read-only directory: the reason, no class name
+            err.println("quill: " + dev.quill.config.IoErrors.describe(io) + " (run with --verbose for details)");
+            return FAILED;
+        }
         String msg = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
         err.println("quill: " + t.getClass().getSimpleName() + ": " + msg + " (run with --verbose for details)");
         return FAILED;

@@ -3,6 +3,7 @@ package dev.quill.cli;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.RunConfig;
+import dev.quill.train.RunLock;
 import dev.quill.train.Trainer;
 import dev.quill.train.TrainingRun;
 import java.nio.file.Files;
@@ -41,6 +42,12 @@ final class TrainCommand implements Callable<Integer> {
         peak.check();
         RunConfig cfg = run.loadForTrain(resume);
         Path outDir = run.outDir(cfg);
+        try (RunLock lock = RunLock.acquire(outDir)) {      // one run per directory
+            return train(cfg, outDir);
+        }
+    }
+
+    private Integer train(RunConfig cfg, Path outDir) throws Exception {
         if (!resume && Files.isDirectory(outDir.resolve("last"))) {
             throw new BadInputException(outDir + " already holds a run; use --resume to continue it or --out for a new directory");
         }

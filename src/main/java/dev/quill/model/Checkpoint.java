@@ -180,6 +180,7 @@ public final class Checkpoint {
      * @throws IOException       when reading fails for another reason
      */
     public static Gpt load(Path dir, DataType type) throws IOException {
+        CheckpointChecksums.verify(dir);
         ModelConfig config = readConfig(dir);
         if (isHuggingFace(dir)) {
             return HfGpt2Weights.load(dir, config, type);  // config + weights only; never writes into dir

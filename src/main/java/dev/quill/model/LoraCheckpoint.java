@@ -203,6 +203,7 @@ public final class LoraCheckpoint {
      * @throws IOException if reading the weights fails for another reason
      */
     public static Info load(Path dir, Gpt model) throws IOException {
+        CheckpointChecksums.verify(dir, List.of(CONFIG, WEIGHTS, PEFT_WEIGHTS));
         Info info = readConfig(dir);
         LoraConfig config = info.config();
         if (model.hasAdapters()) {

@@ -1,11 +1,14 @@
 package dev.quill.train;
 
+import dev.quill.model.CheckpointChecksums;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -16,6 +19,11 @@ import java.util.stream.Stream;
  * directory is atomic, so at every moment either the new {@code last/} or the previous one (parked as
  * {@code .last.old} for the instant between two renames) is complete; {@link #resolve} finds whichever
  * exists. A crash or {@code kill -9} never leaves a half-written {@code last/}.
+ *
+ * <p>Before the rename each file is flushed to the disk and listed with its size and CRC32C in
+ * {@code checksums.json} ({@link CheckpointChecksums}), which loading checks. When a file cannot be written
+ * (no space left, a quota, a read-only directory) the partial directory is deleted, the previous checkpoint
+ * stays as it was, and {@link CheckpointWriteException} says so in one line.
  */
 public final class CheckpointStore {
 
@@ -47,22 +55,36 @@ public final class CheckpointStore {
      * @param name   the checkpoint's directory name ({@code last}, {@code best}, {@link #stepName})
      * @param writer fills the temporary directory
      * @return the checkpoint's final directory
-     * @throws IOException when writing or renaming fails; the previous checkpoint is then still there
+     * @throws CheckpointWriteException when writing or renaming fails (a full disk, a quota, a read-only
+     *                                  directory); the previous checkpoint is then still there, complete, and
+     *                                  the partial one is deleted
      */
-    public Path write(String name, Writer writer) throws IOException {
-        Files.createDirectories(root);
+    public Path write(String name, Writer writer) {
         Path target = root.resolve(name);
         Path tmp = root.resolve("." + name + ".tmp");
         Path old = root.resolve("." + name + ".old");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        writer.write(tmp);
-        deleteTree(old);
-        if (Files.exists(target)) {
-            move(target, old);
+        try {
+            Files.createDirectories(root);
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            writer.write(tmp);
+            CheckpointChecksums.writeAll(tmp);
+            DiskFullSeam.check(tmp);
+            sync(tmp);
+        } catch (IOException | UncheckedIOException e) {
+            deleteQuietly(tmp);                          // give the space back; the previous checkpoint is untouched
+            throw new CheckpointWriteException(target, resolve("last"), e);
         }
-        move(tmp, target);
-        deleteTree(old);
+        try {
+            deleteTree(old);
+            if (Files.exists(target)) {
+                move(target, old);
+            }
+            move(tmp, target);
+            deleteTree(old);
+        } catch (IOException | UncheckedIOException e) {
+            throw new CheckpointWriteException(target, resolve("last"), e);
+        }
         return target;
     }
 
@@ -113,6 +135,30 @@ public final class CheckpointStore {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to);
+        }
+    }
+
+    /** Flushes every file of {@code dir}, and the directory, to the disk before it is renamed into place. */
+    private static void sync(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                    ch.force(true);
+                }
+            }
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some file systems cannot open a directory for syncing; its entries are then flushed with the files
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: the next write of this checkpoint deletes it first
         }
     }
 

@@ -180,9 +180,11 @@ public final class Pipeline {
             return new StageResult(stage, dir, null);
         }
         LOG.info("pipeline: stage {} -> {}", stage, dir);
-        TrainingRun run = TrainingRun.prepare(cfg, dir, started);
-        onStart.accept(run);
-        return new StageResult(stage, dir, run.run());
+        try (RunLock lock = RunLock.acquire(dir)) {       // a `quill train` on the stage's directory is refused
+            TrainingRun run = TrainingRun.prepare(cfg, dir, started);
+            onStart.accept(run);
+            return new StageResult(stage, dir, run.run());
+        }
     }
 
     /** A stage is finished when its run.json records an end that was not an interruption. */

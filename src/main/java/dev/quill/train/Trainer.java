@@ -10,6 +10,7 @@ import dev.quill.config.TrainConfig;
 import dev.quill.data.Batch;
 import dev.quill.data.BatchSource;
 import dev.quill.data.Tokens;
+import dev.quill.model.CheckpointChecksums;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -147,6 +148,7 @@ public final class Trainer {
             if (last == null) {
                 throw new BadInputException("--resume: no checkpoint to resume in " + store.root().resolve("last"));
             }
+            CheckpointChecksums.verify(last);                   // every file, before any is read
             state = TrainState.read(last);
             task.load(last);
             optimizer.restore(Safetensors.read(last.resolve(OPTIMIZER)).tensors(), state.step());
@@ -290,6 +292,8 @@ public final class Trainer {
             if (savedAt != step) {
                 lastDir = saveLast(end);
             }
+        } catch (IOException e) {                               // metrics or the plot: the disk is full or read-only
+            throw new CheckpointWriteException("in " + store.root(), store.resolve("last"), e);
         }
         return new Result(stop, step, lastTrain, lastVal, bestVal, lastDir);
     }

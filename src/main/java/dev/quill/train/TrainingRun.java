@@ -17,6 +17,7 @@ import dev.quill.data.TokenSplit;
 import dev.quill.data.Tokenizer;
 import dev.quill.data.Tokens;
 import dev.quill.model.Checkpoint;
+import dev.quill.model.CheckpointChecksums;
 import dev.quill.model.FineTuneFootprint;
 import dev.quill.model.Gpt;
 import dev.quill.model.Lora;
@@ -91,6 +92,11 @@ public final class TrainingRun {
             throw new BadInputException("--resume: no checkpoint to resume in " + outDir.resolve("last"));
         }
         Path initFrom = "scratch".equals(cfg.train().initFrom()) ? null : Path.of(cfg.train().initFrom());
+        if (last != null) {                            // the trainer checks the rest of last/ when it resumes
+            CheckpointChecksums.verify(last, java.util.List.of(Checkpoint.CONFIG, Checkpoint.TOKENIZER));
+        } else if (initFrom != null) {
+            CheckpointChecksums.verify(initFrom, java.util.List.of(Checkpoint.CONFIG, Checkpoint.TOKENIZER, Checkpoint.WEIGHTS));
+        }
         Tokenizer tokenizer;
         if (last != null && Files.exists(last.resolve(Checkpoint.TOKENIZER))) {
             tokenizer = Tokenizer.load(last.resolve(Checkpoint.TOKENIZER));
