@@ -51,6 +51,23 @@ public interface Collective extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * The group this process was started in: a {@link GlooCollective} when the environment names a world of
+     * more than one process ({@link WorldSpec#fromEnv}), else {@link #single()}.
+     *
+     * @param env the environment, {@link System#getenv()}
+     * @return the joined group
+     * @throws dev.quill.config.BadInputException when the variables are wrong or the port is in use
+     * @throws CollectiveException                 when the peers cannot be reached in time
+     */
+    static Collective fromEnvironment(java.util.Map<String, String> env) {
+        java.util.Optional<WorldSpec> world = WorldSpec.fromEnv(env);
+        if (world.isEmpty() || world.get().worldSize() == 1) {
+            return single();
+        }
+        return GlooCollective.join(world.get());
+    }
+
     /** {@return a group of one process: rank 0 of 1, every operation a no-op} */
     static Collective single() {
         return SingleProcess.INSTANCE;

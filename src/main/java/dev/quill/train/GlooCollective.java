@@ -151,7 +151,8 @@ public final class GlooCollective implements Collective {
 
     private static String firstLine(RuntimeException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.lines().filter(l -> !l.isBlank()).findFirst().orElse(m).trim();
+        String line = m.lines().filter(l -> !l.isBlank()).findFirst().orElse(m).trim();
+        return line.replaceFirst("^\\[[^\\]]*\\.(cc|cpp|h|hpp):\\d+\\]\\s*", "");     // Gloo's [source.cc:547] prefix
     }
 
     /** A direct float buffer seen as a one-dimensional CPU tensor, without copying. */
