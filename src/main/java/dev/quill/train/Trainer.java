@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -58,6 +57,7 @@ public final class Trainer {
     private final AdamW optimizer;
     private final List<TrainListener> listeners = new ArrayList<>();
     private double peakGflops = Double.NaN;
+    private DataParallel parallel = new DataParallel(Collective.single());
     private volatile boolean stopRequested;
 
     /**
@@ -112,6 +112,19 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains data-parallel over a group of processes ({@link DataParallel}): the data's batches are the global
+     * batch, of which this process takes its rows; gradients and losses are summed over the group once per
+     * step; only rank 0 writes metrics and checkpoints.
+     *
+     * @param group the processes; {@link Collective#single()} (the default) for plain training
+     * @return this trainer
+     */
+    public Trainer collective(Collective group) {
+        this.parallel = new DataParallel(group);
+        return this;
+    }
+
     /** {@return the optimizer, made in the constructor (its groups can be inspected before the run)} */
     public AdamW optimizer() {
         return optimizer;
@@ -140,7 +153,8 @@ public final class Trainer {
      * @throws IOException when a checkpoint or the metrics log cannot be read or written
      */
     public Result run(boolean resume) throws IOException {
-        Collection<Tensor> params = task.module().trainableParameters().values();
+        List<Tensor> params = List.copyOf(task.module().trainableParameters().values());
+        boolean writer = parallel.writer();                                    // rank 0 writes the run's files
         TrainState state = new TrainState(0, task.rng().state(), 0, Double.POSITIVE_INFINITY, 0, Double.NaN, 0);
         BatchSource sampler;
         if (resume) {
@@ -173,9 +187,9 @@ public final class Trainer {
         long tokensPerStep = data.tokensPerBatch() * cfg.gradAccumSteps();
         double flopsPerToken = task.flopsPerToken();                                    // for MFU
 
-        try (MetricsLog metrics = new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1)) {
+        try (MetricsLog metrics = writer ? new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1) : null) {
             while (step < cfg.maxIters()) {
-                if (stopRequested) {
+                if (parallel.worldSize() == 1 ? stopRequested : parallel.stopAgreed()) {
                     stop = Stop.INTERRUPTED;
                     break;
                 }
@@ -188,14 +202,16 @@ public final class Trainer {
                 // added into the parameters' (which live outside), so accumulation also lowers peak memory
                 for (int micro = 0; micro < cfg.gradAccumSteps(); micro++) {
                     try (MemoryScope scope = MemoryScope.open("train-step")) {
-                        Tensor l = task.loss(sampler.next());
-                        if (cfg.gradAccumSteps() > 1) {
-                            l = l.mul(1.0 / cfg.gradAccumSteps()); // the mean over all micro-batches
+                        Tensor l = task.loss(parallel.shard(sampler.next()));
+                        int shares = cfg.gradAccumSteps() * parallel.worldSize();
+                        if (shares > 1) {
+                            l = l.mul(1.0 / shares); // the mean over all micro-batches of every process
                         }
                         loss += l.item();
                         l.backward();
                     }
                 }
+                loss = parallel.allReduceGradients(params, loss, stopRequested);      // a no-op on one process
                 try (MemoryScope scope = MemoryScope.open("update")) {
                     norm = GradClip.clip(params, cfg.gradClip());
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
@@ -255,21 +271,23 @@ public final class Trainer {
                     LOG.info("step {}: train loss {}, val loss {}", step, fmt(trainEst), fmt(lastVal));
                 }
                 if (line != null) {
-                    metrics.write(line);
+                    if (writer) {
+                        metrics.write(line);
+                    }
                     for (TrainListener l : listeners) {
                         l.onMetrics(line);
                     }
                 }
-                if (evalNow) {
+                if (evalNow && writer) {
                     LossPlot.write(metrics.lines(), store.root().resolve("loss.png"));
                 }
                 boolean early = evalNow && cfg.earlyStoppingPatience() > 0 && stale >= cfg.earlyStoppingPatience();
                 TrainState now = new TrainState(step, task.rng().state(), sampler.state(), bestVal, stale, ema, elapsed);
-                if (improved) {
+                if (improved && writer) {
                     store.write("best", dir -> task.save(dir));
                 }
                 boolean periodic = cfg.checkpointInterval() > 0 && step % cfg.checkpointInterval() == 0;
-                if (evalNow || periodic) {
+                if ((evalNow || periodic) && writer) {
                     lastDir = saveLast(now);
                     savedAt = step;
                     if (cfg.keepLast() > 0) {
@@ -289,7 +307,7 @@ public final class Trainer {
             }
             // the run ends (finished, early stop, interrupt): the final state goes to last/
             TrainState end = new TrainState(step, task.rng().state(), sampler.state(), bestVal, stale, ema, elapsed);
-            if (savedAt != step) {
+            if (savedAt != step && writer) {
                 lastDir = saveLast(end);
             }
         } catch (IOException e) {                               // metrics or the plot: the disk is full or read-only
@@ -320,7 +338,8 @@ public final class Trainer {
         double weights = 0;
         task.module().train(false);
         try (GradMode g = GradMode.off()) {
-            for (Batch b : batches) {
+            for (int i = parallel.rank(); i < batches.size(); i += parallel.worldSize()) {  // this process's share
+                Batch b = batches.get(i);
                 // one scope per batch: a scope around all of them would learn (and keep) every
                 // forward's worth of memory
                 try (MemoryScope scope = MemoryScope.open("eval")) {
@@ -332,6 +351,10 @@ public final class Trainer {
         } finally {
             task.module().train(true);
         }
+        double[] sums = {sum, weights};
+        parallel.allReduceSums(sums);
+        sum = sums[0];
+        weights = sums[1];
         return weights > 0 ? sum / weights : Double.NaN;
     }
 

@@ -55,9 +55,11 @@ public final class TrainingRun {
     private final Trainer trainer;
     private final ObjectNode record;
     private final Tokens trainTokens;
+    private final boolean writer;
 
     private TrainingRun(RunConfig config, Path outDir, boolean resume, Tokenizer tokenizer, GptTask task, Trainer trainer,
-                        ObjectNode record, Tokens trainTokens) {
+                        ObjectNode record, Tokens trainTokens, boolean writer) {
+        this.writer = writer;
         this.trainTokens = trainTokens;
         this.config = config;
         this.outDir = outDir;
@@ -80,7 +82,25 @@ public final class TrainingRun {
      * @throws IOException       when reading fails for another reason
      */
     public static TrainingRun prepare(RunConfig cfg, Path outDir, boolean resume) throws IOException {
+        return prepare(cfg, outDir, resume, Collective.single());
+    }
+
+    /**
+     * Prepares one process's part of a data-parallel run: {@code train.batch_size} is per process, so the
+     * global batch is batch_size x world size; every process must be given the same config and code, which
+     * is checked here (a fingerprint of the resolved config and the model's shapes, compared with rank 0's).
+     *
+     * @param cfg    the run's config, the same on every process
+     * @param outDir the output directory, written by rank 0 only
+     * @param resume continue from {@code outDir/last}
+     * @param group  the processes that train together
+     * @return the prepared run
+     * @throws BadInputException as {@link #prepare(RunConfig, Path, boolean)}, and when the processes differ
+     * @throws IOException       when reading fails for another reason
+     */
+    public static TrainingRun prepare(RunConfig cfg, Path outDir, boolean resume, Collective group) throws IOException {
         Backend.logOnce();
+        int processes = group.worldSize();
         Path dataPath = cfg.data().path() == null ? null : Path.of(cfg.data().path());
         String text = Corpora.textOrTinyShakespeare(dataPath);
         Path resolvedData = dataPath != null ? dataPath : Corpora.dataDir().resolve(Corpora.TINY_SHAKESPEARE.fileName());
@@ -157,17 +177,19 @@ public final class TrainingRun {
         SftDataset sft = null;
         if (cfg.sft() != null) {
             sft = SftDataset.load(cfg.sft(), template, modelCfg.blockSize());
-            data = new SftData(sft, split.train(), cfg.train().batchSize(), cfg.sft().mixRatio());
+            data = new SftData(sft, split.train(), cfg.train().batchSize() * processes, cfg.sft().mixRatio());
             LOG.info("sft batches: {} rows a batch, of which {} of plain text on average (mix_ratio)", cfg.train().batchSize(),
                     cfg.train().batchSize() * cfg.sft().mixRatio());
         } else {
-            data = new WindowData(split.train(), split.val(), cfg.train().batchSize(), modelCfg.blockSize());
+            data = new WindowData(split.train(), split.val(), cfg.train().batchSize() * processes, modelCfg.blockSize());
         }
-        Trainer trainer = new Trainer(cfg.train(), task, data, outDir);
+        Trainer trainer = new Trainer(cfg.train(), task, data, outDir).collective(group);
+        new DataParallel(group).requireSame("config, model shapes or Quill build", RunFingerprint.of(resolved, model, gitCommit()));
         ObjectNode record = ConfigJson.object();
         record.put("name", cfg.name());
         record.set("config", resolved.toJson());
         record.put("seed", cfg.train().seed());
+        record.put("world_size", processes);
         record.put("data_path", resolvedData.toAbsolutePath().toString());
         record.put("data_sha256", sha256(resolvedData));
         record.put("tokenizer", tokenizer.type()).put("vocab_size", tokenizer.vocabSize());
@@ -185,7 +207,7 @@ public final class TrainingRun {
         record.put("java", System.getProperty("java.version"));
         ObjectNode backend = record.putObject("backend");
         Backend.describe().forEach(backend::put);
-        return new TrainingRun(resolved, outDir, resume, tokenizer, task, trainer, record, split.train());
+        return new TrainingRun(resolved, outDir, resume, tokenizer, task, trainer, record, split.train(), group.rank() == 0);
     }
 
     private static ModelConfig resolveVocab(RunConfig cfg, Tokenizer tokenizer) {
@@ -232,7 +254,9 @@ public final class TrainingRun {
      * @throws IOException when run.json, a checkpoint or the metrics cannot be written
      */
     public Trainer.Result run() throws IOException {
-        Files.createDirectories(outDir);
+        if (writer) {
+            Files.createDirectories(outDir);
+        }
         record.put("start", Instant.now().toString());
         writeRecord();
         Trainer.Result r = trainer.run(resume);
@@ -246,6 +270,9 @@ public final class TrainingRun {
     }
 
     private void writeRecord() throws IOException {
+        if (!writer) {                                 // in a data-parallel run, rank 0 writes
+            return;
+        }
         Path tmp = outDir.resolve("run.json.tmp");
         Files.writeString(tmp, ConfigJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         Files.move(tmp, outDir.resolve("run.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
