@@ -6,6 +6,7 @@ import dev.quill.autograd.Backend;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.ModelConfig;
+import dev.quill.data.Gpt2Tokenizer;
 import dev.quill.data.Tokenizer;
 import dev.quill.model.Checkpoint;
 import dev.quill.model.Gpt;
@@ -49,10 +50,12 @@ final class InfoCommand implements Callable<Integer> {
             out.set("model", cfg.toJson());
             out.put("parameters", model.parameterCount());
             out.put("parameters_without_positions", model.parameterCountWithoutPositions());
-            Path tok = checkpoint.resolve(Checkpoint.TOKENIZER);
-            if (Files.exists(tok)) {
-                Tokenizer t = Tokenizer.load(tok);
+            if (Files.exists(checkpoint.resolve(Checkpoint.TOKENIZER)) || Gpt2Tokenizer.hasFiles(checkpoint)) {
+                Tokenizer t = Tokenizer.fromDirectory(checkpoint);
                 out.putObject("tokenizer").put("type", t.type()).put("vocab_size", t.vocabSize());
+            }
+            if (Checkpoint.isHuggingFace(checkpoint)) {
+                out.put("format", "huggingface-gpt2");
             }
             Path state = checkpoint.resolve("trainer_state.json");
             if (Files.exists(state)) {

@@ -229,6 +229,7 @@ public final class BpeTokenizer implements Tokenizer {
      * @return the concatenated bytes
      * @throws BadInputException for an id outside the vocabulary
      */
+    @Override
     public byte[] decodeBytes(int[] ids) {
         var out = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {

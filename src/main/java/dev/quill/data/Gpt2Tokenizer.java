@@ -206,6 +206,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
      * @return the concatenated bytes
      * @throws BadInputException for an id that names no token
      */
+    @Override
     public byte[] decodeBytes(int[] ids) {
         var out = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {

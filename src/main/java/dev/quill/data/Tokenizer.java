@@ -89,6 +89,19 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
     String decode(int[] ids);
 
     /**
+     * The bytes of a token sequence, before they are read as UTF-8. A byte-level tokenizer's token can end
+     * inside a character, so a stream of ids becomes text by gathering these bytes until a character is
+     * complete; for a tokenizer whose ids are whole characters this is the UTF-8 of {@link #decode}.
+     *
+     * @param ids token ids
+     * @return the concatenated bytes (not necessarily valid UTF-8 for a byte-level tokenizer)
+     * @throws BadInputException for an id outside {@code [0, vocabSize())}
+     */
+    default byte[] decodeBytes(int[] ids) {
+        return decode(ids).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * @param texts any texts
      * @return {@link #encode(String)} of each text, in order
      */

@@ -61,7 +61,7 @@ public final class Evaluator {
      * @throws IOException       when reading fails for another reason
      */
     public static Evaluator load(Path checkpointDir, int batchSize) throws IOException {
-        return new Evaluator(Checkpoint.load(checkpointDir), Tokenizer.load(checkpointDir.resolve(Checkpoint.TOKENIZER)),
+        return new Evaluator(Checkpoint.load(checkpointDir), Tokenizer.fromDirectory(checkpointDir),
                 batchSize);
     }
 

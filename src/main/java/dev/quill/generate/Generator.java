@@ -61,7 +61,7 @@ public final class Generator {
      */
     public static Generator load(Path checkpointDir) throws IOException {
         Gpt model = Checkpoint.load(checkpointDir);
-        Tokenizer tokenizer = Tokenizer.load(checkpointDir.resolve(Checkpoint.TOKENIZER));
+        Tokenizer tokenizer = Tokenizer.fromDirectory(checkpointDir);
         return new Generator(model, tokenizer);
     }
 

@@ -1,45 +1,40 @@
 package dev.quill.generate;
 
-import dev.quill.data.BpeTokenizer;
+import dev.quill.data.Text;
 import dev.quill.data.Tokenizer;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Turns generated ids into text one id at a time, emitting only complete characters. A byte-level BPE
  * token can end in the middle of a UTF-8 character (é is two bytes, an emoji four); its bytes wait here
  * until the character is complete, so a stream never shows half a character as U+FFFD.
- * {@link #flush()} releases whatever is left at the end (a truly broken sequence then decodes to U+FFFD).
+ * {@link #flush()} releases whatever is left at the end. Bytes that can never form a character are shown
+ * as U+FFFD, one per malformed sequence (as Python's {@code errors="replace"} does), never dropped.
  */
 final class IncrementalDecoder {
 
     private final Tokenizer tokenizer;
-    private final BpeTokenizer bpe;                  // null for tokenizers whose ids are whole characters
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
     IncrementalDecoder(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
-        this.bpe = tokenizer instanceof BpeTokenizer b ? b : null;
     }
 
     /** The text completed by one more id (possibly empty). */
     String push(int id) {
-        if (bpe == null) {
-            return tokenizer.decode(new int[] {id});
-        }
-        pending.writeBytes(bpe.decodeBytes(new int[] {id}));
+        pending.writeBytes(tokenizer.decodeBytes(new int[] {id}));
         byte[] bytes = pending.toByteArray();
         int complete = completePrefix(bytes);
         pending.reset();
         pending.write(bytes, complete, bytes.length - complete);
-        return new String(bytes, 0, complete, StandardCharsets.UTF_8);
+        return Text.decodeUtf8Lossy(java.util.Arrays.copyOf(bytes, complete));
     }
 
     /** Everything still held back, decoded as it is. */
     String flush() {
         byte[] bytes = pending.toByteArray();
         pending.reset();
-        return new String(bytes, StandardCharsets.UTF_8);
+        return Text.decodeUtf8Lossy(bytes);
     }
 
     /**

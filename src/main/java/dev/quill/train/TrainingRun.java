@@ -31,7 +31,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +123,7 @@ public final class TrainingRun {
         if (last != null && Files.exists(last.resolve(Checkpoint.TOKENIZER))) {
             tokenizer = Tokenizer.load(last.resolve(Checkpoint.TOKENIZER));
         } else if (initFrom != null) {
-            tokenizer = Tokenizer.load(initFrom.resolve(Checkpoint.TOKENIZER));
+            tokenizer = Tokenizer.fromDirectory(initFrom);   // Quill's tokenizer.json or a Hugging Face directory's files
         } else if ("bpe".equals(cfg.data().tokenizer())) {
             tokenizer = BpeTokenizer.train(text, BpeTokenizer.Options.of(cfg.data().vocabSize()));
         } else {
@@ -157,7 +159,7 @@ public final class TrainingRun {
         Gpt model = new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
         if (initFrom != null && last == null) {
             Path w = initFrom.resolve(Checkpoint.WEIGHTS);
-            model.loadStateWithNewTokens(Safetensors.read(w).tensors(), w.toString());
+            model.loadStateWithNewTokens(initialState(initFrom), w.toString());
             LOG.info("initialized from {}", initFrom);
         }
         model.logParameterCount();
@@ -208,6 +210,19 @@ public final class TrainingRun {
         ObjectNode backend = record.putObject("backend");
         Backend.describe().forEach(backend::put);
         return new TrainingRun(resolved, outDir, resume, tokenizer, task, trainer, record, split.train(), group.rank() == 0);
+    }
+
+    /**
+     * The weights to start from, under Quill's names: a Quill checkpoint's file as it is, or a Hugging Face
+     * GPT-2 directory loaded (Conv1D transposed, halves widened) and read back from the model.
+     */
+    private static Map<String, INDArray> initialState(Path initFrom) throws IOException {
+        if (!Checkpoint.isHuggingFace(initFrom)) {
+            return Safetensors.read(initFrom.resolve(Checkpoint.WEIGHTS)).tensors();
+        }
+        Map<String, INDArray> state = new java.util.LinkedHashMap<>();
+        Checkpoint.load(initFrom).parameters().forEach((name, p) -> state.put(name, p.value()));
+        return state;
     }
 
     private static ModelConfig resolveVocab(RunConfig cfg, Tokenizer tokenizer) {
