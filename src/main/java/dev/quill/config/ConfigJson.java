@@ -238,8 +238,12 @@ public final class ConfigJson {
         } catch (java.nio.file.NoSuchFileException e) {
             throw new BadInputException(what + " file " + file + " does not exist");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BadInputException(what + " " + file + ": malformed JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            String where = e.getLocation() == null ? "" // a constraint (nesting too deep) has no location
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new BadInputException(what + " " + file + ": malformed JSON" + where + ": "
+                    + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException(what + " " + file + ": not valid UTF-8");
         } catch (java.io.IOException e) {
             throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage());
         }

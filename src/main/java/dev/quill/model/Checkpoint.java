@@ -108,7 +108,8 @@ public final class Checkpoint {
         if (node == null || !node.isObject()) {
             throw new BadInputException(file + " is not a JSON object");
         }
-        int version = ConfigJson.getInt("checkpoint", node, "format_version", -1);
+        int version = node.path("format_version").canConvertToExactIntegral() && node.get("format_version").canConvertToInt()
+                ? node.get("format_version").intValue() : -1;   // not a whole number: "missing or invalid" below
         if (version < 1) {
             throw new BadInputException(file + ": format_version is missing or invalid (expected " + FORMAT_VERSION + ")");
         }
@@ -127,7 +128,11 @@ public final class Checkpoint {
                 throw new BadInputException(file + ": key " + key + " is missing");
             }
         }
-        return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+        try {
+            return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+        } catch (BadInputException e) {                         // name the file the bad value came from
+            throw new BadInputException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
