@@ -164,6 +164,7 @@ public final class Checkpoint {
             throw new BadInputException("not a checkpoint: " + weights + " is missing");
         }
         Map<String, INDArray> state = Safetensors.read(weights).tensors();
+        FiniteWeights.check(state, weights);
         Gpt model = new Gpt(config, new Rng(0), type);
         model.loadState(state, false, weights.toString());
         if (Files.isRegularFile(dir.resolve(LoraCheckpoint.CONFIG))) {

@@ -137,7 +137,9 @@ public final class TrainingRun {
         Gpt model = new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
         if (initFrom != null && last == null) {
             Path w = initFrom.resolve(Checkpoint.WEIGHTS);
-            model.loadStateWithNewTokens(Safetensors.read(w).tensors(), w.toString());
+            var state = Safetensors.read(w).tensors();
+            dev.quill.model.FiniteWeights.check(state, w);
+            model.loadStateWithNewTokens(state, w.toString());
             LOG.info("initialized from {}", initFrom);
         }
         model.logParameterCount();
