@@ -239,6 +239,8 @@ public final class ConfigJson {
             throw new BadInputException(what + " file " + file + " does not exist");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw malformed(what, file, e);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadInputException(what + " " + file + ": not valid UTF-8");
         } catch (java.io.IOException e) {
             throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage());
         }
@@ -254,10 +256,10 @@ public final class ConfigJson {
      */
     public static BadInputException malformed(String what, java.nio.file.Path file,
                                               com.fasterxml.jackson.core.JsonProcessingException e) {
-        String where = e.getLocation() == null ? ""
+        String where = e.getLocation() == null ? "" // a constraint (nesting too deep) has no location
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
         return new BadInputException(what + " " + file + ": malformed JSON" + where + ": "
-                + e.getOriginalMessage().lines().findFirst().orElse(""));
+                + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
     }
 
     /** {@return a new, empty JSON object from the package's mapper} */

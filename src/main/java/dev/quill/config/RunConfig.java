@@ -50,6 +50,11 @@ public record RunConfig(String name, ModelConfig model, TrainConfig train, DataC
         if (file != null) {
             name = file.getFileName().toString().replaceFirst("\\.json$", "");
             root = ConfigJson.readObject(file, "config", "a JSON object with sections model, train, data");
+            try {
+                return fromJson(name, root, sets);
+            } catch (BadInputException e) {                     // name the file the bad value came from
+                throw new BadInputException(file + ": " + e.getMessage(), e);
+            }
         }
         return fromJson(name, root, sets);
     }

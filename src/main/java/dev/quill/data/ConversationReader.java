@@ -121,8 +121,10 @@ public final class ConversationReader {
         try {
             node = JSON.readValue(line);
         } catch (JsonProcessingException e) {
-            throw new LineError(MALFORMED_JSON, "malformed JSON at column " + e.getLocation().getColumnNr() + ": "
-                    + e.getOriginalMessage().lines().findFirst().orElse(""));
+            // a constraint (nesting too deep, a number too long) has no location
+            String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
+            throw new LineError(MALFORMED_JSON, "malformed JSON" + where + ": "
+                    + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
         }
         if (node == null || !node.isObject()) {
             throw new LineError(NOT_AN_OBJECT, "expected a JSON object, got " + abbreviate(String.valueOf(node)));

@@ -103,7 +103,8 @@ public final class Checkpoint {
         if (HfGpt2Config.isHf(node)) {
             return HfGpt2Config.read(file, node);
         }
-        int version = ConfigJson.getInt("checkpoint", node, "format_version", -1);
+        int version = node.path("format_version").canConvertToExactIntegral() && node.get("format_version").canConvertToInt()
+                ? node.get("format_version").intValue() : -1;   // not a whole number: "missing or invalid" below
         if (version < 1) {
             throw new BadInputException(file + ": format_version is missing or invalid (expected " + FORMAT_VERSION + ")");
         }
@@ -122,7 +123,11 @@ public final class Checkpoint {
                 throw new BadInputException(file + ": key " + key + " is missing");
             }
         }
-        return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+        try {
+            return ModelConfig.fromJson(model, ModelConfig.shakespeareCharBaby());
+        } catch (BadInputException e) {                         // name the file the bad value came from
+            throw new BadInputException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -190,6 +195,7 @@ public final class Checkpoint {
             throw new BadInputException("not a checkpoint: " + weights + " is missing");
         }
         Map<String, INDArray> state = Safetensors.read(weights).tensors();
+        FiniteWeights.check(state, weights);
         Gpt model = new Gpt(config, new Rng(0), type);
         model.loadState(state, false, weights.toString());
         if (Files.isRegularFile(dir.resolve(LoraCheckpoint.CONFIG))) {

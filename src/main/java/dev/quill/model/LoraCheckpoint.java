@@ -221,6 +221,7 @@ public final class LoraCheckpoint {
             throw new BadInputException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
         }
         Map<String, INDArray> state = Safetensors.read(file).tensors();
+        FiniteWeights.check(state, file);
         Map<String, long[]> expected = new LinkedHashMap<>();
         targets.forEach((path, p) -> {
             long out = p.weight().size(0);

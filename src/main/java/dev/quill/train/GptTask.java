@@ -5,6 +5,7 @@ import dev.quill.autograd.Tensor;
 import dev.quill.data.Batch;
 import dev.quill.data.Tokenizer;
 import dev.quill.model.Checkpoint;
+import dev.quill.model.FiniteWeights;
 import dev.quill.model.Gpt;
 import dev.quill.model.LoraCheckpoint;
 import dev.quill.model.Module;
@@ -90,6 +91,7 @@ public final class GptTask implements TrainTask {
             Safetensors.read(dir.resolve(LoraCheckpoint.WEIGHTS)).tensors()
                     .forEach((name, t) -> state.put(name.substring(LoraCheckpoint.PREFIX.length()), t));
         }
+        FiniteWeights.check(state, weights);
         model.loadState(state, false, weights.toString());
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
+import dev.quill.config.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +33,15 @@ public record TrainState(long step, long modelRngState, long samplerState, doubl
         if (!Files.exists(f)) {
             throw new BadInputException("cannot resume: " + f + " is missing");
         }
-        JsonNode n = ConfigJson.MAPPER.readTree(Files.readString(f));
-        if (!n.path("step").isIntegralNumber()) {
-            throw new BadInputException("cannot resume: " + f + " has no integer \"step\"");
+        JsonNode n;
+        try {
+            n = ConfigJson.MAPPER.readTree(Files.readString(f));
+        } catch (IOException e) {                               // not UTF-8, not JSON, nested too deep
+            throw new BadInputException("cannot resume: " + f + " is not valid JSON (" + IoErrors.describe(e)
+                    + "); use another checkpoint", e);
+        }
+        if (n == null || !n.path("step").isIntegralNumber() || n.get("step").asLong() < 0) {
+            throw new BadInputException("cannot resume: " + f + " has no \"step\" that is a whole number >= 0");
         }
         return new TrainState(n.get("step").asLong(), n.path("model_rng_state").asLong(), n.path("sampler_state").asLong(),
                 number(n, "best_val_loss", Double.POSITIVE_INFINITY), n.path("evals_without_improvement").asInt(),

@@ -159,7 +159,9 @@ public final class TrainingRun {
         Gpt model = new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
         if (initFrom != null && last == null) {
             Path w = initFrom.resolve(Checkpoint.WEIGHTS);
-            model.loadStateWithNewTokens(initialState(initFrom), w.toString());
+            var state = initialState(initFrom);
+            dev.quill.model.FiniteWeights.check(state, w);
+            model.loadStateWithNewTokens(state, w.toString());
             LOG.info("initialized from {}", initFrom);
         }
         model.logParameterCount();
