@@ -24,7 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>{@code tokenizer.json}, written by the data phase's tokenizer.</li>
  * </ul>
  * Loading validates everything before it builds the model, so a bad directory fails with one clear
- * message and nothing half-loaded.
+ * message and nothing half-loaded. {@link #readConfig} and {@link #load} also open a Hugging Face GPT-2
+ * directory, told apart by the {@code model_type} in its config.json ({@link HfGpt2Config},
+ * {@code HfGpt2Weights}); {@link HfGpt2Export} writes one.
  */
 public final class Checkpoint {
 

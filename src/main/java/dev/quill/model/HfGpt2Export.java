@@ -37,7 +37,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class HfGpt2Export {
 
     /** model.safetensors' metadata: transformers requires format pt; writer marks a previous export. */
-    static final Map<String, String> METADATA = Map.of("format", "pt", "writer", "quill");
+    static final Map<String, String> METADATA = java.util.Collections.unmodifiableMap(
+            new java.util.TreeMap<>(Map.of("format", "pt", "writer", "quill")));     // sorted: the same bytes every run
 
     private HfGpt2Export() {
     }

@@ -80,6 +80,7 @@ final class HfGpt2Weights {
         Path source = Files.isRegularFile(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(INDEX);
         Map<String, Source> sources = match(files, params, config, source);
         ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        float[][] scratch = {new float[CHUNK_BYTES / 2], new float[CHUNK_BYTES / 2]}; // a piece's values, one column
         Map<Path, FileChannel> open = new LinkedHashMap<>();
         try {
             for (var e : sources.entrySet()) {
@@ -89,7 +90,7 @@ final class HfGpt2Weights {
                     ch = FileChannel.open(s.file(), StandardOpenOption.READ);
                     open.put(s.file(), ch);
                 }
-                fill(ch, s, params.get(e.getKey()), CONV1D.matcher(e.getKey()).matches(), chunk);
+                fill(ch, s, params.get(e.getKey()), CONV1D.matcher(e.getKey()).matches(), chunk, scratch);
             }
         } finally {
             for (FileChannel ch : open.values()) {
@@ -212,46 +213,56 @@ final class HfGpt2Weights {
 
     /**
      * Streams one tensor into its parameter, converting halves to float and, for Conv1D weights, writing
-     * element (i, o) of the (in, out) file tensor to (o, i) of the (out, in) parameter.
+     * element (i, o) of the (in, out) file tensor to (o, i) of the (out, in) parameter. A piece of the file
+     * holds whole rows i0 .. i0+r-1 when transposing; each of its columns o then lands as one contiguous run
+     * (o, i0 .. i0+r-1) of the parameter.
      */
-    private static void fill(FileChannel ch, Source s, Tensor param, boolean transpose, ByteBuffer chunk)
-            throws IOException {
+    private static void fill(FileChannel ch, Source s, Tensor param, boolean transpose, ByteBuffer chunk,
+                             float[][] scratch) throws IOException {
         INDArray dst = param.value();
         boolean direct = dst.dataType() == DataType.FLOAT && !dst.isView() && dst.ordering() == 'c';
         INDArray target = direct ? dst : Nd4j.createUninitialized(DataType.FLOAT, dst.shape(), 'c');
         FloatBuffer out = target.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
         SafetensorsHeader.Entry e = s.entry();
         long[] shape = e.shape();
-        int cols = shape.length == 2 ? (int) shape[1] : 1;              // out, for a Conv1D (in, out)
-        int rows = shape.length == 2 ? (int) shape[0] : 1;              // in
+        int cols = transpose ? (int) shape[1] : 1;                     // out, for a Conv1D (in, out)
+        int rows = transpose ? (int) shape[0] : 1;                     // in
         int bytes = e.dtype().bytes;
+        int piece = CHUNK_BYTES / (cols * bytes) * (cols * bytes);     // whole rows
         long pos = s.layout().dataStart() + e.begin();
         long remaining = e.end() - e.begin();
         int k = 0;                                                      // element index in file order
+        float[] values = scratch[0];                                    // (count) at most CHUNK_BYTES / 2
+        float[] column = scratch[1];                                    // (r) at most count
         while (remaining > 0) {
-            int n = (int) Math.min(remaining, CHUNK_BYTES);
+            int n = (int) Math.min(remaining, piece);
             chunk.clear().limit(n);
             Safetensors.readFully(ch, chunk, pos, s.file());
             chunk.flip();
             int count = n / bytes;
             if (!transpose && e.dtype() == SafetensorsDtype.F32) {
                 out.position(k);
-                out.put(chunk.asFloatBuffer());
+                out.put(chunk.asFloatBuffer());                         // as stored: one bulk copy
             } else {
-                int row = k / cols;                                     // where element k sits in (in, out)
-                int col = k % cols;
-                for (int j = 0; j < count; j++) {
-                    float v = e.dtype().isHalf()
-                            ? Float.intBitsToFloat(e.dtype().halfToFloatBits(chunk.getShort(2 * j)))
-                            : chunk.getFloat(4 * j);
-                    if (transpose) {
-                        out.put(col * rows + row, v);                   // (i, o) -> (o, i)
-                        if (++col == cols) {
-                            col = 0;
-                            row++;
+                if (e.dtype().isHalf()) {
+                    for (int j = 0; j < count; j++) {
+                        values[j] = Float.intBitsToFloat(e.dtype().halfToFloatBits(chunk.getShort(2 * j)));
+                    }
+                } else {
+                    chunk.asFloatBuffer().get(values, 0, count);
+                }
+                if (!transpose) {
+                    out.position(k);
+                    out.put(values, 0, count);
+                } else {
+                    int r = count / cols;                               // rows i0 .. i0+r-1 of (in, out)
+                    int i0 = k / cols;
+                    for (int o = 0; o < cols; o++) {
+                        for (int i = 0; i < r; i++) {
+                            column[i] = values[i * cols + o];           // (i0+i, o)
                         }
-                    } else {
-                        out.put(k + j, v);
+                        out.position(o * rows + i0);                     // -> (o, i0 .. i0+r-1)
+                        out.put(column, 0, r);
                     }
                 }
             }

@@ -16,7 +16,10 @@
  *
  * <p>{@link dev.quill.model.Checkpoint} writes and reads a directory with {@code config.json} and
  * {@code model.safetensors} (our own {@link dev.quill.model.Safetensors} reader and writer), tensor names
- * and layouts as in nanoGPT, so {@code safetensors.torch.load_file} opens it.
+ * and layouts as in nanoGPT, so {@code safetensors.torch.load_file} opens it. It also opens a Hugging Face
+ * GPT-2 directory (config.json with {@code "model_type": "gpt2"}): {@link dev.quill.model.HfGpt2Config}
+ * maps its config, {@code HfGpt2Weights} streams its safetensors (one file or shards) into the parameters,
+ * transposing GPT-2's Conv1D weights, and {@link dev.quill.model.HfGpt2Export} writes a model back in that form.
  *
  * <p>Fine-tuning with low-rank adapters (LoRA, Hu et al. 2021): {@link dev.quill.model.Lora#apply} freezes
  * the model and turns chosen projections ({@link dev.quill.model.Projection}s, plain

@@ -35,7 +35,8 @@ class HfGpt2ExportTest {
         Path out = tmp.resolve(name);
         HfGpt2Export.write(model, out);
         for (String f : new String[] {"config.json", "model.safetensors"}) {
-            assertThat(Files.readAllBytes(out.resolve(f))).as(f).isEqualTo(Files.readAllBytes(EXPORT.resolve(name).resolve(f)));
+            byte[] want = Files.readAllBytes(EXPORT.resolve(name).resolve(f));
+            assertThat(java.util.Arrays.mismatch(Files.readAllBytes(out.resolve(f)), want)).as(f + ": first byte that differs").isEqualTo(-1);
         }
         try (var dir = Files.list(out)) {
             assertThat(dir.count()).isEqualTo(2);
@@ -73,6 +74,17 @@ class HfGpt2ExportTest {
         Gpt oddBack = Checkpoint.load(tmp.resolve("odd"));
         assertThat(oddBack.config()).isEqualTo(cfg);
         odd.parameters().forEach((n, p) -> assertThat(oddBack.parameters().get(n).value()).as(n).isEqualTo(p.value()));
+    }
+
+    @Test
+    void weightsLargerThanOneReadPieceTransposeCorrectly(@TempDir Path tmp) throws Exception {
+        // c_fc is (640, 2560) in the file: 6.5 MB, read in pieces of whole rows
+        var cfg = new ModelConfig(8, 4, 1, 1, 640, 0.0, true, ModelConfig.Norm.LAYERNORM, 1e-5,
+                ModelConfig.Positions.LEARNED, true, ModelConfig.Activation.GELU_TANH, 4);
+        Gpt model = new Gpt(cfg, 9);
+        HfGpt2Export.write(model, tmp.resolve("wide"));
+        Gpt back = Checkpoint.load(tmp.resolve("wide"));
+        model.parameters().forEach((n, p) -> assertThat(back.parameters().get(n).value()).as(n).isEqualTo(p.value()));
     }
 
     @Test
