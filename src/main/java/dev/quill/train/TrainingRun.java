@@ -156,8 +156,14 @@ public final class TrainingRun {
             modelCfg = saved.vocabSize() >= tokenizer.vocabSize() ? saved : saved.withVocabSize(tokenizer.vocabSize());
         }
         RunConfig resolved = cfg.withModel(modelCfg);
-        Gpt model = new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
-        if (initFrom != null && last == null) {
+        // a Hugging Face base of the same shape and vocabulary loads straight into place, with no random init
+        // first (about 20 s and a second copy of the weights at GPT-2 size); its config has no dropout
+        boolean loadWhole = initFrom != null && last == null && Checkpoint.isHuggingFace(initFrom)
+                && modelCfg.equals(Checkpoint.readConfig(initFrom));
+        Gpt model = loadWhole ? Checkpoint.load(initFrom) : new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
+        if (loadWhole) {
+            LOG.info("initialized from {}", initFrom);
+        } else if (initFrom != null && last == null) {
             Path w = initFrom.resolve(Checkpoint.WEIGHTS);
             var state = initialState(initFrom);
             dev.quill.model.FiniteWeights.check(state, w);
