@@ -3,6 +3,7 @@ package dev.quill.cli;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.RunConfig;
+import dev.quill.train.Collective;
 import dev.quill.train.Trainer;
 import dev.quill.train.TrainingRun;
 import java.nio.file.Files;
@@ -39,8 +40,19 @@ final class TrainCommand implements Callable<Integer> {
         if (!resume && Files.isDirectory(outDir.resolve("last"))) {
             throw new BadInputException(outDir + " already holds a run; use --resume to continue it or --out for a new directory");
         }
-        TrainingRun training = TrainingRun.prepare(cfg, outDir, resume);
+        // under quill launch, torchrun, srun or mpirun: one process of a data-parallel group (docs/09-distributed.md)
+        try (Collective group = Collective.fromEnvironment(System.getenv())) {
+            return train(cfg, outDir, group);
+        }
+    }
+
+    private int train(RunConfig cfg, Path outDir, Collective group) throws Exception {
+        TrainingRun training = TrainingRun.prepare(cfg, outDir, resume, group);
         var err = spec.commandLine().getErr();
+        if (group.rank() != 0) {                        // rank 0 speaks for the group; the others train quietly
+            Trainer.Result r = StopOnInterrupt.run(training.trainer()::requestStop, training::run);
+            return r.stop() == Trainer.Stop.INTERRUPTED ? QuillCommand.INTERRUPTED : QuillCommand.OK;
+        }
         err.println("config: " + ConfigJson.MAPPER.writeValueAsString(training.config().toJson()));
         err.println("parameters: " + training.task().model().parameterCount() + " (" + training.task().model().parameterCountWithoutPositions()
                 + " without position embeddings); decayed tensors: " + training.trainer().optimizer().decayed().size()
