@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = QuillCommand.Version.class,
         description = "Quill: a GPT you can read, trained and run from Java.",
-        subcommands = {TrainCommand.class, PipelineCommand.class, LrFindCommand.class, GenerateCommand.class, EvaluateCommand.class, ChatCommand.class,
-                TokenizerCommand.class, InfoCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class,
+        subcommands = {TrainCommand.class, LaunchCommand.class, PipelineCommand.class, LrFindCommand.class, GenerateCommand.class,
+                EvaluateCommand.class, ChatCommand.class, TokenizerCommand.class, InfoCommand.class, ExportCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Run 'quill help COMMAND' for a command's options."})
 public final class QuillCommand implements Runnable {

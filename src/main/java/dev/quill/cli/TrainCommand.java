@@ -3,6 +3,7 @@ package dev.quill.cli;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.RunConfig;
+import dev.quill.train.Collective;
 import dev.quill.train.RunLock;
 import dev.quill.train.Trainer;
 import dev.quill.train.TrainingRun;
@@ -42,17 +43,24 @@ final class TrainCommand implements Callable<Integer> {
         peak.check();
         RunConfig cfg = run.loadForTrain(resume);
         Path outDir = run.outDir(cfg);
-        try (RunLock lock = RunLock.acquire(outDir)) {      // one run per directory
-            return train(cfg, outDir);
+        // under quill launch, torchrun, srun or mpirun: one process of a data-parallel group (docs/09-distributed.md);
+        // the ranks of one launch are one run, so only rank 0 takes the directory's lock
+        try (Collective group = Collective.fromEnvironment(System.getenv());
+             RunLock lock = RunLock.acquire(outDir, group.rank())) {
+            if (!resume && Files.isDirectory(outDir.resolve("last"))) {
+                throw new BadInputException(outDir + " already holds a run; use --resume to continue it or --out for a new directory");
+            }
+            return train(cfg, outDir, group);
         }
     }
 
-    private Integer train(RunConfig cfg, Path outDir) throws Exception {
-        if (!resume && Files.isDirectory(outDir.resolve("last"))) {
-            throw new BadInputException(outDir + " already holds a run; use --resume to continue it or --out for a new directory");
-        }
-        TrainingRun training = TrainingRun.prepare(cfg, outDir, resume);
+    private int train(RunConfig cfg, Path outDir, Collective group) throws Exception {
+        TrainingRun training = TrainingRun.prepare(cfg, outDir, resume, group);
         var err = spec.commandLine().getErr();
+        if (group.rank() != 0) {                        // rank 0 speaks for the group; the others train quietly
+            StopOnSignal.Outcome<Trainer.Result> quiet = StopOnSignal.run(err, training.trainer()::requestStop, training::run);
+            return quiet.result().stop() == Trainer.Stop.INTERRUPTED ? quiet.interruptedCode() : QuillCommand.OK;
+        }
         err.println("config: " + ConfigJson.MAPPER.writeValueAsString(training.config().toJson()));
         err.println("parameters: " + training.task().model().parameterCount() + " (" + training.task().model().parameterCountWithoutPositions()
                 + " without position embeddings); decayed tensors: " + training.trainer().optimizer().decayed().size()

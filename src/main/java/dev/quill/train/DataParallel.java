@@ -35,6 +35,8 @@ public final class DataParallel {
     private final Collective group;
     private INDArray flat;                 // (n + 3) FLOAT, outside any workspace: every gradient, the loss, stop
     private boolean stopAgreed;
+    private long reduceNanos;              // time in the gradient all-reduce since the last takeAllReduceMs
+    private int reduces;
     private FloatBuffer view;              // the same memory, for the collective
     private List<Tensor> packed;
 
@@ -113,7 +115,10 @@ public final class DataParallel {
         }
         putDouble(view, (int) off, loss);
         view.put((int) off + 2, stop ? 1 : 0);
+        long t0 = System.nanoTime();
         group.allReduceSum(view);
+        reduceNanos += System.nanoTime() - t0;
+        reduces++;
         stopAgreed = view.get((int) off + 2) > 0;
         off = 0;
         for (Tensor p : params) {                   // unpack: the sums back into the gradients
@@ -125,6 +130,14 @@ public final class DataParallel {
             off += n;
         }
         return getDouble(view, (int) off);
+    }
+
+    /** {@return the mean time of a gradient all-reduce, in ms, since the last call (NaN when there was none)} */
+    public double takeAllReduceMs() {
+        double ms = reduces == 0 ? Double.NaN : reduceNanos / 1e6 / reduces;
+        reduceNanos = 0;
+        reduces = 0;
+        return ms;
     }
 
     /** {@return whether any process asked to stop in the last {@link #allReduceGradients} (then all stop)} */

@@ -49,8 +49,8 @@ public final class GlooCollective implements Collective {
      *
      * @param world this process's place in the run
      * @return the joined group
-     * @throws BadInputException   when rank 0's port is in use
-     * @throws CollectiveException when the master cannot be reached or a peer does not come in time
+     * @throws BadInputException   when rank 0's port is in use, or the master cannot be reached in time
+     * @throws CollectiveException when a peer does not come in time
      */
     public static GlooCollective join(WorldSpec world) {
         long ms = world.timeout().toMillis();
@@ -68,8 +68,9 @@ public final class GlooCollective implements Collective {
                 throw new BadInputException("rank 0 cannot listen on " + world.masterAddr() + ":" + world.masterPort()
                         + ": the port is in use; choose another MASTER_PORT (quill launch --master-port)");
             }
-            throw new CollectiveException("rank " + world.rank() + " cannot reach the master " + world.masterAddr() + ":"
-                    + world.masterPort() + " within " + world.timeout().toSeconds() + " s: " + m);
+            throw new BadInputException("rank " + world.rank() + " cannot reach the master " + world.masterAddr() + ":"
+                    + world.masterPort() + " within " + world.timeout().toSeconds() + " s (" + m + "); check MASTER_ADDR,"
+                    + " MASTER_PORT and that rank 0 is running");
         }
         try {
             ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(ms));

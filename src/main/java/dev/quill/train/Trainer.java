@@ -252,6 +252,10 @@ public final class Trainer {
                     if (Double.isFinite(mfu)) {
                         line.put("mfu", mfu);
                     }
+                    double reduceMs = parallel.takeAllReduceMs();                  // data-parallel runs only
+                    if (Double.isFinite(reduceMs)) {
+                        line.put("allreduce_ms", reduceMs).put("world_size", parallel.worldSize());
+                    }
                     tokensSinceLog = 0;
                     secondsSinceLog = 0;
                 }

@@ -26,6 +26,11 @@ public record WorldSpec(int rank, int worldSize, String masterAddr, int masterPo
     /**
      * Checks the values, in one line each.
      *
+     * @param rank       0 to worldSize - 1
+     * @param worldSize  at least 1
+     * @param masterAddr not empty
+     * @param masterPort 1 to 65535 when worldSize is above 1
+     * @param timeout    positive
      * @throws BadInputException for a world size below 1, a rank out of range, a port out of range, an empty
      *                           address or a timeout that is not positive
      */
