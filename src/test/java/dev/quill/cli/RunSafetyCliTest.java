@@ -49,7 +49,7 @@ class RunSafetyCliTest {
         Path out = dir.resolve("run");
         String pid = "pid " + ProcessHandle.current().pid();
         try (RunLock held = RunLock.acquire(out)) {
-            Run train = quill("train", "--out", out.toString(), "--resume");
+            Run train = quill("train", "--config", CliTest.PRESETS, "--out", out.toString(), "--resume");
             assertThat(train.code()).as(train.err()).isEqualTo(2);
             assertThat(train.err().strip()).startsWith("quill: " + out + " is in use by another run (this process, " + pid)
                     .doesNotContain("\n");
@@ -67,7 +67,7 @@ class RunSafetyCliTest {
             fs.fill("filler.bin");
             Files.delete(fs.dir().resolve("room.bin"));          // 64 KB left: the run starts, a checkpoint does not fit
             Path out = fs.dir().resolve("run");
-            Run r = quill("train", "--data", text.toString(), "--out", out.toString(), "--set", "model.n_layer=1",
+            Run r = quill("train", "--config", CliTest.PRESETS, "--data", text.toString(), "--out", out.toString(), "--set", "model.n_layer=1",
                     "--set", "model.n_embd=32", "--set", "model.block_size=16", "--set", "train.max_iters=4",
                     "--set", "train.eval_interval=2", "--set", "train.eval_iters=1", "--set", "train.batch_size=2");
             assertThat(r.code()).as(r.err()).isEqualTo(1);

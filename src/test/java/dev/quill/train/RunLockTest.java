@@ -65,7 +65,7 @@ class RunLockTest {
                     .hasMessageContaining("(pid " + pid + " on ");
 
             // the command line in a third process: exit 2 and one line naming the holder
-            cli = jvm(dev.quill.cli.Main.class, "train", "--out", dir.toString(), "--set", "train.max_iters=1");
+            cli = jvm(dev.quill.cli.Main.class, "train", "--config", presets(), "--out", dir.toString(), "--set", "train.max_iters=1");
             assertThat(cli.waitFor(90, TimeUnit.SECONDS)).as("the refused command ends").isTrue();
             String err = new String(cli.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(cli.exitValue()).as(err).isEqualTo(2);
@@ -82,6 +82,15 @@ class RunLockTest {
             if (cli != null) {
                 cli.destroyForcibly();
             }
+        }
+    }
+
+    /** A run config with no sections (the presets): {@code train} needs a --config. */
+    static String presets() {
+        try {
+            return java.nio.file.Path.of(RunLockTest.class.getResource("/presets.json").toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 }
