@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Quill's generation vs PyTorch nanoGPT's generate without a KV cache, same machine, one after the other (issue 9:
-# Quill with its cache at least 10x nanoGPT without one, at 500 new tokens).
+# Quill's generation vs PyTorch nanoGPT's generate without a KV cache, same machine, one after the other
+# (the figures and how to read them: docs/performance.md).
 #
 #   bench/compare-generation.sh [tokens] [repeats]      defaults 500 and 10;  e.g.  bench/compare-generation.sh 500 10
 #
 # Ten repeats, not three: the JVM compiles the row decoder's loops during the first few thousand tokens, and at
-# best of 3 (after 50 warm-up tokens) the Java side was timed partly compiled (2,376 against 5,050 tokens/s for
-# the same build, session 5). Both sides get the same warm-up and the same number of repeats.
+# best of 3 (after 50 warm-up tokens) the Java side was timed partly compiled (2,376 against 5,050 tokens/s at
+# best of 5 for the same build). Both sides get the same warm-up and the same number of repeats.
 #
 # Needs: target/benchmarks.jar (mvn -B -q -Pjmh -DskipTests package), Debian python3-torch with OpenBLAS as the
 # system BLAS (libopenblas0-pthread), data/tinyshakespeare.txt. A benchmark, not part of mvn verify.

@@ -52,9 +52,10 @@ public final class MemoryScope implements AutoCloseable {
      * when the Java objects that own it are collected; with a large heap the collector may wait for
      * gigabytes. So every {@code quill.gc.interval} closes of an outermost scope (default 50, 0 = never),
      * and at most once a second, a full collection runs. Measured on the two-layer MLP of
-     * {@code MemoryFlatness}: 150 MB flat over 6,000 passes with it, 1.1 GB and growing at 10,000 without.
-     * On the baby GPT (docs/performance.md, session 6) every 100 left a sawtooth of up to +90 MB between
-     * collections (397-492 MB); every 50 keeps it within 405-446 MB, for one ~11 ms collection per 50 steps.
+     * {@code MemoryFlatness}: 160-181 MB over 10,000 passes with a collection every 100 closes, 1.1 GB and
+     * growing without. On the baby GPT (docs/performance.md, "Memory scopes and the periodic GC") every 100
+     * left a sawtooth of up to +90 MB between collections (397-492 MB); every 50 keeps it within 405-446 MB,
+     * for one ~11 ms collection per 50 steps.
      */
     private static final int GC_INTERVAL = Integer.getInteger("quill.gc.interval", 50);
     private static final ThreadLocal<long[]> CLOSES = ThreadLocal.withInitial(() -> new long[] {0, System.nanoTime()});
