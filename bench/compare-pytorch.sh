@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quill vs PyTorch training throughput on the same machine, one after the other (issue 9).
+# Quill vs PyTorch training throughput on the same machine, one after the other.
 #
 #   bench/compare-pytorch.sh [baby|6x384|all] [threads...]      e.g.  bench/compare-pytorch.sh baby 1 2
 #

@@ -1,4 +1,4 @@
-"""PyTorch side of the generation-speed comparison (issue 9): nanoGPT's generate, without a KV cache.
+"""PyTorch side of the generation-speed comparison: nanoGPT's generate, without a KV cache.
 
 Run from the repository root:
     /usr/bin/python3 tools/reference/generate_reference.py --tokens 500 --repeats 10

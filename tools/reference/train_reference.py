@@ -1,4 +1,4 @@
-"""PyTorch side of the training-throughput comparison (issue 9): the same GPT as Quill, trained the same way.
+"""PyTorch side of the training-throughput comparison: the same GPT as Quill, trained the same way.
 
 Run from the repository root:
     /usr/bin/python3 tools/reference/train_reference.py --config baby --steps 150 --warmup 30
