@@ -198,6 +198,15 @@ public final class Gpt2Tokenizer implements Tokenizer {
         return table.apply(s, s.length);
     }
 
+    /** Used by tests: whether both merge paths give the same ids for these bytes. */
+    boolean mergeBothWays(byte[] utf8) {
+        int[] s = new int[utf8.length];
+        for (int i = 0; i < utf8.length; i++) {
+            s[i] = byteIds[utf8[i] & 0xFF];
+        }
+        return Arrays.equals(table.applyByScan(s.clone(), s.length), table.applyByHeap(s.clone(), s.length));
+    }
+
     /**
      * The bytes of a token sequence (special tokens as the UTF-8 of their names). Not necessarily valid
      * UTF-8 when the sequence did not come from {@link #encode}.
