@@ -89,6 +89,20 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
     String decode(int[] ids);
 
     /**
+     * The bytes that a token sequence stands for. For the byte-level tokenizers ({@link BpeTokenizer},
+     * {@link Gpt2Tokenizer}) these are the tokens' raw bytes, which need not be valid UTF-8 when the
+     * sequence ends inside a character (a streaming decoder buffers them until it completes); for the
+     * character tokenizer, the UTF-8 of {@link #decode}.
+     *
+     * @param ids token ids
+     * @return the bytes
+     * @throws BadInputException for an id outside the vocabulary
+     */
+    default byte[] decodeBytes(int[] ids) {
+        return decode(ids).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
      * @param texts any texts
      * @return {@link #encode(String)} of each text, in order
      */
