@@ -74,4 +74,15 @@ class HfTokenizerFilesTest {
         assertThat(vocab.get("\u010a\u010a").intValue()).isEqualTo(257);
         assertThat(vocab.get("a").intValue()).isEqualTo('a');
     }
+
+    @Test
+    void twoMergesThatSpellTheSameBytesCannotBeExportedAndNothingIsWritten() {
+        // 256 = ab, 257 = (ab)c, 258 = bc, 259 = a(bc): 257 and 259 both spell "abc"
+        var bpe = BpeTokenizer.fromMerges(List.of(new int[]{'a', 'b'}, new int[]{256, 'c'}, new int[]{'b', 'c'},
+                new int[]{'a', 258}), List.of());
+        Path out = dir.resolve("dup");
+        assertThatThrownBy(() -> HfTokenizerFiles.write(bpe, out)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("257").hasMessageContaining("259").hasMessageContaining("\"abc\"");
+        assertThat(Files.exists(out)).isFalse();
+    }
 }
