@@ -4,7 +4,8 @@
 #
 #   bench/compare-tokenizers.sh [text] [repeats]        defaults data/tinyshakespeare.txt and 5
 #
-# Single-threaded encode of the whole text, best of the repeats: Quill (dev.quill.data.Gpt2Bench, test classpath)
+# Single-threaded encode of the whole text, best of the repeats, in wall-clock time and in CPU time (the encoding
+# thread's for Quill, the process's for Python; steadier than wall-clock when other jobs share the CPUs): Quill (dev.quill.data.Gpt2Bench, test classpath)
 # cold (fresh tokenizer, empty chunk cache, JIT warm) and warm (cache full); tiktoken's encode (no cache);
 # tokenizers' encode on a fresh Tokenizer (cold) and again (warm word cache). For reference also the batch modes,
 # which split the text into lines and encode them on all CPUs. Needs: mvn, a Python with tiktoken and tokenizers
@@ -24,12 +25,14 @@ log=$(mktemp)
 java -Xmx2g -cp "target/classes:target/test-classes:$(cat "$cp")" dev.quill.data.Gpt2Bench "$text" "$repeats" 2>/dev/null | grep '^RESULT' >"$log"
 "$PY" tools/reference/gpt2_tokenizer_bench.py "$text" "$repeats" | grep '^RESULT' >>"$log"
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
-printf '%-18s %10s %10s %14s\n' impl tokens seconds tokens/s
+printf '%-18s %10s %10s %14s %10s %14s\n' impl tokens seconds tokens/s cpu_s tokens/cpu_s
 while read -r line; do
   impl=$(echo "$line" | field impl)
   case "$impl" in pretok-*) printf '%-18s %10s %10s %14s\n' "$impl" "$(echo "$line" | field chunks)" \
       "$(echo "$line" | field seconds)" "$(echo "$line" | field chunks_per_s) chunks/s"; continue ;; esac
-  printf '%-18s %10s %10s %14s\n' "$impl" "$(echo "$line" | field tokens)" "$(echo "$line" | field seconds)" \
-    "$(echo "$line" | field tokens_per_s)"
+  tokens=$(echo "$line" | field tokens)
+  cpu=$(echo "$line" | field cpu_seconds)
+  printf '%-18s %10s %10s %14s %10s %14.0f\n' "$impl" "$tokens" "$(echo "$line" | field seconds)" \
+    "$(echo "$line" | field tokens_per_s)" "$cpu" "$(echo "$tokens / $cpu" | bc -l)"
 done <"$log"
 rm -f "$cp" "$log"
