@@ -35,7 +35,8 @@ class HfTokenizerFilesTest {
             HfTokenizerFiles.write(t, out);
             try (Stream<Path> files = Files.list(out)) {
                 for (Path f : files.toList()) {
-                    assertThat(Files.readAllBytes(f)).as(name + "/" + f.getFileName())
+                    assertThat(Files.readAllBytes(f)).as(name + "/" + f.getFileName() + " differs from the checked export; if the tokenizer changed on purpose, "
+                                    + "regenerate (tools/reference/README.md: HfExportFixtures, hf_tokenizer_export_check.py)")
                             .isEqualTo(Files.readAllBytes(committed.resolve(f.getFileName())));
                 }
             }
