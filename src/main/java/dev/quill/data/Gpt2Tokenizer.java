@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -291,7 +292,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
 
     /** The vocabulary as entry -> id, in id order. */
     Map<String, Integer> vocab() {
-        var map = new java.util.LinkedHashMap<String, Integer>();
+        var map = new LinkedHashMap<String, Integer>();
         for (int id = 0; id < tokens.length; id++) {
             if (tokens[id] != null) {
                 map.put(tokens[id], id);

@@ -2,6 +2,8 @@ package dev.quill.data;
 
 import dev.quill.config.BadInputException;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,7 +101,7 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
      * @throws BadInputException for an id outside the vocabulary
      */
     default byte[] decodeBytes(int[] ids) {
-        return decode(ids).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return decode(ids).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -164,10 +166,10 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
      * @throws BadInputException in one line when the directory holds none, or a bad one
      */
     static Tokenizer fromDirectory(Path dir) {
-        if (!java.nio.file.Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir)) {
             throw new BadInputException(dir + " is not a directory; expected a model directory with a tokenizer");
         }
-        if (java.nio.file.Files.isRegularFile(dir.resolve(FILE_NAME))) {
+        if (Files.isRegularFile(dir.resolve(FILE_NAME))) {
             return load(dir.resolve(FILE_NAME));
         }
         if (Gpt2Tokenizer.hasFiles(dir)) {
@@ -187,7 +189,7 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
      * @throws BadInputException in one line naming the file and what is wrong
      */
     static Tokenizer fromPath(Path dirOrFile) {
-        if (java.nio.file.Files.isDirectory(dirOrFile)) {
+        if (Files.isDirectory(dirOrFile)) {
             return fromDirectory(dirOrFile);
         }
         String name = dirOrFile.getFileName() == null ? "" : dirOrFile.getFileName().toString();
