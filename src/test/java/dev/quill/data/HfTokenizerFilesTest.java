@@ -55,6 +55,23 @@ class HfTokenizerFilesTest {
     }
 
     @Test
+    void anExportedQuillBpeReadsBackAsAByteLevelBpeThatEncodesTheSame() {
+        for (String name : List.of("bpe", "bpe-nfc")) {
+            Tokenizer bpe = HfExportFixtures.tokenizers().get(name);
+            Tokenizer back = Tokenizer.load(HfExportFixtures.DIR.resolve(name).resolve("tokenizer.json"));
+            assertThat(back).isInstanceOf(Gpt2Tokenizer.class);
+            assertThat(back.vocabSize()).isEqualTo(bpe.vocabSize());
+            assertThat(back.specialTokens()).isEqualTo(bpe.specialTokens());
+            for (JsonNode c : Gpt2Fixtures.golden().get("cases")) {
+                String text = c.get("text").asText();
+                assertThat(back.encode(text, true)).as(name + ": " + text).containsExactly(bpe.encode(text, true));
+                int[] ids = bpe.encode(text);
+                assertThat(back.decode(ids)).isEqualTo(bpe.decode(ids));
+            }
+        }
+    }
+
+    @Test
     void anExportedGpt2TokenizerReadsBackEqualInEveryForm() {
         Gpt2Tokenizer t = (Gpt2Tokenizer) HfExportFixtures.tokenizers().get("gpt2-small");
         HfTokenizerFiles.write(t, dir);
