@@ -238,6 +238,63 @@ public final class CharTokenizer implements Tokenizer {
         return new CharTokenizer(cps, nfc, unknown, specials);
     }
 
+    /**
+     * Reads the Hugging Face {@code tokenizer.json} that {@link HfTokenizerFiles} writes for a character
+     * tokenizer: a {@code WordLevel} model over single characters, pre-split into one piece per character,
+     * special tokens as {@code added_tokens} after the characters. Another WordLevel file is refused.
+     */
+    static CharTokenizer fromHfWordLevel(JsonNode root, String source) {
+        JsonNode split = root.path("pre_tokenizer");
+        if (!"Split".equals(split.path("type").asText()) || !"[\\s\\S]".equals(split.path("pattern").path("Regex").asText())) {
+            throw TokenizerJson.bad(source, "a WordLevel tokenizer is read only in the form Quill exports (one piece per character)");
+        }
+        JsonNode norm = root.path("normalizer");
+        boolean nfc = "NFC".equals(norm.path("type").asText());
+        if (!norm.isNull() && !norm.isMissingNode() && !nfc) {
+            throw TokenizerJson.bad(source, "normalizer " + norm + " is not supported (none or NFC)");
+        }
+        var specialIds = new java.util.TreeMap<Integer, String>();
+        for (JsonNode t : root.path("added_tokens")) {
+            specialIds.put(t.path("id").asInt(-1), t.path("content").asText());
+        }
+        JsonNode vocab = root.path("model").path("vocab");
+        int n = vocab.size() - (int) specialIds.values().stream().filter(vocab::has).count();
+        if (n < 1) {
+            throw TokenizerJson.bad(source, "model.vocab has no characters");
+        }
+        int[] cps = new int[n];
+        boolean[] seen = new boolean[n];
+        for (var it = vocab.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (specialIds.containsValue(e.getKey())) {
+                continue;
+            }
+            int id = e.getValue().asInt(-1);
+            String s = e.getKey();
+            if (id < 0 || id >= n || seen[id] || s.isEmpty() || s.codePointCount(0, s.length()) != 1) {
+                throw TokenizerJson.bad(source, "model.vocab entry \"" + s + "\": " + id + " must be a new id in [0, " + n
+                        + ") for exactly one character");
+            }
+            seen[id] = true;
+            cps[id] = s.codePointAt(0);
+        }
+        for (int i = 1; i < n; i++) {
+            if (cps[i] <= cps[i - 1]) {
+                throw TokenizerJson.bad(source, "model.vocab must number characters in code point order (at id " + i + ")");
+            }
+        }
+        var names = new java.util.ArrayList<String>();
+        for (var e : specialIds.entrySet()) {
+            if (e.getKey() != n + names.size()) {
+                throw TokenizerJson.bad(source, "special token " + e.getValue() + " has id " + e.getKey() + "; expected "
+                        + (n + names.size()) + " (special tokens follow the characters)");
+            }
+            names.add(e.getValue());
+        }
+        Unknown unknown = vocab.has(UNKNOWN_TOKEN) ? Unknown.MAP_TO_UNKNOWN : Unknown.ERROR;
+        return new CharTokenizer(cps, nfc, unknown, SpecialTokens.of(n, names));
+    }
+
     @Override
     public String toString() {
         return "CharTokenizer[vocab=" + vocabSize() + ", specials=" + specials.ids().keySet() + ", nfc=" + nfc + "]";

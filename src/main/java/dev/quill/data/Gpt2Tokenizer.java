@@ -6,8 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -28,6 +30,9 @@ import java.util.function.IntFunction;
  * the {@code added_tokens} of a Hugging Face {@code tokenizer.json}; {@link #withSpecialTokens} appends
  * new ones after every id in use. {@link #vocabSize()} is the largest id + 1.
  *
+ * <p>The same class reads back a {@link BpeTokenizer} that {@link HfTokenizerFiles} exported: then the
+ * chunks come from Quill's own {@link PreTokenizer}, as the file's {@code Split} step says.
+ *
  * <p><b>Files</b> ({@link #load}): a Hugging Face {@code tokenizer.json}, or {@code vocab.json} +
  * {@code merges.txt}, or OpenAI's {@code encoder.json} + {@code vocab.bpe}. {@link #save} writes a
  * Hugging Face {@code tokenizer.json}, which {@link Tokenizer#load} reads back.
@@ -43,6 +48,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
     private final int[][] merges;       // rank -> {left id, right id, merged id}
     private final MergeTable table;
     private final boolean nfc;
+    private final boolean quillSplit;   // Quill's PreTokenizer instead of GPT-2's (a Quill BPE exported to HF)
     private final SpecialTokens specials;
     private final ChunkCache cache = new ChunkCache();
 
@@ -59,6 +65,12 @@ public final class Gpt2Tokenizer implements Tokenizer {
      */
     Gpt2Tokenizer(Map<String, Integer> vocab, List<String[]> merges, Map<String, Integer> specials, boolean nfc,
                   String source, IntFunction<String> where) {
+        this(vocab, merges, specials, nfc, false, source, where);
+    }
+
+    /** As above; {@code quillSplit} pre-splits with Quill's {@link PreTokenizer} instead of GPT-2's pattern. */
+    Gpt2Tokenizer(Map<String, Integer> vocab, List<String[]> merges, Map<String, Integer> specials, boolean nfc,
+                  boolean quillSplit, String source, IntFunction<String> where) {
         int size = 0;
         for (var e : vocab.entrySet()) {
             if (e.getValue() == null || e.getValue() < 0) {
@@ -107,6 +119,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
         }
         this.table = new MergeTable(lefts, rights, into);
         this.nfc = nfc;
+        this.quillSplit = quillSplit;
         this.specials = SpecialTokens.at(specials, size);
     }
 
@@ -117,6 +130,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
         this.merges = base.merges;
         this.table = base.table;
         this.nfc = base.nfc;
+        this.quillSplit = base.quillSplit;
         this.specials = specials;
     }
 
@@ -178,7 +192,12 @@ public final class Gpt2Tokenizer implements Tokenizer {
         specials.split(prepared, allowSpecial, new SpecialTokens.Visitor() {
             @Override
             public void text(int from, int to) {
-                Gpt2PreTokenizer.forEachChunk(prepared, from, to, chunk -> out.addAll(cache.get(chunk, c -> mergeChunk(c))));
+                Consumer<String> sink = chunk -> out.addAll(cache.get(chunk, c -> mergeChunk(c)));
+                if (quillSplit) {
+                    PreTokenizer.forEachChunk(prepared, from, to, sink);
+                } else {
+                    Gpt2PreTokenizer.forEachChunk(prepared, from, to, sink);
+                }
             }
 
             @Override
@@ -196,6 +215,15 @@ public final class Gpt2Tokenizer implements Tokenizer {
             s[i] = byteIds[utf8[i] & 0xFF];
         }
         return table.apply(s, s.length);
+    }
+
+    /** Used by tests: whether both merge paths give the same ids for these bytes. */
+    boolean mergeBothWays(byte[] utf8) {
+        int[] s = new int[utf8.length];
+        for (int i = 0; i < utf8.length; i++) {
+            s[i] = byteIds[utf8[i] & 0xFF];
+        }
+        return Arrays.equals(table.applyByScan(s.clone(), s.length), table.applyByHeap(s.clone(), s.length));
     }
 
     /**
@@ -254,6 +282,11 @@ public final class Gpt2Tokenizer implements Tokenizer {
         return merges;
     }
 
+    /** {@return whether chunks come from Quill's {@link PreTokenizer} rather than GPT-2's pattern} */
+    boolean quillSplit() {
+        return quillSplit;
+    }
+
     SpecialTokens specials() {
         return specials;
     }
@@ -265,7 +298,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Gpt2Tokenizer t && nfc == t.nfc && Arrays.equals(tokens, t.tokens)
+        return o instanceof Gpt2Tokenizer t && nfc == t.nfc && quillSplit == t.quillSplit && Arrays.equals(tokens, t.tokens)
                 && Arrays.deepEquals(merges, t.merges) && specials.ids().equals(t.specials.ids())
                 && vocabSize() == t.vocabSize();
     }
@@ -278,12 +311,12 @@ public final class Gpt2Tokenizer implements Tokenizer {
     @Override
     public String toString() {
         return "Gpt2Tokenizer[vocab=" + vocabSize() + ", merges=" + merges.length + ", specials="
-                + specials.ids().keySet() + ", nfc=" + nfc + "]";
+                + specials.ids().keySet() + ", nfc=" + nfc + (quillSplit ? ", split=quill" : "") + "]";
     }
 
     /** The vocabulary as entry -> id, in id order. */
     Map<String, Integer> vocab() {
-        var map = new java.util.LinkedHashMap<String, Integer>();
+        var map = new LinkedHashMap<String, Integer>();
         for (int id = 0; id < tokens.length; id++) {
             if (tokens[id] != null) {
                 map.put(tokens[id], id);

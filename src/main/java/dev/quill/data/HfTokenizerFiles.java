@@ -19,7 +19,8 @@ import java.util.Map;
  *   <li>{@link BpeTokenizer}: the same three files. Its ids 0..255 are the byte values (written with
  *       the {@link ByteLevel} table) and merge {@code r} is id {@code 256 + r}. The pre-tokenizer is a
  *       {@code Split} on Quill's own pattern ({@link PreTokenizer}, which differs from GPT-2's) followed
- *       by a {@code ByteLevel} step without GPT-2's regex;</li>
+ *       by a {@code ByteLevel} step without GPT-2's regex. {@link Tokenizer#load} reads that
+ *       {@code tokenizer.json} back as a {@link Gpt2Tokenizer} that encodes the same;</li>
  *   <li>{@link CharTokenizer}: {@code tokenizer.json} only: a {@code WordLevel} model over single
  *       characters (a {@code Split} that isolates each code point) with a {@code Fuse} decoder. An
  *       unknown character is an error in both, or maps to {@value CharTokenizer#UNKNOWN_TOKEN}.</li>
@@ -82,19 +83,10 @@ public final class HfTokenizerFiles {
         var withSpecials = new LinkedHashMap<>(vocab);
         withSpecials.putAll(b.specialTokens());
         writeVocabAndMerges(dir, withSpecials, pairs);
-
-        SpecialTokens specials = SpecialTokens.at(b.specialTokens(), 256 + merges.length);
-        ObjectNode root = HfTokenizerJson.skeleton(specials, b.normalizesNfc());
-        ObjectNode seq = TokenizerJson.MAPPER.createObjectNode().put("type", "Sequence");
-        var steps = seq.putArray("pretokenizers");
-        ObjectNode split = steps.addObject().put("type", "Split");
-        split.putObject("pattern").put("Regex", PreTokenizer.CHUNK.pattern());
-        split.put("behavior", "Isolated").put("invert", false);
-        steps.add(HfTokenizerJson.byteLevel(false));
-        root.set("pre_tokenizer", seq);
-        root.set("decoder", HfTokenizerJson.byteLevel(true));
-        root.set("model", HfTokenizerJson.bpeModel(vocab, pairs));
-        return root;
+        // the same tokenizer as a byte-level BPE read from files, with Quill's pre-split
+        var same = new Gpt2Tokenizer(vocab, pairs, b.specialTokens(), b.normalizesNfc(), true, dir.toString(),
+                r -> "merge " + r);
+        return HfTokenizerJson.byteLevelBpe(same);
     }
 
     private static ObjectNode charWordLevel(CharTokenizer c) {

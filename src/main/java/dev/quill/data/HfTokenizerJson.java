@@ -14,7 +14,7 @@ import java.util.Map;
  * plus {@code added_tokens} (matched before everything else, with fixed ids).
  *
  * <p>Read: byte-level BPE (a {@code "BPE"} model with a {@code ByteLevel} pre-tokenizer, GPT-2's
- * pipeline), optionally with an NFC normaliser; merges as {@code "a b"} strings or {@code ["a", "b"]}
+ * pipeline, or the pre-tokenizer that Quill writes for its own BPE), optionally with an NFC normaliser; merges as {@code "a b"} strings or {@code ["a", "b"]}
  * pairs. Anything else is refused in one line rather than encoded differently.
  *
  * <p>Written: the same for a {@link Gpt2Tokenizer}; for Quill's own tokenizers see
@@ -38,10 +38,12 @@ final class HfTokenizerJson {
                     + "\"BPE\", as GPT-2's)");
         }
         JsonNode pre = root.path("pre_tokenizer");
-        if (!pre.path("type").asText("").equals("ByteLevel") || !pre.path("use_regex").asBoolean(true)
-                || pre.path("add_prefix_space").asBoolean(false)) {
+        boolean quillSplit = pre.equals(quillPreTokenizer());
+        boolean gpt2Split = pre.path("type").asText("").equals("ByteLevel") && pre.path("use_regex").asBoolean(true)
+                && !pre.path("add_prefix_space").asBoolean(false);
+        if (!quillSplit && !gpt2Split) {
             throw Gpt2Tokenizer.bad(source, "pre_tokenizer " + pre + " is not supported (Quill reads GPT-2's: "
-                    + "ByteLevel with use_regex true and add_prefix_space false)");
+                    + "ByteLevel with use_regex true and add_prefix_space false, or the one Quill writes)");
         }
         JsonNode norm = root.path("normalizer");
         boolean nfc = norm.path("type").asText("").equals("NFC");
@@ -85,7 +87,7 @@ final class HfTokenizerJson {
             }
             specials.put(t.get("content").asText(), t.get("id").intValue());
         }
-        return new Gpt2Tokenizer(vocab, merges, specials, nfc, source, r -> "model.merges[" + r + "]");
+        return new Gpt2Tokenizer(vocab, merges, specials, nfc, quillSplit, source, r -> "model.merges[" + r + "]");
     }
 
     /** GPT-2's pipeline around a byte-level BPE model. */
@@ -95,7 +97,7 @@ final class HfTokenizerJson {
             merges.add(new String[]{t.token(m[0]), t.token(m[1])});
         }
         ObjectNode root = skeleton(t.specials(), t.normalizesNfc());
-        root.set("pre_tokenizer", byteLevel(true));
+        root.set("pre_tokenizer", t.quillSplit() ? quillPreTokenizer() : byteLevel(true));
         root.set("decoder", byteLevel(true));
         root.set("model", bpeModel(t.vocab(), merges));
         return root;
@@ -128,6 +130,20 @@ final class HfTokenizerJson {
                     .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
         }
         return list;
+    }
+
+    /**
+     * Quill's {@link PreTokenizer} for tokenizers: a {@code Split} on its pattern (every character falls
+     * in some match, so "Isolated" keeps them all), then the byte-to-character step without GPT-2's regex.
+     */
+    static ObjectNode quillPreTokenizer() {
+        ObjectNode seq = TokenizerJson.MAPPER.createObjectNode().put("type", "Sequence");
+        var steps = seq.putArray("pretokenizers");
+        ObjectNode split = steps.addObject().put("type", "Split");
+        split.putObject("pattern").put("Regex", PreTokenizer.CHUNK.pattern());
+        split.put("behavior", "Isolated").put("invert", false);
+        steps.add(byteLevel(false));
+        return seq;
     }
 
     static ObjectNode byteLevel(boolean useRegex) {

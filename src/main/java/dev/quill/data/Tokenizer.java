@@ -2,6 +2,8 @@ package dev.quill.data;
 
 import dev.quill.config.BadInputException;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,16 +91,17 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
     String decode(int[] ids);
 
     /**
-     * The bytes of a token sequence, before they are read as UTF-8. A byte-level tokenizer's token can end
-     * inside a character, so a stream of ids becomes text by gathering these bytes until a character is
-     * complete; for a tokenizer whose ids are whole characters this is the UTF-8 of {@link #decode}.
+     * The bytes that a token sequence stands for. For the byte-level tokenizers ({@link BpeTokenizer},
+     * {@link Gpt2Tokenizer}) these are the tokens' raw bytes, which need not be valid UTF-8 when the
+     * sequence ends inside a character (a streaming decoder buffers them until it completes); for the
+     * character tokenizer, the UTF-8 of {@link #decode}.
      *
      * @param ids token ids
-     * @return the concatenated bytes (not necessarily valid UTF-8 for a byte-level tokenizer)
-     * @throws BadInputException for an id outside {@code [0, vocabSize())}
+     * @return the bytes
+     * @throws BadInputException for an id outside the vocabulary
      */
     default byte[] decodeBytes(int[] ids) {
-        return decode(ids).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return decode(ids).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -163,10 +166,10 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
      * @throws BadInputException in one line when the directory holds none, or a bad one
      */
     static Tokenizer fromDirectory(Path dir) {
-        if (!java.nio.file.Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir)) {
             throw new BadInputException(dir + " is not a directory; expected a model directory with a tokenizer");
         }
-        if (java.nio.file.Files.isRegularFile(dir.resolve(FILE_NAME))) {
+        if (Files.isRegularFile(dir.resolve(FILE_NAME))) {
             return load(dir.resolve(FILE_NAME));
         }
         if (Gpt2Tokenizer.hasFiles(dir)) {
@@ -186,7 +189,7 @@ public sealed interface Tokenizer permits CharTokenizer, BpeTokenizer, Gpt2Token
      * @throws BadInputException in one line naming the file and what is wrong
      */
     static Tokenizer fromPath(Path dirOrFile) {
-        if (java.nio.file.Files.isDirectory(dirOrFile)) {
+        if (Files.isDirectory(dirOrFile)) {
             return fromDirectory(dirOrFile);
         }
         String name = dirOrFile.getFileName() == null ? "" : dirOrFile.getFileName().toString();

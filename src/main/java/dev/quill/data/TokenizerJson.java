@@ -52,7 +52,9 @@ final class TokenizerJson {
             throw bad(source, "the top level must be a JSON object");
         }
         if (HfTokenizerJson.isHf(root)) {
-            return HfTokenizerJson.read(root, source);
+            return "WordLevel".equals(root.path("model").path("type").asText())
+                    ? CharTokenizer.fromHfWordLevel(root, source)     // a character tokenizer exported by Quill
+                    : HfTokenizerJson.read(root, source);
         }
         String type = text(root, "type", source);
         int version = integer(root, "version", source);

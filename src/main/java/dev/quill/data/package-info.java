@@ -1,7 +1,7 @@
 /**
  * Phase 2, data: from a text file to the integer batches a model trains on.
  *
- * <p>Open {@link dev.quill.data.Tokenizer} first. A tokenizer maps text to ids and back; there are two.
+ * <p>Open {@link dev.quill.data.Tokenizer} first. A tokenizer maps text to ids and back; Quill trains two.
  * {@link dev.quill.data.CharTokenizer} gives every distinct character of the training text an id (65 of
  * them for tiny Shakespeare), which is the simplest thing that can work and what nanoGPT's character
  * model uses. {@link dev.quill.data.BpeTokenizer} is GPT-2's byte-level byte-pair encoding: start from
@@ -10,6 +10,15 @@
  * {@link dev.quill.data.BpeTrainer} keeps pair counts up to date incrementally instead of recounting the
  * corpus after each merge. Both tokenizers save to one {@code tokenizer.json} and can grow special
  * tokens ({@code <|endoftext|>}, {@code <|user|>}) at the end of their vocabulary.
+ *
+ * <p>{@link dev.quill.data.Gpt2Tokenizer} is GPT-2's own tokenizer, read from its files (Hugging Face's
+ * {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}, OpenAI's {@code encoder.json} +
+ * {@code vocab.bpe}) and exact against tiktoken and Hugging Face tokenizers: GPT-2's pre-split
+ * ({@link dev.quill.data.Gpt2PreTokenizer}, with English contractions), the byte-to-character table of
+ * its files ({@code ByteLevel}), and merges applied by rank ({@code MergeTable}, shared with the BPE
+ * tokenizer). {@link dev.quill.data.Tokenizer#fromDirectory} finds a model directory's tokenizer in any
+ * form, and {@link dev.quill.data.HfTokenizerFiles} writes any of the three tokenizers in Hugging Face's
+ * form.
  *
  * <p>Text comes in through {@link dev.quill.data.Corpora} (strict UTF-8; tiny Shakespeare found locally or
  * downloaded and checked by {@link dev.quill.data.RemoteFile}). Token ids live in a

@@ -35,7 +35,8 @@ class HfTokenizerFilesTest {
             HfTokenizerFiles.write(t, out);
             try (Stream<Path> files = Files.list(out)) {
                 for (Path f : files.toList()) {
-                    assertThat(Files.readAllBytes(f)).as(name + "/" + f.getFileName())
+                    assertThat(Files.readAllBytes(f)).as(name + "/" + f.getFileName() + " differs from the checked export; if the tokenizer changed on purpose, "
+                                    + "regenerate (tools/reference/README.md: HfExportFixtures, hf_tokenizer_export_check.py)")
                             .isEqualTo(Files.readAllBytes(committed.resolve(f.getFileName())));
                 }
             }
@@ -50,6 +51,23 @@ class HfTokenizerFilesTest {
                 checked++;
             }
             assertThat(checked).as(name).isGreaterThan(70);
+        }
+    }
+
+    @Test
+    void anExportedQuillBpeReadsBackAsAByteLevelBpeThatEncodesTheSame() {
+        for (String name : List.of("bpe", "bpe-nfc")) {
+            Tokenizer bpe = HfExportFixtures.tokenizers().get(name);
+            Tokenizer back = Tokenizer.load(HfExportFixtures.DIR.resolve(name).resolve("tokenizer.json"));
+            assertThat(back).isInstanceOf(Gpt2Tokenizer.class);
+            assertThat(back.vocabSize()).isEqualTo(bpe.vocabSize());
+            assertThat(back.specialTokens()).isEqualTo(bpe.specialTokens());
+            for (JsonNode c : Gpt2Fixtures.golden().get("cases")) {
+                String text = c.get("text").asText();
+                assertThat(back.encode(text, true)).as(name + ": " + text).containsExactly(bpe.encode(text, true));
+                int[] ids = bpe.encode(text);
+                assertThat(back.decode(ids)).isEqualTo(bpe.decode(ids));
+            }
         }
     }
 
@@ -73,5 +91,16 @@ class HfTokenizerFilesTest {
         assertThat(vocab.get("\u0120a").intValue()).isEqualTo(256);
         assertThat(vocab.get("\u010a\u010a").intValue()).isEqualTo(257);
         assertThat(vocab.get("a").intValue()).isEqualTo('a');
+    }
+
+    @Test
+    void twoMergesThatSpellTheSameBytesCannotBeExportedAndNothingIsWritten() {
+        // 256 = ab, 257 = (ab)c, 258 = bc, 259 = a(bc): 257 and 259 both spell "abc"
+        var bpe = BpeTokenizer.fromMerges(List.of(new int[]{'a', 'b'}, new int[]{256, 'c'}, new int[]{'b', 'c'},
+                new int[]{'a', 258}), List.of());
+        Path out = dir.resolve("dup");
+        assertThatThrownBy(() -> HfTokenizerFiles.write(bpe, out)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("257").hasMessageContaining("259").hasMessageContaining("\"abc\"");
+        assertThat(Files.exists(out)).isFalse();
     }
 }
