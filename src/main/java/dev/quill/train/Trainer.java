@@ -104,7 +104,8 @@ public final class Trainer {
     /**
      * Adds MFU to the metrics lines: tokens/s times the task's FLOPs per token, over this peak.
      *
-     * @param gflops the machine's GEMM peak in GFLOP/s, from {@link GemmPeak#measure} (NaN: no MFU, the default)
+     * @param gflops this process's GEMM peak in GFLOP/s, from {@link GemmPeak#measure} (NaN: no MFU, the default);
+     *               a data-parallel run's MFU is over world_size times it
      * @return this trainer
      */
     public Trainer peakGflops(double gflops) {
@@ -248,7 +249,8 @@ public final class Trainer {
                     line.put("step", step).put("train_loss", loss).put("train_loss_ema", ema).put("lr", lr)
                             .put("grad_norm", norm).put("tokens_per_sec", tokensSinceLog / secondsSinceLog)
                             .put("elapsed_s", elapsed).put("rss_mb", rssMb());
-                    double mfu = GemmPeak.mfu(tokensSinceLog / secondsSinceLog, flopsPerToken, peakGflops);
+                    // the peak is one process's threads; tokens/s counts the whole group's global batch
+                    double mfu = GemmPeak.mfu(tokensSinceLog / secondsSinceLog, flopsPerToken, peakGflops * parallel.worldSize());
                     if (Double.isFinite(mfu)) {
                         line.put("mfu", mfu);
                     }
