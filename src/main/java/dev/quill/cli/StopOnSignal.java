@@ -7,14 +7,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM during training: the run stops after its current step, writes {@code last/},
  * and the command exits 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as a shell expects.
  *
- * <p>While the body runs, Quill handles both signals itself (through {@code sun.misc.Signal}, the JDK's
+ * <p>While the body runs, Quill handles both signals itself (through {@code sun.misc.Signal} in {@link SignalTrap}, the JDK's
  * handler API in the {@code jdk.unsupported} module): the first one asks the run to stop, any further one
  * is told to wait, so a second Ctrl-C cannot kill the JVM in the middle of writing {@code last/} (which is
  * written into a temporary directory and renamed into place, so even {@code kill -9} leaves the previous
@@ -77,8 +75,7 @@ final class StopOnSignal {
         List<Runnable> restore = new ArrayList<>();
         for (Stopper s : Stopper.values()) {
             try {
-                SignalHandler old = Signal.handle(new Signal(s.name()), sig -> onSignal(s));
-                restore.add(() -> Signal.handle(new Signal(s.name()), old));
+                restore.add(SignalTrap.handle(s.name(), () -> onSignal(s)));
             } catch (IllegalArgumentException unavailable) {
                 // the JVM keeps this signal (e.g. under -Xrs): the shutdown hook below still stops the run
             }

@@ -90,7 +90,7 @@ class SignalsTest {
         long step = ConfigJson.MAPPER.readTree(out.resolve("last/trainer_state.json").toFile()).get("step").asLong();
         assertThat(step).isGreaterThanOrEqualTo(3);
         try (var files = Files.list(out)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("last", "metrics.jsonl", "run.json");
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("last", "metrics.jsonl", "run.json", "quill.lock");   // the run lock's file stays
         }
     }
 
