@@ -1,7 +1,7 @@
 package dev.quill.cli;
 
 import dev.quill.config.BadInputException;
-import dev.quill.data.ChatTemplate;
+import dev.quill.data.sft.ChatTemplate;
 import dev.quill.generate.Generator;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.quill.cli;
 
 import dev.quill.config.BadInputException;
-import dev.quill.data.ChatTemplate;
-import dev.quill.data.Message;
+import dev.quill.data.sft.ChatTemplate;
+import dev.quill.data.sft.Message;
 import dev.quill.generate.GenerationConfig;
 import dev.quill.generate.Generator;
 import dev.quill.generate.SampleConfig;

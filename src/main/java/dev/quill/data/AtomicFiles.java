@@ -14,13 +14,19 @@ import java.nio.file.attribute.PosixFilePermissions;
  * Write-then-rename, so a reader never sees half a file: the bytes go to a temporary file in the
  * target's directory, which is then moved over the target in one step.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     private AtomicFiles() {
     }
 
-    /** Writes {@code bytes} to {@code target} atomically, creating parent directories. */
-    static void write(Path target, byte[] bytes) {
+    /**
+     * Writes {@code bytes} to {@code target} atomically, creating parent directories.
+     *
+     * @param target the file to write or replace
+     * @param bytes  its whole content
+     * @throws UncheckedIOException if the file cannot be written (the target is then unchanged)
+     */
+    public static void write(Path target, byte[] bytes) {
         Path temp = null;
         try {
             temp = tempBeside(target);

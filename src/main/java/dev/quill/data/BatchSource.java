@@ -3,8 +3,12 @@ package dev.quill.data;
 /**
  * An endless supply of training batches whose position can be saved and restored, so that a resumed
  * run sees the same batches it would have seen without the interruption.
+ *
+ * <p>Three sources: windows of a text ({@link RandomWindowSampler}), conversations mixed with text
+ * ({@link dev.quill.data.sft.SftBatches}), and either one built ahead on a thread ({@link Prefetcher}).
+ * Not sealed, because a sealed interface outside a named module only permits classes of its own package.
  */
-public sealed interface BatchSource extends AutoCloseable permits RandomWindowSampler, SftBatches, Prefetcher {
+public interface BatchSource extends AutoCloseable {
 
     /**
      * The next batch.

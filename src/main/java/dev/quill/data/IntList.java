@@ -2,23 +2,41 @@ package dev.quill.data;
 
 import java.util.Arrays;
 
-/** A growable {@code int[]} without boxing: the tokenizers append ids here and hand out a copy. */
-final class IntList {
+/**
+ * A growable {@code int[]} without boxing: the tokenizers and the chat templates append ids here and hand
+ * out a copy.
+ */
+public final class IntList {
     private int[] items;
     private int size;
 
-    IntList(int capacity) {
+    /**
+     * An empty list.
+     *
+     * @param capacity the expected size; the list grows past it as needed
+     */
+    public IntList(int capacity) {
         items = new int[Math.max(capacity, 8)];
     }
 
-    void add(int value) {
+    /**
+     * Appends one value.
+     *
+     * @param value the value
+     */
+    public void add(int value) {
         if (size == items.length) {
             items = Arrays.copyOf(items, items.length * 2);
         }
         items[size++] = value;
     }
 
-    void addAll(int[] values) {
+    /**
+     * Appends every value of an array, in order.
+     *
+     * @param values the values
+     */
+    public void addAll(int[] values) {
         if (size + values.length > items.length) {
             items = Arrays.copyOf(items, Math.max(items.length * 2, size + values.length));
         }
@@ -26,7 +44,13 @@ final class IntList {
         size += values.length;
     }
 
-    int get(int i) {
+    /**
+     * One value.
+     *
+     * @param i its index, below {@link #size()}
+     * @return the value at {@code i}
+     */
+    public int get(int i) {
         return items[i];
     }
 
@@ -34,11 +58,21 @@ final class IntList {
         return items[size - 1];
     }
 
-    int size() {
+    /**
+     * How many values the list holds.
+     *
+     * @return the number of values
+     */
+    public int size() {
         return size;
     }
 
-    int[] toArray() {
+    /**
+     * The values, copied.
+     *
+     * @return a new array of {@link #size()} values
+     */
+    public int[] toArray() {
         return Arrays.copyOf(items, size);
     }
 }

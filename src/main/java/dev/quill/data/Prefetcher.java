@@ -7,7 +7,7 @@ import java.util.concurrent.BlockingQueue;
  * Builds the next batches on a background thread while the model computes on the current one.
  *
  * <p>One daemon thread fills a bounded queue (1-2 batches ahead) from a source (a
- * {@link RandomWindowSampler} or {@link SftBatches}), which from then on belongs to that thread.
+ * {@link RandomWindowSampler} or {@link dev.quill.data.sft.SftBatches}), which from then on belongs to that thread.
  * Each queued batch carries the sampler state just after it,
  * so {@link #state()} is the state after the last batch <em>handed out</em>, not after the ones waiting
  * in the queue: restoring it reproduces the stream exactly as without prefetching. {@link #close()}

@@ -35,18 +35,11 @@
  * {@link dev.quill.data.SequentialWindows} walks a text in non-overlapping windows for evaluation. Both
  * hand out a {@link dev.quill.data.Batch}: two (B, T) int32 ND4J arrays.
  *
- * <p>Fine-tuning on conversations (supervised fine-tuning, SFT) starts at {@link dev.quill.data.SftDataset}.
- * A {@link dev.quill.data.Conversation} is a list of {@link dev.quill.data.Message}s (system, user,
- * assistant); {@link dev.quill.data.ConversationReader} reads them from JSON Lines and
- * {@link dev.quill.data.ConversationExtractor} cuts them out of a transcript with speaker lines, such as
- * tiny Shakespeare, and both count what they skip ({@link dev.quill.data.SkipReport}). A
- * {@link dev.quill.data.ChatTemplate} ({@link dev.quill.data.DefaultChatTemplate}) renders a conversation
- * with role markers and an end-of-turn token, added as special tokens, and masks the targets so that only
- * the assistant's tokens are trained: every other target is -1, which the cross-entropy skips. Each
- * conversation becomes one padded row of {@code T} positions ({@link dev.quill.data.SftRow}), and
- * {@link dev.quill.data.SftBatches} serves them in shuffled epochs, mixed with windows of plain text at an
- * exact per-batch ratio, resumable from one {@code long}. {@link dev.quill.data.ShakespeareInstructions}
- * makes a small instruction set to try it all on the character model.
+ * <p>Fine-tuning on conversations (supervised fine-tuning, SFT) has a package of its own,
+ * {@link dev.quill.data.sft}: conversations read from JSON Lines or cut out of a transcript, rendered by a
+ * chat template whose targets train only the assistant's tokens, and served as padded rows mixed with
+ * windows of plain text by {@link dev.quill.data.sft.SftBatches}, a {@link dev.quill.data.BatchSource}
+ * like the sampler here. Open {@link dev.quill.data.sft.SftDataset} there first.
  *
  * <p>Shape legend: {@code B} batch size (windows per batch), {@code T} block size (positions per
  * window), {@code V} vocabulary size. Bad input (a malformed file, a character outside the vocabulary,

@@ -2,9 +2,9 @@ package dev.quill.train;
 
 import dev.quill.data.Batch;
 import dev.quill.data.BatchSource;
-import dev.quill.data.SftBatches;
-import dev.quill.data.SftDataset;
 import dev.quill.data.Tokens;
+import dev.quill.data.sft.SftBatches;
+import dev.quill.data.sft.SftDataset;
 import java.util.List;
 
 /**

@@ -116,7 +116,7 @@ class FineTuneCliTest {
         Path out = dir.resolve("sft-chat");
         assertThat(tune(out, "--set", "train.max_iters=2", "--set", "train.eval_interval=0").code()).isZero();
         var gen = dev.quill.generate.Generator.load(out.resolve("last"));
-        var template = dev.quill.data.ChatTemplate.create("default", gen.tokenizer());
+        var template = dev.quill.data.sft.ChatTemplate.create("default", gen.tokenizer());
         var text = new java.io.StringWriter();
         var cfg = dev.quill.generate.GenerationConfig.of(12, new dev.quill.generate.SampleConfig(1.0, 0, 1.0, 1.0, 5));
         ChatSession session = new ChatSession(gen, cfg, new java.io.PrintWriter(text, true), template);

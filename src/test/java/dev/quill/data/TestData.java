@@ -59,7 +59,7 @@ public final class TestData {
     private static String cached;
 
     /** The whole of tiny Shakespeare, read once per test JVM; the calling test is skipped without it. */
-    static synchronized String tinyShakespeare() {
+    public static synchronized String tinyShakespeare() {
         Path file = tinyShakespearePath();
         if (cached == null) {
             cached = Corpora.readText(file);

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   {@code class Demo}. It writes its own imports.</li>
  *   <li><b>A block of statements</b> (anything else) is the body of a method
  *   {@code void run() throws Exception} in a class of its own, after the imports every chapter assumes:
- *   {@code dev.quill.{autograd,config,data,model,train}.*}, {@code java.util.*}, {@code java.nio.file.*},
+ *   {@code dev.quill.{autograd,config,data,data.sft,model,train}.*}, {@code java.util.*}, {@code java.nio.file.*},
  *   and ND4J's {@code INDArray}, {@code Nd4j}, {@code DataType} and {@code Transforms}. Write the
  *   statements a reader would type into a {@code main}.</li>
  *   <li>Code that is not Java, or is pseudo-code, goes into a {@code ```text} (or other) block: every
@@ -52,6 +52,7 @@ class DocsListingsTest {
             "import dev.quill.autograd.*;",
             "import dev.quill.config.*;",
             "import dev.quill.data.*;",
+            "import dev.quill.data.sft.*;",
             "import dev.quill.model.*;",
             "import dev.quill.train.*;",
             "import java.util.*;",

@@ -1,7 +1,11 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import dev.quill.autograd.Rng;
 import dev.quill.config.BadInputException;
+import dev.quill.data.Batch;
+import dev.quill.data.BatchSource;
+import dev.quill.data.RandomWindowSampler;
+import dev.quill.data.Tokens;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,6 @@
-package dev.quill.data;
+package dev.quill.data.sft;
+
+import dev.quill.data.Batch;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
+import dev.quill.data.Corpora;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.SftConfig;
+import dev.quill.data.Batch;
+import dev.quill.data.CharTokenizer;
+import dev.quill.data.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

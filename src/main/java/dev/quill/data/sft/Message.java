@@ -1,4 +1,4 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import dev.quill.config.BadInputException;
 

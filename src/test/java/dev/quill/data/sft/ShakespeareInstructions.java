@@ -1,6 +1,7 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import dev.quill.config.SftConfig;
+import dev.quill.data.Corpora;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,8 +93,9 @@ public final class ShakespeareInstructions {
     /**
      * Writes {@code examples/sft/shakespeare-sft.jsonl} (or {@code args[0]}) with 2,000 examples (or
      * {@code args[1]}) from seed 1337 (or {@code args[2]}), reading tiny Shakespeare from the data folder.
-     * Run from the repository root:
-     * {@code java -cp "$(cat target/classpath.txt):target/classes" dev.quill.data.ShakespeareInstructions}.
+     * Run from the repository root, after
+     * {@code mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt}:
+     * {@code java -cp "$(cat target/classpath.txt):target/classes:target/test-classes" dev.quill.data.sft.ShakespeareInstructions}.
      *
      * @param args optional: output file, count, seed
      */

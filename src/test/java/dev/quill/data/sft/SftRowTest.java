@@ -1,7 +1,8 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quill.data.Batch;
 import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

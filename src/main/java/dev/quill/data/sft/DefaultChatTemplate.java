@@ -1,4 +1,7 @@
-package dev.quill.data;
+package dev.quill.data.sft;
+
+import dev.quill.data.IntList;
+import dev.quill.data.Tokenizer;
 
 import java.util.List;
 

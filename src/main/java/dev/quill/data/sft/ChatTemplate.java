@@ -1,6 +1,7 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import dev.quill.config.BadInputException;
+import dev.quill.data.Tokenizer;
 
 import java.util.List;
 

@@ -1,8 +1,10 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import dev.quill.autograd.Rng;
 import dev.quill.config.BadInputException;
 import dev.quill.config.SftConfig;
+import dev.quill.data.Batch;
+import dev.quill.data.Corpora;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 /**
  * A conversation as token ids, with the next-token target of every position: {@code targets[t]} is

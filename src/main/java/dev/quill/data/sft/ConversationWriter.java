@@ -1,9 +1,10 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quill.config.ConfigJson;
+import dev.quill.data.AtomicFiles;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,8 +1,9 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quill.config.SftConfig;
+import dev.quill.data.TestData;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,13 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quill.autograd.Rng;
 import dev.quill.config.BadInputException;
+import dev.quill.data.Batch;
+import dev.quill.data.Prefetcher;
+import dev.quill.data.Tokens;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

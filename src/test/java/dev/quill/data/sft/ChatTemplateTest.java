@@ -1,9 +1,12 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quill.config.BadInputException;
+import dev.quill.data.BpeTokenizer;
+import dev.quill.data.CharTokenizer;
+import dev.quill.data.Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

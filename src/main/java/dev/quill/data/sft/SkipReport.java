@@ -1,4 +1,4 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import java.util.ArrayList;
 import java.util.Collections;

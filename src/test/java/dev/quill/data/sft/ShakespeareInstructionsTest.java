@@ -1,7 +1,9 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quill.data.CharTokenizer;
+import dev.quill.data.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

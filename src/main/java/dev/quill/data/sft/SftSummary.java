@@ -1,4 +1,4 @@
-package dev.quill.data;
+package dev.quill.data.sft;
 
 /**
  * Where every conversation of a fine-tuning set went, for the log: each stage counts what it removed.
