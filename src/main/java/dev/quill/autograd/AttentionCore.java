@@ -39,7 +39,7 @@ final class AttentionCore {
         long b = q.size(0), nh = q.size(1), t = q.size(2);
         INDArray scores = Nd4j.createUninitialized(q.dataType(), b, nh, t, t);  // (B, nh, T, T)
         boolean drop = training && dropout > 0;
-        if (!HostBuffer.usable(scores)) {
+        if (!Kernels.usable(scores)) {
             MatMul.productInto(q, k, scores, false, true);
             INDArray masked = CausalMask.apply(Tensor.of(scores.muli(scale))).value();
             p = Tensor.of(masked).softmax().value();                            // (B, nh, T, T)
@@ -85,7 +85,7 @@ final class AttentionCore {
         }
         INDArray a = dropMask == null ? p : dropped;
         INDArray dP = Nd4j.createUninitialized(dy.dataType(), p.shape());       // (B, nh, T, T)
-        if (!HostBuffer.usable(dP, p)) {
+        if (!Kernels.usable(dP, p)) {
             if (dv != null) {
                 MatMul.productInto(a, dy, dv, true, false);                      // A^T dy
             }

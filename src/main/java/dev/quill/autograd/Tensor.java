@@ -415,7 +415,7 @@ public final class Tensor {
      */
     boolean accumulateValues(double[] values) {
         checkUsable();
-        if (grad == null || gradShared || !HostBuffer.usable(grad)) {
+        if (grad == null || gradShared || !Kernels.usable(grad)) {
             return false;
         }
         if (values.length != grad.length()) {
