@@ -1,8 +1,5 @@
 package dev.quill.autograd;
 
-import java.nio.FloatBuffer;
-import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -19,11 +16,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * keeps softmax(x) (N, V) for the backward, which then needs no exp. A batch in which every target is
  * ignored has loss 0 and gradient 0.
  *
- * <p>On the CPU one Java pass per row does it all (max, exp and sum, log, the row's loss; the backward
- * scales and subtracts 1 at the target), rows split over Quill's threads: FLOAT rows copied into a float[]
- * with {@link FastMath#exp} and the sum in double, DOUBLE rows (the gradient checks) with Math.exp;
- * elsewhere ND4J ops. The row losses are added in row order, so the loss does not depend on
- * the thread count.
+ * <p>Below, the plain path in ND4J ops; on the CPU {@link CrossEntropyKernel} does each row in one Java
+ * pass, rows split over Quill's threads. The row losses are added in row order, so the loss does not depend
+ * on the thread count.
  */
 final class CrossEntropy extends Function {
 
@@ -32,10 +27,6 @@ final class CrossEntropy extends Function {
     private int ignoreIndex;
     private int count;
     private long[] logitShape;
-
-    // rows worth handing to another thread: about 16k logits (the baby batch, 768 x 65, in three pieces)
-    private static final int PIECE_ELEMENTS = 1 << 14;
-    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     static Tensor apply(Tensor logits, INDArray targetArray, int ignoreIndex) {
         INDArray x = logits.value();
@@ -67,7 +58,13 @@ final class CrossEntropy extends Function {
             return f.output(Nd4j.scalar(x.dataType(), 0.0), logits);
         }
         INDArray flat = Shapes.contiguous(x).reshape(rows, v);                 // (N, V)
-        double[] rowLoss = HostBuffer.usable(flat) ? f.forwardJava(flat) : f.forwardNd4j(flat);
+        double[] rowLoss;
+        if (Kernels.usable(flat)) {
+            f.probs = Nd4j.createUninitialized(flat.dataType(), rows, v);
+            rowLoss = CrossEntropyKernel.forward(flat, f.probs, f.targets, ignoreIndex);
+        } else {
+            rowLoss = f.forward(flat);
+        }
         double total = 0;
         for (double l : rowLoss) {                                             // in row order
             total += l;
@@ -76,79 +73,8 @@ final class CrossEntropy extends Function {
         return f.output(Nd4j.scalar(x.dataType(), loss), logits);
     }
 
-    /** Each row: p = exp(x - max) / sum, loss = log(sum) + max - x[t]. Returns the row losses. */
-    private double[] forwardJava(INDArray flat) {
-        int rows = (int) flat.size(0), v = (int) flat.size(1);
-        probs = Nd4j.createUninitialized(flat.dataType(), rows, v);
-        double[] rowLoss = new double[rows];
-        if (flat.dataType() == DataType.FLOAT) {
-            FloatBuffer xs = Scratch.floats(flat), ps = Scratch.floats(probs);
-            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
-                float[] x = row(v);
-                for (int i = from; i < to; i++) {
-                    xs.get(i * v, x, 0, v);
-                    rowLoss[i] = softmaxRow(x, v, targets[i]);
-                    ps.put(i * v, x, 0, v);
-                }
-            });
-            return rowLoss;
-        }
-        HostBuffer xs = HostBuffer.of(flat), ps = HostBuffer.of(probs);     // DOUBLE: the gradient checks
-        Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int base = i * v;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < v; j++) {
-                    max = Math.max(max, xs.get(base + j));
-                }
-                double sum = 0;
-                for (int j = 0; j < v; j++) {
-                    double e = Math.exp(xs.get(base + j) - max);
-                    ps.set(base + j, e);
-                    sum += e;
-                }
-                double inv = 1.0 / sum;
-                for (int j = 0; j < v; j++) {
-                    ps.set(base + j, ps.get(base + j) * inv);
-                }
-                int t = targets[i];
-                rowLoss[i] = t == ignoreIndex ? 0.0 : Math.log(sum) + max - xs.get(base + t);
-            }
-        });
-        return rowLoss;
-    }
-
-    /** One float row x (v) becomes its softmax, in place; returns its loss for target t (0 if ignored). */
-    private double softmaxRow(float[] x, int v, int t) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < v; j++) {
-            max = Math.max(max, x[j]);
-        }
-        double xt = t == ignoreIndex ? 0.0 : x[t];
-        double sum = 0;
-        for (int j = 0; j < v; j++) {
-            float e = FastMath.exp(x[j] - max);
-            x[j] = e;
-            sum += e;
-        }
-        float inv = (float) (1.0 / sum);
-        for (int j = 0; j < v; j++) {
-            x[j] *= inv;
-        }
-        return t == ignoreIndex ? 0.0 : Math.log(sum) + max - xt;
-    }
-
-    /** This thread's float array of at least v elements (one row), grown when a larger vocabulary comes. */
-    private static float[] row(int v) {
-        float[] r = ROW.get();
-        if (r.length < v) {
-            r = new float[v];
-            ROW.set(r);
-        }
-        return r;
-    }
-
-    private double[] forwardNd4j(INDArray flat) {
+    /** Row i's loss is -log softmax(x_i)[t_i]; keeps softmax(x) (N, V) for the backward. */
+    private double[] forward(INDArray flat) {
         INDArray logProbs = LogSoftmax.stable(flat);                           // log softmax per row
         double[] rowLoss = new double[targets.length];
         for (int i = 0; i < rowLoss.length; i++) {
@@ -167,54 +93,16 @@ final class CrossEntropy extends Function {
         }
         double scale = count == 0 ? 0.0 : dy.getDouble(0) / count;
         INDArray g = Nd4j.createUninitialized(probs.dataType(), probs.shape());  // (N, V)
-        if (HostBuffer.usable(probs, g)) {
-            backwardJava(g, scale);
+        if (Kernels.usable(probs, g)) {
+            CrossEntropyKernel.backward(probs, g, targets, ignoreIndex, scale);
         } else {
-            backwardNd4j(g, scale);
+            backward(g, scale);
         }
         accumulateOwned(0, g.reshape(logitShape));
     }
 
-    private void backwardJava(INDArray g, double scale) {
-        int rows = (int) probs.size(0), v = (int) probs.size(1);
-        if (probs.dataType() == DataType.FLOAT) {
-            FloatBuffer ps = Scratch.floats(probs), gs = Scratch.floats(g);
-            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
-                float[] x = row(v);
-                for (int i = from; i < to; i++) {
-                    int t = targets[i];
-                    if (t == ignoreIndex) {                                             // 0, even where p is NaN
-                        Arrays.fill(x, 0, v, 0f);
-                    } else {
-                        float s = (float) scale;
-                        ps.get(i * v, x, 0, v);
-                        float pt = x[t];
-                        for (int j = 0; j < v; j++) {
-                            x[j] *= s;
-                        }
-                        x[t] = (pt - 1f) * s;                                           // softmax - onehot
-                    }
-                    gs.put(i * v, x, 0, v);
-                }
-            });
-            return;
-        }
-        HostBuffer ps = HostBuffer.of(probs), gs = HostBuffer.of(g);
-        Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int base = i * v, t = targets[i];
-                boolean ignored = t == ignoreIndex;
-                for (int j = 0; j < v; j++) {
-                    gs.set(base + j, ignored ? 0.0 : ps.get(base + j) * scale);
-                }
-                if (!ignored) {
-                    gs.set(base + t, (ps.get(base + t) - 1.0) * scale);            // softmax - onehot
-                }
-            }
-        });
-    }
-
-    private void backwardNd4j(INDArray g, double scale) {
+    /** g = (softmax(x) - onehot(t)) * scale, row by row; rows whose target is ignored are 0. */
+    private void backward(INDArray g, double scale) {
         long rows = probs.size(0);
         g.assign(probs);
         INDArray rowScale = Nd4j.create(g.dataType(), rows, 1);

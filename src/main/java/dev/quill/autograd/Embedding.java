@@ -45,7 +45,7 @@ final class Embedding extends Function {
         int c = (int) tableShape[1];
         double[] dTable = new double[(int) (tableShape[0] * c)];              // (V, C), summed in double
         INDArray g = Scratch.plain(dy);                                      // (N, C)
-        if (HostBuffer.usable(g) && g.dataType() == DataType.FLOAT) {        // a row at a time, no double copy of dy
+        if (Kernels.usable(g) && g.dataType() == DataType.FLOAT) {        // a row at a time, no double copy of dy
             FloatBuffer gs = Scratch.floats(g);
             float[] row = new float[c];
             for (int s = 0; s < ids.length; s++) {

@@ -61,13 +61,13 @@ public abstract class Function {
     /**
      * {@code inputs[i].grad += g}, for an array that may be held elsewhere too (for example dy passed
      * straight through an addition to both inputs). It is never written in place afterwards: the input
-     * may keep it as its gradient, marked shared (see {@link Tensor#accumulateGrad}).
+     * may keep it as its gradient, marked shared (see {@link Gradient#add}).
      *
      * @param i the input's index, as passed to {@link #output}
      * @param g dL/d(input i), the input's shape
      */
     protected final void accumulate(int i, INDArray g) {
-        inputs[i].accumulateGrad(g, false);
+        inputs[i].gradient().add(g, false);
     }
 
     /**
@@ -78,13 +78,13 @@ public abstract class Function {
      * @param g dL/d(input i), the input's shape, owned by the caller
      */
     protected final void accumulateOwned(int i, INDArray g) {
-        inputs[i].accumulateGrad(g, true);
+        inputs[i].gradient().add(g, true);
     }
 
     /**
      * {@code inputs[i].grad += op(x) @ op(y)}. When the input already has a gradient array of its own (a
      * parameter's, kept from step to step), the GEMM writes into it directly (see
-     * {@link Tensor#accumulateProduct}); otherwise the product is made and accumulated as an owned array.
+     * {@link Gradient#addProduct}); otherwise the product is made and accumulated as an owned array.
      *
      * @param i  the input's index, as passed to {@link #output}
      * @param x  the left operand, 2-D
@@ -93,7 +93,7 @@ public abstract class Function {
      * @param ty whether to use y transposed; op(x) @ op(y) must have the input's shape
      */
     protected final void accumulateProduct(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
-        if (!inputs[i].accumulateProduct(x, y, tx, ty)) {
+        if (!inputs[i].gradient().addProduct(x, y, tx, ty)) {
             accumulateOwned(i, MatMul.product(x, y, tx, ty));
         }
     }
@@ -107,7 +107,7 @@ public abstract class Function {
      * @param values dL/d(input i), one value per element of the input, in c order
      */
     protected final void accumulateValues(int i, double[] values) {
-        if (!inputs[i].accumulateValues(values)) {
+        if (!inputs[i].gradient().addValues(values)) {
             INDArray x = inputs[i].value();
             accumulateOwned(i, Nd4j.create(values, x.shape(), 'c').castTo(x.dataType()));
         }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Element access to a plain (c-order, offset 0, whole-buffer) ND4J array from Java, for the kernels that
  * replace chains of small ND4J calls. Values are read and written as doubles whatever the storage, so one
  * kernel serves FLOAT (training) and DOUBLE (gradient checks); the arithmetic inside a kernel is double.
- * Only valid on the CPU backend (see {@link Kernels}).
+ * Only valid on the CPU backend: an op reads through one only when {@link Kernels#usable} said yes.
  */
 abstract sealed class HostBuffer permits HostBuffer.F32, HostBuffer.F64 {
 
@@ -30,27 +30,6 @@ abstract sealed class HostBuffer permits HostBuffer.F32, HostBuffer.F64 {
             return new F64(a.data().asNioDouble());
         }
         throw new IllegalArgumentException("Java kernel needs FLOAT or DOUBLE, got " + a.dataType());
-    }
-
-    // NIO buffers are indexed by int over at most 2^31 - 1 bytes: past this many elements, ND4J's ops run
-    private static final long MAX_ELEMENTS = Integer.MAX_VALUE / Double.BYTES;
-
-    /** True when Java kernels may run on all of these arrays (plain, FLOAT or DOUBLE, not too long). */
-    static boolean usable(INDArray... arrays) {
-        if (!Kernels.java()) {
-            return false;
-        }
-        DataType t = arrays[0].dataType();
-        for (INDArray a : arrays) {
-            if (a == null) {
-                continue;
-            }
-            if (a.length() > MAX_ELEMENTS || !Kernels.plain(a) || a.dataType() != t
-                    || (t != DataType.FLOAT && t != DataType.DOUBLE)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static final class F32 extends HostBuffer {

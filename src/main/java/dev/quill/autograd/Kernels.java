@@ -1,12 +1,19 @@
 package dev.quill.autograd;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The one place that decides whether Quill's Java kernels (loops that read and write ND4J's host buffers
- * directly) run, or the portable ND4J-op path. Java kernels need host memory, so they run only on the CPU
- * backend; {@code -Dquill.kernels=nd4j} forces the ND4J path everywhere (the GPU fallback, tested on the CPU).
+ * The one place that decides whether an op runs its plain path (ND4J ops, written beside the math in the
+ * op's own file) or its fast CPU kernel (Java loops that read and write ND4J's host buffers directly, in a
+ * {@code *Kernel} class beside the op: {@code GeluKernel}, {@code LayerNormKernel}, {@code RmsNormKernel},
+ * {@code CrossEntropyKernel}, {@code AttentionKernel}, and {@code VectorAttention} with the Vector API). An op
+ * asks {@link #usable} once, in its forward, and remembers the answer for its backward.
+ *
+ * <p>Java kernels need host memory, so they run only on the CPU backend; {@code -Dquill.kernels=nd4j} forces
+ * the plain path everywhere (the GPU fallback, tested on the CPU). Cutting work over Quill's threads is
+ * {@link Parallel}'s setting, not this one's: on one thread, or off the CPU, every piece is the whole.
  */
 public final class Kernels {
 
@@ -57,6 +64,33 @@ public final class Kernels {
      */
     public static void forceVector(Boolean useVector) {
         vectorForced = useVector;
+    }
+
+    // NIO buffers are indexed by int over at most 2^31 - 1 bytes: past this many elements, ND4J's ops run
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE / Double.BYTES;
+
+    /**
+     * The switch an op asks before it runs its kernel: true when Java kernels run (see {@link #java}) and every
+     * array given is {@link #plain plain}, FLOAT or DOUBLE, all of one type, and not too long for an NIO buffer.
+     *
+     * @param arrays the op's inputs (null entries, an absent bias, are skipped); the first is not null
+     * @return true when the op's fast kernel may run on them
+     */
+    static boolean usable(INDArray... arrays) {
+        if (!java()) {
+            return false;
+        }
+        DataType t = arrays[0].dataType();
+        for (INDArray a : arrays) {
+            if (a == null) {
+                continue;
+            }
+            if (a.length() > MAX_ELEMENTS || !plain(a) || a.dataType() != t
+                    || (t != DataType.FLOAT && t != DataType.DOUBLE)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@return true on ND4J's native CPU backend} */

@@ -3,8 +3,6 @@ package dev.quill.autograd;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * y = op(a) @ op(b), where op transposes the last two axes when asked (so x @ W^T for a PyTorch-layout
@@ -131,61 +129,26 @@ final class MatMul extends Function {
 
     /**
      * out = op(x) @ op(y) + beta * out, for beta 0 or 1 (GEMM's own accumulation, which saves a temporary
-     * and a pass over out when a product is added into an existing array). beta 1 needs 2-D operands.
+     * and a pass over out when a product is added into an existing array). beta 1 needs 2-D operands. A big
+     * product is cut into pieces for Quill's threads ({@link MatMulKernel}); otherwise one ND4J call.
      */
     static INDArray productInto(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
         x = Shapes.contiguous(x);
         y = Shapes.contiguous(y);
         int r = x.rank();
-        long m = out.size(r - 2), n = out.size(r - 1), k = tx ? x.size(r - 2) : x.size(r - 1);
-        long batch = out.length() / (m * n);
-        boolean big = batch * m * n * k >= SPLIT_WORK;
-        if (r == 2) {
-            if (big && !tx && beta == 0.0) { // rows of x and out in pieces, one GEMM each, one piece a thread
-                int[] cut = Parallel.split((int) m, MIN_ROWS, 8, 1);
-                if (cut.length > 2) {
-                    INDArray[] xs = rows(x, cut), outs = rows(out, cut);
-                    INDArray yy = y;
-                    Parallel.forEach(xs.length, i -> Nd4j.gemm(xs[i], yy, outs[i], false, ty, 1.0, 0.0));
-                    return out;
-                }
-            }
-            return Nd4j.gemm(x, y, out, tx, ty, 1.0, beta);
-        }
-        if (beta != 0.0) {
+        if (r > 2 && beta != 0.0) {
             throw new IllegalArgumentException("productInto: beta " + beta + " needs 2-D operands, got rank " + r);
         }
+        if (MatMulKernel.inPieces(x, y, out, tx, ty, beta)) {
+            return out;
+        }
+        if (r == 2) {
+            return Nd4j.gemm(x, y, out, tx, ty, 1.0, beta);                         // (M, N)
+        }
+        long m = out.size(r - 2), n = out.size(r - 1), batch = out.length() / (m * n);
         INDArray x3 = x.reshape(batch, x.size(r - 2), x.size(r - 1));
         INDArray y3 = y.reshape(batch, y.size(r - 2), y.size(r - 1));
-        INDArray out3 = out.reshape(batch, m, n);
-        int[] cut = big ? Parallel.split((int) batch, 1, 1) : new int[] {0, (int) batch};
-        if (cut.length > 2) { // the batch in pieces
-            INDArray[] xs = rows(x3, cut), ys = rows(y3, cut), outs = rows(out3, cut);
-            Parallel.forEach(xs.length, i -> Nd4j.matmul(xs[i], ys[i], outs[i], tx, ty, false));
-        } else {
-            Nd4j.matmul(x3, y3, out3, tx, ty, false);
-        }
+        Nd4j.matmul(x3, y3, out.reshape(batch, m, n), tx, ty, false);               // (batch, M, N)
         return out;
-    }
-
-    // products below this many multiply-adds run whole on one thread (a hand-off costs ~20-50 us); a split
-    // product takes one piece per thread: a baby forward product (768 rows) ran faster as two GEMMs of 384 rows
-    // than as four of 192 (MatMulBench.engineForward, 2 threads: 0.57-0.58 against 0.70 ms; the forward phase
-    // of StepProfile, interleaved runs: one piece per thread everywhere 13.4 ms, median of 14; two 15.2, of 12)
-    private static final long SPLIT_WORK = 1L << 21;
-    private static final int MIN_ROWS = 32;
-
-    /** Views of a's first-axis ranges [cut[i], cut[i + 1]): made on the calling thread. */
-    static INDArray[] rows(INDArray a, int[] cut) {
-        INDArray[] v = new INDArray[cut.length - 1];
-        for (int i = 0; i < v.length; i++) {
-            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
-            idx[0] = NDArrayIndex.interval(cut[i], cut[i + 1]);
-            for (int d = 1; d < idx.length; d++) {
-                idx[d] = NDArrayIndex.all();
-            }
-            v[i] = a.get(idx);
-        }
-        return v;
     }
 }

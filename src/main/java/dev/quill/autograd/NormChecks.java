@@ -3,8 +3,18 @@ package dev.quill.autograd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Shape checks and small helpers shared by the normalization ops. */
+/** Shape checks and small helpers shared by the normalization ops and their kernels. */
 final class NormChecks {
+
+    /**
+     * What a norm kernel's backward hands its op to accumulate.
+     *
+     * @param dx dL/dx, x's shape, owned by the caller; null when x wants no gradient
+     * @param dg dL/dg, one value per channel
+     * @param db dL/db, one value per channel (unused without a bias)
+     */
+    record Grads(INDArray dx, double[] dg, double[] db) {
+    }
 
     private NormChecks() {
     }

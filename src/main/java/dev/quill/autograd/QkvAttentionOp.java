@@ -1,9 +1,7 @@
 package dev.quill.autograd;
 
-import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -16,7 +14,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   y (B, nh, T, hs) -> copy as (B, T, nh, hs) = (B, T, C)
  * </pre>
  * and the backward runs the same two copies in reverse around {@link AttentionCore}. Each copy is cut
- * along the batch and shared among Quill's threads ({@link Parallel}).
+ * along the batch and shared among Quill's threads ({@link AttentionKernel#copy}). With the Vector API
+ * (FLOAT on the CPU) there is no copy at all: the kernels read and write the heads in place (at the end).
  */
 final class QkvAttentionOp extends Function {
 
@@ -35,21 +34,15 @@ final class QkvAttentionOp extends Function {
         f.shape = new long[] {b, t, nHead, hs};
         INDArray x = Shapes.contiguous(qkv.value());
         if (AttentionCore.vectorRuns(x)) {
-            // the Vector API kernels read and write heads in place through strided views: no copies at all
-            f.inPlace = true;
-            INDArray heads = x.reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4);    // (3, B, nh, T, hs) view
-            f.core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
-            INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nHead, hs);   // (B, T, nh, hs)
-            f.core.forward(merged.permute(0, 2, 1, 3), dropout, rng, training);        // written as (B, nh, T, hs)
-            return f.output(merged.reshape(b, t, nHead * hs), qkv);
+            return f.output(f.forwardInPlace(x, dropout, rng, training), qkv);
         }
         INDArray heads = Nd4j.createUninitialized(qkv.dataType(), 3, b, nHead, t, hs); // (3, B, nh, T, hs)
-        copy(heads, x.reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
+        AttentionKernel.copy(heads, x.reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
         f.core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
         INDArray y = Nd4j.createUninitialized(qkv.dataType(), b, nHead, t, hs);
         f.core.forward(y, dropout, rng, training);                                  // (B, nh, T, hs)
         INDArray merged = Nd4j.createUninitialized(qkv.dataType(), b, t, nHead, hs);
-        copy(merged, y.permute(0, 2, 1, 3), 0);                                    // (B, T, nh, hs) = (B, T, C)
+        AttentionKernel.copy(merged, y.permute(0, 2, 1, 3), 0);                                    // (B, T, nh, hs) = (B, T, C)
         merged = merged.reshape(b, t, nHead * hs);
         return f.output(merged, qkv);
     }
@@ -63,50 +56,38 @@ final class QkvAttentionOp extends Function {
     protected void backward(INDArray dy) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
         if (inPlace) {
-            INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
-            INDArray dHeads = dQkv.permute(2, 0, 3, 1, 4);                             // (3, B, nh, T, hs) view
-            core.backward(Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3),
-                    part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
-            accumulateOwned(0, dQkv.reshape(b, t, 3 * nh * hs));                         // (B, T, 3C)
+            accumulateOwned(0, backwardInPlace(dy));
             return;
         }
         INDArray g = Nd4j.createUninitialized(dy.dataType(), b, nh, t, hs);
-        copy(g, Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3), 0); // (B, nh, T, hs)
+        AttentionKernel.copy(g, Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3), 0); // (B, nh, T, hs)
         INDArray dHeads = Nd4j.createUninitialized(dy.dataType(), 3, b, nh, t, hs);
         core.backward(g, part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
         INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
-        copy(dQkv, dHeads.permute(1, 3, 0, 2, 4), 0);                               // (B, T, 3, nh, hs)
+        AttentionKernel.copy(dQkv, dHeads.permute(1, 3, 0, 2, 4), 0);                               // (B, T, 3, nh, hs)
         accumulateOwned(0, dQkv.reshape(b, t, 3 * nh * hs));                         // (B, T, 3C)
     }
 
-    /** Fewest elements a thread copies: below this the hand-off costs more than the copy (~64 KB). */
-    private static final long MIN_COPY_PIECE = 16_384;
+    // The Vector API kernels read and write heads in place through strided views: no copies at all.
 
-    /**
-     * dst = src for a plain dst of src's shape, cut along {@code axis} (the batch axis) into pieces of at
-     * least {@link #MIN_COPY_PIECE} elements that Quill's threads copy side by side; the views are made here,
-     * on the calling thread.
-     */
-    private static void copy(INDArray dst, INDArray src, int axis) {
-        int n = (int) dst.size(axis);
-        long perRow = dst.length() / n;
-        int[] cut = Parallel.split(n, (int) ((MIN_COPY_PIECE + perRow - 1) / perRow), 1);
-        if (cut.length <= 2) {
-            dst.assign(src);
-            return;
-        }
-        INDArray[] to = slices(dst, axis, cut), from = slices(src, axis, cut);
-        Parallel.forEach(to.length, i -> to[i].assign(from[i]));
+    /** {@return y (B, T, C)}, the heads read from qkv (B, T, 3C) in place and written into y in place */
+    private INDArray forwardInPlace(INDArray x, double dropout, Rng rng, boolean training) {
+        long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
+        inPlace = true;
+        INDArray heads = x.reshape(b, t, 3, nh, hs).permute(2, 0, 3, 1, 4);         // (3, B, nh, T, hs) view
+        core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
+        INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nh, hs);     // (B, T, nh, hs)
+        core.forward(merged.permute(0, 2, 1, 3), dropout, rng, training);          // written as (B, nh, T, hs)
+        return merged.reshape(b, t, nh * hs);
     }
 
-    private static INDArray[] slices(INDArray a, int axis, int[] cut) {
-        INDArray[] v = new INDArray[cut.length - 1];
-        for (int i = 0; i < v.length; i++) {
-            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
-            Arrays.fill(idx, NDArrayIndex.all());
-            idx[axis] = NDArrayIndex.interval(cut[i], cut[i + 1]);
-            v[i] = a.get(idx);
-        }
-        return v;
+    /** {@return dqkv (B, T, 3C)}, written through a (3, B, nh, T, hs) view */
+    private INDArray backwardInPlace(INDArray dy) {
+        long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
+        INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
+        INDArray dHeads = dQkv.permute(2, 0, 3, 1, 4);                             // (3, B, nh, T, hs) view
+        core.backward(Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3),
+                part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
+        return dQkv.reshape(b, t, 3 * nh * hs);                                     // (B, T, 3C)
     }
 }

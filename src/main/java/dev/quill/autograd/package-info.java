@@ -17,7 +17,17 @@
  * {@code Sum}/mean, {@code Exp}, {@code Log}, {@code Tanh}, {@code Gelu} (exact and tanh forms),
  * {@code Softmax}, {@code LogSoftmax}, {@code CausalMask}, {@code Dropout}, {@code Embedding} and a fused
  * {@code CrossEntropy}. {@link dev.quill.autograd.GradCheck} checks any of them against central finite
- * differences in double precision.
+ * differences in double precision. {@link dev.quill.autograd.TensorOps} lists them as tensor methods;
+ * {@code Backward} runs the pass and {@code Gradient} holds the accumulation rules.
+ *
+ * <p>The plain path first: each op's file opens with its math and a forward and backward in ND4J ops. The
+ * hot ops also have a fast CPU version in a class of their own beside them ({@code GeluKernel},
+ * {@code LayerNormKernel}, {@code RmsNormKernel}, {@code CrossEntropyKernel}, {@code MatMulKernel},
+ * {@code AttentionKernel}, and {@code VectorAttention} with the JDK's Vector API): Java loops over ND4J's
+ * host buffers, float chunks the JIT vectorizes, work split over Quill's threads. They stay in this package
+ * so that they can share the ops' package-private helpers without widening the public API.
+ * {@link dev.quill.autograd.Kernels} is the one switch between the two, and the tests hold each kernel
+ * equal to its plain path.
  *
  * <p>Memory: ND4J arrays live in native memory that only the Java GC releases, so a training loop must
  * give its intermediates an owner. {@link dev.quill.autograd.MemoryScope} is that owner (an ND4J workspace

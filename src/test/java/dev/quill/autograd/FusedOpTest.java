@@ -249,6 +249,15 @@ class FusedOpTest {
     }
 
     @Test
+    void geluKernelAgreesWithThePlainPathInBothForms() {
+        // 6,000 FLOAT elements over about [-12, 12]: two whole scratch chunks and a partial one, both erf clamps;
+        // the exact form runs the rational erf, the tanh form the Java loops around ND4J's tanh
+        INDArray x = TestArrays.randn(70, 3, 2000).muli(3);
+        javaAgainstNd4j(ts -> ts.get(0).gelu(), x);
+        javaAgainstNd4j(ts -> ts.get(0).geluTanh(), x);
+    }
+
+    @Test
     void crossEntropyJavaPathAgreesWithTheNd4jPathAndChecksOnBoth() {
         // 1,100 rows of 65: more than one piece (at least PIECE_ELEMENTS / 65 = 252 rows each); two targets ignored
         INDArray logits = TestArrays.randn(60, 1100, 65).muli(4.0);

@@ -1,0 +1,86 @@
+package dev.quill.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The backward pass: the chain rule run over the graph once, from the loss back to the leaves.
+ * <pre>
+ *   order = the tensors the loss depends on, each after the tensors it was made from (topological order)
+ *   grad(loss) = seed
+ *   for t in reversed(order): t.creator.backward(grad(t))    adds into grad(each input of t)
+ * </pre>
+ * In reverse topological order every tensor has received the gradient of all its uses before its own op runs,
+ * so each op's backward runs once. Only tensors that require a gradient are visited.
+ */
+final class Backward {
+
+    private Backward() {
+    }
+
+    /**
+     * Back-propagates from {@code root}: {@code seed} = dL/d(root), an array the root may keep as its gradient.
+     *
+     * @throws IllegalStateException    when nothing {@code root} depends on requires a gradient
+     * @throws IllegalArgumentException when {@code seed}'s shape differs from the root's
+     */
+    static void run(Tensor root, INDArray seed) {
+        INDArray v = root.value();
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward(): this tensor does not depend on anything that requires a gradient");
+        }
+        if (!java.util.Arrays.equals(seed.shape(), v.shape())) {
+            throw new IllegalArgumentException("backward(): seed shape " + Shapes.str(seed.shape())
+                    + " differs from the tensor's shape " + Shapes.str(v.shape()));
+        }
+        List<Tensor> order = topologicalOrder(root);
+        root.gradient().add(seed, true);
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Tensor t = order.get(i);
+            Gradient g = t.gradient();
+            if (t.creator() == null || g.array() == null) {
+                continue;
+            }
+            t.creator().backward(g.array());
+            if (!t.retainsGrad() && t != root) {
+                g.forget(); // an intermediate's gradient is not needed once its op has used it
+            } else {
+                g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
+            }
+        }
+    }
+
+    /** Tensors reachable from root, inputs before the ops that use them (iterative post-order DFS). */
+    static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Tensor> stack = new ArrayDeque<>();
+        Deque<Integer> next = new ArrayDeque<>();
+        stack.push(root);
+        next.push(0);
+        seen.add(root);
+        while (!stack.isEmpty()) {
+            Tensor t = stack.peek();
+            int i = next.pop();
+            Tensor[] inputs = t.creator() == null ? new Tensor[0] : t.creator().inputs();
+            if (i < inputs.length) {
+                next.push(i + 1);
+                Tensor in = inputs[i];
+                if (in.requiresGrad() && seen.add(in)) {
+                    stack.push(in);
+                    next.push(0);
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}

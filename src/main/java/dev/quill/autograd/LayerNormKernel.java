@@ -1,0 +1,188 @@
+package dev.quill.autograd;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link LayerNormOp}'s math on the CPU, for the arrays {@link Kernels#usable} accepts: a Java loop over the
+ * rows (two passes forward, two backward, nothing allocated but the outputs), keeping only mu and rstd per
+ * row. FLOAT rows of up to {@link Scratch#CHUNK} values are copied into float arrays, where the elementwise
+ * passes vectorize, and split over Quill's threads ({@link Parallel}); the row sums stay in double.
+ * {@code FusedOpTest} holds it equal to the plain path.
+ */
+final class LayerNormKernel {
+
+    private static final int MIN_ROWS = 64; // rows worth handing to another thread
+    private final INDArray x;
+    private final INDArray g;
+    private final double eps;
+    private final double[] mean;
+    private final double[] rstdRows;
+
+    /** x (..., C), g (C): plain arrays of one type. */
+    LayerNormKernel(INDArray x, INDArray g, double eps) {
+        this.x = x;
+        this.g = g;
+        this.eps = eps;
+        int rows = (int) (x.length() / x.size(-1));
+        this.mean = new double[rows];
+        this.rstdRows = new double[rows];
+    }
+
+    private boolean floatRows(int c) {
+        return x.dataType() == DataType.FLOAT && c <= Scratch.CHUNK;
+    }
+
+    /** {@return y = (x - mu) * rstd * g + b, b (C) or null}; keeps mu and rstd of each row */
+    INDArray forward(INDArray b) {
+        int c = (int) x.size(-1);
+        int rows = mean.length;
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
+        if (floatRows(c)) {
+            forwardFloat(b, y, c, rows);
+            return y;
+        }
+        HostBuffer xs = HostBuffer.of(x), ys = HostBuffer.of(y);
+        double[] gain = NormChecks.doubles(g);
+        double[] shift = b == null ? new double[c] : NormChecks.doubles(b);
+        for (int r = 0; r < rows; r++) {
+            int o = r * c;
+            double sum = 0;
+            for (int j = 0; j < c; j++) {
+                sum += xs.get(o + j);
+            }
+            double mu = sum / c;
+            double sq = 0;
+            for (int j = 0; j < c; j++) {
+                double d = xs.get(o + j) - mu;
+                sq += d * d;
+            }
+            double rs = 1.0 / Math.sqrt(sq / c + eps);
+            for (int j = 0; j < c; j++) {
+                ys.set(o + j, (xs.get(o + j) - mu) * rs * gain[j] + shift[j]);
+            }
+            mean[r] = mu;
+            rstdRows[r] = rs;
+        }
+        return y;
+    }
+
+    private void forwardFloat(INDArray b, INDArray y, int c, int rows) {
+        float[] gain = g.toFloatVector();
+        float[] shift = b == null ? new float[c] : b.toFloatVector();
+        FloatBuffer xs = Scratch.floats(x), ys = Scratch.floats(y);
+        Parallel.range(rows, MIN_ROWS, 1, (from, to) -> {
+            float[] row = Scratch.get(0);
+            for (int r = from; r < to; r++) {
+                xs.get(r * c, row, 0, c);
+                double sum = 0;
+                for (int j = 0; j < c; j++) {
+                    sum += row[j];
+                }
+                float mu = (float) (sum / c);
+                double sq = 0;
+                for (int j = 0; j < c; j++) {
+                    float d = row[j] - mu;
+                    sq += d * d;
+                }
+                float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
+                for (int j = 0; j < c; j++) {
+                    row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
+                }
+                ys.put(r * c, row, 0, c);
+                mean[r] = mu;
+                rstdRows[r] = rs;
+            }
+        });
+    }
+
+    /**
+     * @param dy    the output's gradient, plain, x's shape
+     * @param wantDx false to skip dx (x needs no gradient)
+     * @return dx (or null), dg and db
+     */
+    NormChecks.Grads backward(INDArray dy, boolean wantDx) {
+        int c = (int) x.size(-1);
+        int rows = mean.length;
+        if (floatRows(c)) {
+            return backwardFloat(dy, c, rows, wantDx);
+        }
+        HostBuffer xs = HostBuffer.of(x), dys = HostBuffer.of(dy);
+        double[] gain = NormChecks.doubles(g);
+        double[] dg = new double[c], db = new double[c];
+        INDArray dx = wantDx ? Nd4j.createUninitialized(x.dataType(), x.shape()) : null;
+        HostBuffer dxs = dx == null ? null : HostBuffer.of(dx);
+        for (int r = 0; r < rows; r++) {
+            int o = r * c;
+            double mu = mean[r], rs = rstdRows[r];
+            double sumD = 0, sumDX = 0;
+            for (int j = 0; j < c; j++) {
+                double xhatJ = (xs.get(o + j) - mu) * rs;
+                double dyJ = dys.get(o + j);
+                double dxhat = dyJ * gain[j];
+                sumD += dxhat;
+                sumDX += dxhat * xhatJ;
+                dg[j] += dyJ * xhatJ;
+                db[j] += dyJ;
+            }
+            if (dxs != null) {
+                double meanD = sumD / c, meanDX = sumDX / c;           // through mu, through rstd
+                for (int j = 0; j < c; j++) {
+                    double xhatJ = (xs.get(o + j) - mu) * rs;
+                    dxs.set(o + j, rs * (dys.get(o + j) * gain[j] - meanD - xhatJ * meanDX));
+                }
+            }
+        }
+        return new NormChecks.Grads(dx, dg, db);
+    }
+
+    private NormChecks.Grads backwardFloat(INDArray dy, int c, int rows, boolean wantDx) {
+        float[] gain = g.toFloatVector();
+        INDArray dx = wantDx ? Nd4j.createUninitialized(DataType.FLOAT, x.shape()) : null;
+        FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = dx == null ? null : Scratch.floats(dx);
+        int[] cut = Parallel.split(rows, MIN_ROWS, 1);
+        float[][] dgs = new float[cut.length - 1][c], dbs = new float[cut.length - 1][c]; // per piece, summed below
+        Parallel.forEach(cut.length - 1, piece -> {
+            float[] xr = Scratch.get(0), dyr = Scratch.get(1), dxhat = Scratch.get(2);
+            float[] dg = dgs[piece], db = dbs[piece];
+            for (int r = cut[piece]; r < cut[piece + 1]; r++) {
+                xs.get(r * c, xr, 0, c);
+                dys.get(r * c, dyr, 0, c);
+                float mu = (float) mean[r], rs = (float) rstdRows[r];
+                for (int j = 0; j < c; j++) {
+                    float xhat = (xr[j] - mu) * rs;
+                    xr[j] = xhat;
+                    dxhat[j] = dyr[j] * gain[j];
+                    dg[j] += dyr[j] * xhat;
+                    db[j] += dyr[j];
+                }
+                if (dxs == null) {
+                    continue;
+                }
+                double sumD = 0, sumDX = 0;
+                for (int j = 0; j < c; j++) {
+                    sumD += dxhat[j];
+                    sumDX += dxhat[j] * xr[j];
+                }
+                float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
+                for (int j = 0; j < c; j++) {
+                    dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);
+                }
+                dxs.put(r * c, dxhat, 0, c);
+            }
+        });
+        return new NormChecks.Grads(dx, sum(dgs, c), sum(dbs, c));
+    }
+
+    private static double[] sum(float[][] pieces, int c) {
+        double[] out = new double[c];
+        for (float[] p : pieces) {
+            for (int j = 0; j < c; j++) {
+                out[j] += p[j];
+            }
+        }
+        return out;
+    }
+}
