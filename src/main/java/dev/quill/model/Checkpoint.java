@@ -183,12 +183,14 @@ public final class Checkpoint {
      * @param dir  the checkpoint directory
      * @param type FLOAT, or DOUBLE for gradient checks
      * @return the model, in training mode as a new model is
-     * @throws BadInputException when a file is missing or does not match the config
+     * @throws BadInputException when a file is missing or does not match the config, or the model cannot fit in
+     *                           memory ({@link MemoryBudget})
      * @throws IOException       when reading fails for another reason
      */
     public static Gpt load(Path dir, DataType type) throws IOException {
         CheckpointChecksums.verify(dir);
         ModelConfig config = readConfig(dir);
+        MemoryBudget.checkLoading(config, type.width(), dir.resolve(CONFIG).toString());   // before any allocation
         if (isHuggingFace(dir)) {
             return HfGpt2Weights.load(dir, config, type);  // config + weights only; never writes into dir
         }
