@@ -120,6 +120,11 @@ class ImportedFileFuzzTest {
         fuzz("hf", "config.json", seed, kind, f -> Checkpoint.readConfig(f.getParent()));
     }
 
+    @Property(tries = 1000, seed = "7412")
+    void hfConfigThenWeights(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
+        fuzz("hf", "config.json", seed, kind, f -> Checkpoint.load(f.getParent()));
+    }
+
     @Property(tries = 1500, seed = "7402")
     void hfVocabJson(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
         fuzz("hf", "vocab.json", seed, kind, f -> {
