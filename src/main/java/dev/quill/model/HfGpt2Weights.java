@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,7 +52,6 @@ final class HfGpt2Weights {
     /** PyTorch's pickle format, which Quill does not read. */
     static final String PICKLE = "pytorch_model.bin";
 
-    private static final Pattern LAYER = Pattern.compile("(?:transformer\\.)?h\\.(\\d+)\\.");
     private static final Pattern BUFFER = Pattern.compile("h\\.\\d+\\.attn\\.(bias|masked_bias)");
     private static final Pattern CONV1D = Pattern.compile("transformer\\.h\\.\\d+\\.(attn\\.c_attn|attn\\.c_proj|mlp\\.c_fc|mlp\\.c_proj)\\.weight");
     private static final int CHUNK_BYTES = 1 << 22;
@@ -78,7 +76,7 @@ final class HfGpt2Weights {
         long t0 = System.nanoTime();
         Map<String, Path> files = weightFiles(dir);
         Path source = Files.isRegularFile(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(INDEX);
-        checkDepth(files, config, source);                     // before building n_layer blocks of parameters
+        Checkpoint.checkDepth(files.keySet(), config, source);   // before building n_layer blocks of parameters
         Gpt model = Gpt.forLoading(config, type);
         Map<String, Tensor> params = model.parameters();
         Map<String, Source> sources = match(files, params, config, source);
@@ -148,24 +146,6 @@ final class HfGpt2Weights {
                     + "safe_serialization=True), or download the hub's model.safetensors");
         }
         throw new BadInputException("not a checkpoint: " + dir + " has neither " + WEIGHTS + " nor " + INDEX);
-    }
-
-    /**
-     * The blocks the files hold (h.0 .. h.N-1) against config.json's n_layer, from the names alone: a config
-     * that claims more layers than the files hold (thousands, say) fails here rather than after building them.
-     */
-    private static void checkDepth(Map<String, Path> files, ModelConfig config, Path source) {
-        int blocks = 0;
-        for (String name : files.keySet()) {
-            Matcher m = LAYER.matcher(name);
-            if (m.lookingAt() && m.group(1).length() < 10) {
-                blocks = Math.max(blocks, Integer.parseInt(m.group(1)) + 1);
-            }
-        }
-        if (blocks < config.nLayer()) {                        // more blocks than n_layer: match() names the extra tensor
-            throw new BadInputException(source + ": the weights hold " + (blocks == 0 ? "no blocks (no h.N tensors)"
-                    : blocks + " blocks (h.0 .. h." + (blocks - 1) + ")") + " but config.json gives n_layer = " + config.nLayer());
-        }
     }
 
     /** Quill's name for a name in a GPT-2 file, or null for a buffer to skip. */

@@ -32,7 +32,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * The files Quill reads from other tools, damaged a few thousand ways each (seeded, so a failure repeats),
  * with the checks of {@link FileFuzzer}: a Hugging Face GPT-2 directory (config.json, the tokenizer in its
  * three forms, model.safetensors and a sharded index), a PEFT LoRA adapter on a Quill checkpoint, and a raw
- * int32 token file. Each case reads a fresh directory holding the damaged file beside intact copies (hard
+ * int32 token file; and a config.json of either kind through a whole {@link Checkpoint#load}, so that sizes
+ * it claims meet the weights (and {@code MemoryBudget}) rather than readConfig alone. Each case reads a fresh directory holding the damaged file beside intact copies (hard
  * links) of the files it goes with. A tokenizer that is accepted must also encode and decode a line.
  */
 class ImportedFileFuzzTest {
@@ -62,6 +63,9 @@ class ImportedFileFuzzTest {
         Lora.apply(model, new LoraConfig(2, 4, 0.0, List.of("attn.c_attn", "mlp.c_fc")), new Rng(1));
         LoraCheckpoint.save(lora, model, "base");
         SOURCES.put("lora", lora);
+        Path quill = Files.createDirectories(root.resolve("quill"));
+        Checkpoint.save(quill, new Gpt(m, 5));
+        SOURCES.put("quill", quill);
 
         Path tokens = Files.createDirectories(root.resolve("tokens"));
         ByteBuffer ids = ByteBuffer.allocate(4 * 256).order(ByteOrder.LITTLE_ENDIAN);
@@ -123,6 +127,11 @@ class ImportedFileFuzzTest {
     @Property(tries = 1000, seed = "7412")
     void hfConfigThenWeights(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
         fuzz("hf", "config.json", seed, kind, f -> Checkpoint.load(f.getParent()));
+    }
+
+    @Property(tries = 600, seed = "7413")
+    void quillConfigThenWeights(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
+        fuzz("quill", Checkpoint.CONFIG, seed, kind, f -> Checkpoint.load(f.getParent()));
     }
 
     @Property(tries = 1500, seed = "7402")
