@@ -162,22 +162,22 @@ class ImportedFileFuzzTest {
         fuzz("hf", "tokenizer.json", seed, kind, f -> usable(Tokenizer.load(f)));
     }
 
-    @Property(tries = 1000, seed = "7407")
+    @Property(tries = 600, seed = "7407")
     void hfWeights(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
         fuzz("hf", "model.safetensors", seed, kind, f -> Checkpoint.load(f.getParent()));
     }
 
-    @Property(tries = 1000, seed = "7408")
+    @Property(tries = 600, seed = "7408")
     void shardIndex(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
         fuzz("sharded", "model.safetensors.index.json", seed, kind, f -> Checkpoint.load(f.getParent()));
     }
 
-    @Property(tries = 600, seed = "7409")
+    @Property(tries = 300, seed = "7409")
     void adapterConfig(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
         fuzz("lora", LoraCheckpoint.CONFIG, seed, kind, f -> Checkpoint.load(f.getParent()));
     }
 
-    @Property(tries = 600, seed = "7410")
+    @Property(tries = 300, seed = "7410")
     void adapterWeights(@ForAll long seed, @ForAll @IntRange(max = FileFuzzer.KINDS - 1) int kind) throws Exception {
         fuzz("lora", LoraCheckpoint.WEIGHTS, seed, kind, f -> Checkpoint.load(f.getParent()));
     }
