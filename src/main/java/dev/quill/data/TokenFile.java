@@ -42,7 +42,7 @@ public final class TokenFile implements Tokens {
     }
 
     /**
-     * Maps an existing token file.
+     * Maps an existing token file as it is; {@link #open(Path, int)} also checks its ids against a vocabulary.
      *
      * @param path a file of little-endian int32 ids
      * @return the mapped tokens
@@ -70,6 +70,33 @@ public final class TokenFile implements Tokens {
         } catch (IOException e) {
             throw new UncheckedIOException("could not map " + path, e);
         }
+    }
+
+    /**
+     * Maps a token file and checks that every id is one of {@code vocabSize}: a file written with another
+     * tokenizer, or one that is not a token file, fails here in one line rather than as an index error deep in
+     * the model's embedding. The check reads the whole file once (sequentially, about a second per GiB).
+     *
+     * @param path      a file of little-endian int32 ids
+     * @param vocabSize the tokenizer's vocabulary size: ids must lie in {@code [0, vocabSize)}
+     * @return the mapped tokens
+     * @throws BadInputException if it is missing, its length is not a multiple of 4, or an id is negative or
+     *                           not below {@code vocabSize}
+     */
+    public static TokenFile open(Path path, int vocabSize) {
+        TokenFile file = open(path);
+        for (int s = 0; s < file.segments.length; s++) {
+            IntBuffer seg = file.segments[s];
+            for (int i = 0, n = seg.limit(); i < n; i++) {
+                int id = seg.get(i);
+                if (id < 0 || id >= vocabSize) {
+                    throw new BadInputException("token file " + path + ": id " + id + " at position "
+                            + ((long) s * SEGMENT_INTS + i) + " is outside the vocabulary [0, " + vocabSize
+                            + "): it was written with another tokenizer, or is not a token file");
+                }
+            }
+        }
+        return file;
     }
 
     /**

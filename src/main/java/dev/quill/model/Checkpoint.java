@@ -12,6 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -38,6 +40,8 @@ public final class Checkpoint {
     public static final String WEIGHTS = "model.safetensors";
     /** The tokenizer, in a checkpoint directory (written by the trainer, read by generation). */
     public static final String TOKENIZER = "tokenizer.json";
+
+    private static final Pattern LAYER = Pattern.compile("(?:transformer\\.)?h\\.(\\d+)\\.");
 
     private Checkpoint() {
     }
@@ -183,12 +187,14 @@ public final class Checkpoint {
      * @param dir  the checkpoint directory
      * @param type FLOAT, or DOUBLE for gradient checks
      * @return the model, in training mode as a new model is
-     * @throws BadInputException when a file is missing or does not match the config
+     * @throws BadInputException when a file is missing or does not match the config, or the model cannot fit in
+     *                           memory ({@link MemoryBudget})
      * @throws IOException       when reading fails for another reason
      */
     public static Gpt load(Path dir, DataType type) throws IOException {
         CheckpointChecksums.verify(dir);
         ModelConfig config = readConfig(dir);
+        MemoryBudget.checkLoading(config, type.width(), dir.resolve(CONFIG).toString());   // before any allocation
         if (isHuggingFace(dir)) {
             return HfGpt2Weights.load(dir, config, type);  // config + weights only; never writes into dir
         }
@@ -198,12 +204,48 @@ public final class Checkpoint {
         }
         Map<String, INDArray> state = Safetensors.read(weights).tensors();
         FiniteWeights.check(state, weights);
+        checkDepth(state.keySet(), config, weights);           // before building (and drawing) what config.json claims
+        checkShape(state, "transformer.wte.weight", config.vocabSize(), config, weights);
+        if (config.positions() == ModelConfig.Positions.LEARNED) {
+            checkShape(state, "transformer.wpe.weight", config.blockSize(), config, weights);
+        }
+        checkShape(state, "transformer.h.0.mlp.c_fc.weight", config.mlpWidth(), config, weights);
         Gpt model = new Gpt(config, new Rng(0), type);
         model.loadState(state, false, weights.toString());
         if (Files.isRegularFile(dir.resolve(LoraCheckpoint.CONFIG))) {
             loadAdapter(model, dir);
         }
         return model;
+    }
+
+    /**
+     * The blocks a weights file holds ({@code h.0 .. h.N-1}, with or without the {@code transformer.} prefix)
+     * against config.json's n_layer, from the names alone: a config that claims more layers than the file
+     * holds (thousands, say) fails here rather than after building them. Fewer is left to the name-by-name
+     * match, which names the extra tensor.
+     */
+    static void checkDepth(java.util.Set<String> names, ModelConfig config, Path source) {
+        int blocks = 0;
+        for (String name : names) {
+            Matcher m = LAYER.matcher(name);
+            if (m.lookingAt() && m.group(1).length() < 10) {
+                blocks = Math.max(blocks, Integer.parseInt(m.group(1)) + 1);
+            }
+        }
+        if (blocks < config.nLayer()) {
+            throw new BadInputException(source + ": the weights hold " + (blocks == 0 ? "no blocks (no h.N tensors)"
+                    : blocks + " blocks (h.0 .. h." + (blocks - 1) + ")") + " but config.json gives n_layer = " + config.nLayer());
+        }
+    }
+
+    /** A (rows, C) tensor of the file against config.json; an absent one is left to the model's own check. */
+    private static void checkShape(Map<String, INDArray> state, String name, long rows, ModelConfig config, Path source) {
+        INDArray a = state.get(name);
+        long[] want = {rows, config.nEmbd()};
+        if (a != null && !java.util.Arrays.equals(a.shape(), want)) {
+            throw new BadInputException(source + ": tensor " + name + " has shape " + java.util.Arrays.toString(a.shape())
+                    + " but the config gives " + java.util.Arrays.toString(want));
+        }
     }
 
     /**

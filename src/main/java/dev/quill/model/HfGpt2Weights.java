@@ -75,9 +75,10 @@ final class HfGpt2Weights {
     static Gpt load(Path dir, ModelConfig config, DataType type) throws IOException {
         long t0 = System.nanoTime();
         Map<String, Path> files = weightFiles(dir);
+        Path source = Files.isRegularFile(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(INDEX);
+        Checkpoint.checkDepth(files.keySet(), config, source);   // before building n_layer blocks of parameters
         Gpt model = Gpt.forLoading(config, type);
         Map<String, Tensor> params = model.parameters();
-        Path source = Files.isRegularFile(dir.resolve(WEIGHTS)) ? dir.resolve(WEIGHTS) : dir.resolve(INDEX);
         Map<String, Source> sources = match(files, params, config, source);
         ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         float[][] scratch = {new float[CHUNK_BYTES / 2], new float[CHUNK_BYTES / 2]}; // a piece's values, one column

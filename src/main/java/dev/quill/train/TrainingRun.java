@@ -21,6 +21,7 @@ import dev.quill.model.CheckpointChecksums;
 import dev.quill.model.FineTuneFootprint;
 import dev.quill.model.Gpt;
 import dev.quill.model.Lora;
+import dev.quill.model.MemoryBudget;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,8 +80,8 @@ public final class TrainingRun {
      * @param outDir the output directory
      * @param resume continue from {@code outDir/last}
      * @return the prepared run
-     * @throws BadInputException for unusable data, a missing checkpoint to resume, or a config that
-     *                           does not match it
+     * @throws BadInputException for unusable data, a missing checkpoint to resume, a config that does not
+     *                           match it, or a model that cannot fit in memory ({@link MemoryBudget})
      * @throws IOException       when reading fails for another reason
      */
     public static TrainingRun prepare(RunConfig cfg, Path outDir, boolean resume) throws IOException {
@@ -102,6 +103,9 @@ public final class TrainingRun {
      */
     public static TrainingRun prepare(RunConfig cfg, Path outDir, boolean resume, Collective group) throws IOException {
         Backend.logOnce();
+        // a shape that cannot fit fails now, not after reading and tokenizing the data (checked again below
+        // with the vocabulary and the checkpoint's shape resolved)
+        MemoryBudget.checkTraining(cfg.model(), cfg.train().batchSize(), cfg.lora() != null);
         int processes = group.worldSize();
         Path dataPath = cfg.data().path() == null ? null : Path.of(cfg.data().path());
         String text = Corpora.textOrTinyShakespeare(dataPath);
@@ -155,6 +159,7 @@ public final class TrainingRun {
             // a tokenizer that gained special tokens (a chat template's) grows the embedding; new rows start at init
             modelCfg = saved.vocabSize() >= tokenizer.vocabSize() ? saved : saved.withVocabSize(tokenizer.vocabSize());
         }
+        MemoryBudget.checkTraining(modelCfg, cfg.train().batchSize(), cfg.lora() != null);
         RunConfig resolved = cfg.withModel(modelCfg);
         // a Hugging Face base of the same shape and vocabulary loads straight into place, with no random init
         // first (about 20 s and a second copy of the weights at GPT-2 size); its config has no dropout

@@ -79,4 +79,20 @@ class RunSafetyCliTest {
             assertThat(out.resolve(".last.tmp")).doesNotExist();
         }
     }
+
+    @Test
+    void aModelThatCannotFitIsRefusedBeforeAnythingIsAllocated(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        for (String[] set : List.of(new String[]{"model.n_layer=10000", "model.n_layer = 10000 with model.n_embd = 128 cannot fit: training needs at least "},
+                new String[]{"model.n_embd=1000000", "model.n_embd = 1000000 cannot fit: attn.c_attn.weight would hold "},
+                new String[]{"model.vocab_size=2000000000", "model.vocab_size = 2000000000 cannot fit: wte.weight would hold "})) {
+            long t0 = System.nanoTime();
+            Run train = quill("train", "--config", "examples/shakespeare-char-baby.json", "--set", set[0], "--out", out.toString());
+            assertThat(train.code()).as(train.err()).isEqualTo(2);
+            assertThat(train.errors()).hasSize(1);
+            assertThat(train.errors().get(0)).startsWith("quill: " + set[1]).contains(" GB");
+            assertThat((System.nanoTime() - t0) / 1e9).as("refused from the config, before the data is read").isLessThan(10);
+            assertThat(out.resolve("last")).doesNotExist();
+        }
+    }
 }

@@ -58,6 +58,24 @@ class TokenFileTest {
     }
 
     @Test
+    void idsOutsideTheVocabularyAreRefusedAtOpenNamingThePosition(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("ids.bin");
+        try (var writer = TokenFile.writer(file)) {
+            writer.write(new int[]{0, 64, 3, 65, 2});
+            writer.commit();
+        }
+        assertThatThrownBy(() -> TokenFile.open(file, 65)).isInstanceOf(BadInputException.class)
+                .hasMessage("token file " + file + ": id 65 at position 3 is outside the vocabulary [0, 65): it was "
+                        + "written with another tokenizer, or is not a token file");
+        assertThat(TokenFile.open(file, 66).toArray()).containsExactly(0, 64, 3, 65, 2);
+        try (var writer = TokenFile.writer(file)) {
+            writer.write(new int[]{7, -1});
+            writer.commit();
+        }
+        assertThatThrownBy(() -> TokenFile.open(file, 1000)).hasMessageContaining("id -1 at position 1");
+    }
+
+    @Test
     void streamingTinyShakespeareGivesTheSameIdsAsEncodingItWhole(@TempDir Path dir) {
         String text = TestData.excerpt();
         var tok = BpeTokenizer.train(text.substring(0, 30_000), BpeTokenizer.Options.of(400));

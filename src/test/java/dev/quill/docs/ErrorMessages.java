@@ -77,6 +77,11 @@ public final class ErrorMessages {
             Files.write(ckpt3.resolve(Checkpoint.WEIGHTS), java.util.Arrays.copyOf(b, b.length / 2));
             Checkpoint.load(ckpt3);
         });
+        for (String set : List.of("model.n_layer=10000", "model.n_embd=1000000")) {
+            RunConfig huge = RunConfig.load(Path.of("examples/shakespeare-char-baby.json"), List.of(set));
+            show("a model that cannot fit (" + set + ")", () -> dev.quill.model.MemoryBudget.checkTraining(huge.model(),
+                    huge.train().batchSize(), false));
+        }
         show("a sequence longer than block_size", () -> new Gpt(m, 1).forward(org.nd4j.linalg.factory.Nd4j.zeros(DataType.INT32, 1, 17)));
     }
 }

@@ -27,6 +27,18 @@ class CheckpointTest {
     }
 
     @Test
+    void aConfigClaimingMoreBlocksThanTheWeightsIsRefusedBeforeBuildingThem(@TempDir Path dir) throws Exception {
+        Checkpoint.save(dir, new Gpt(CFG, 3));
+        String cfg = Files.readString(dir.resolve(Checkpoint.CONFIG));
+        Files.writeString(dir.resolve(Checkpoint.CONFIG), cfg.replaceFirst("\"n_layer\" : 2", "\"n_layer\" : 65536"));
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Checkpoint.load(dir)).isInstanceOf(BadInputException.class)
+                .hasMessage(dir.resolve(Checkpoint.WEIGHTS) + ": the weights hold 2 blocks (h.0 .. h.1) but config.json gives "
+                        + "n_layer = 65536");
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5);
+    }
+
+    @Test
     void writtenAndReadBackGivesBitIdenticalLogits(@TempDir Path dir) throws Exception {
         Gpt model = new Gpt(CFG, 5);
         model.train(false);

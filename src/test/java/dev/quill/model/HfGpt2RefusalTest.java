@@ -97,6 +97,16 @@ class HfGpt2RefusalTest {
     }
 
     @Test
+    void aConfigClaimingMoreBlocksThanTheWeightsIsRefusedBeforeBuildingThem() throws Exception {
+        // 65,536 blocks of a 32-wide GPT-2 pass the memory check (about 3.3 GB) and would all be built before the files
+        // were matched against them
+        Path dir = variant("tied_gelunew_prefixed", c -> c.put("n_layer", 65536), t -> { });
+        long t0 = System.nanoTime();
+        refused(dir, "model.safetensors: the weights hold 2 blocks (h.0 .. h.1) but config.json gives n_layer = 65536");
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5);
+    }
+
+    @Test
     void refusesAnExtraTensor() throws Exception {
         refused(variant("tied_gelunew_prefixed", c -> { }, t -> t.put("transformer.h.2.ln_1.weight", Nd4j.ones(DataType.FLOAT, 32))),
                 "transformer.h.2.ln_1.weight", "model.safetensors");
