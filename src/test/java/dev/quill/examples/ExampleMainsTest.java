@@ -2,6 +2,7 @@ package dev.quill.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quill.data.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +19,10 @@ class ExampleMainsTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         try {
+            String excerpt = TestData.excerptPath().toString();       // no network and no data/ needed
             ShakespeareChar.main(new String[] {out.toString(), "train.max_iters=4", "model.n_layer=1", "model.n_embd=32",
-                "train.eval_interval=4", "train.eval_iters=1"});
-            FromCheckpoint.main(new String[] {out.resolve("last").toString(), "JULIET:"});
+                "train.eval_interval=4", "train.eval_iters=1", "data.path=" + excerpt});
+            FromCheckpoint.main(new String[] {out.resolve("last").toString(), "JULIET:", excerpt});
         } finally {
             System.setOut(saved);
         }

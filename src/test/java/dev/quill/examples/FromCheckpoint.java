@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * Loads a checkpoint directory, generates from a prompt, and evaluates it on tiny Shakespeare's validation
- * split (the definition of {@code quill evaluate}). Usage: {@code FromCheckpoint DIR [PROMPT]}.
+ * split (the definition of {@code quill evaluate}). Usage: {@code FromCheckpoint DIR [PROMPT [TEXT_FILE]]} (default text: tiny Shakespeare).
  */
 public final class FromCheckpoint {
 
@@ -23,9 +23,14 @@ public final class FromCheckpoint {
         String prompt = args.length > 1 ? args[1] : "ROMEO:";
         Generator gen = Generator.load(dir);
         System.out.println(prompt + gen.generate(prompt, GenerationConfig.of(200, SampleConfig.defaults())).text());
-        Corpora.tinyShakespeare(); // makes sure data/tinyshakespeare.txt is there
-        EvalResult r = Evaluator.load(dir, Evaluator.DEFAULT_BATCH)
-                .evaluate(Corpora.dataDir().resolve("tinyshakespeare.txt"), EvalSplit.parse("val"), 0.1);
+        Path text;
+        if (args.length > 2) {
+            text = Path.of(args[2]);                      // a text of your own
+        } else {
+            Corpora.tinyShakespeare();                    // makes sure data/tinyshakespeare.txt is there
+            text = Corpora.dataDir().resolve("tinyshakespeare.txt");
+        }
+        EvalResult r = Evaluator.load(dir, Evaluator.DEFAULT_BATCH).evaluate(text, EvalSplit.parse("val"), 0.1);
         System.out.println(r);
     }
 }
