@@ -1,7 +1,11 @@
 # Sourced by the comparison scripts (bench/compare-*.sh), from the repository root: checks what a Quill vs
 # PyTorch run needs, prints what the figures depend on (BLAS, load, CPU), and sets JAR and PY.
 JAR=target/benchmarks.jar
-PY=/usr/bin/python3
+# PY: the Python whose torch is the reference. PyTorch 2 (what a user would pick today) is the anchor:
+#   python3 -m venv out/bench/venv && out/bench/venv/bin/pip install torch numpy   (with your pip's index)
+#   PY=out/bench/venv/bin/python bench/compare-pytorch.sh baby 2
+# Without PY, Debian's python3-torch (1.13, no SDPA) runs.
+PY=${PY:-/usr/bin/python3}
 [ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
 [ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (./quill train --config examples/shakespeare-char-baby.json downloads it, or put it there)" >&2; exit 1; }
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)

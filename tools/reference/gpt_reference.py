@@ -67,6 +67,11 @@ class Norm(nn.Module):
         return y + self.bias if self.bias is not None else y
 
 
+# Speed comparisons set this (train_reference.py --attention sdpa); the golden fixtures keep the explicit softmax,
+# whose every step is an op Quill's own attention is checked against.
+SDPA = False
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -86,10 +91,14 @@ class CausalSelfAttention(nn.Module):
         q = q.view(B, T, nh, hs).transpose(1, 2)                            # (B, nh, T, hs)
         k = k.view(B, T, nh, hs).transpose(1, 2)                            # (B, nh, T, hs)
         v = v.view(B, T, nh, hs).transpose(1, 2)                            # (B, nh, T, hs)
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(hs)                     # (B, nh, T, T)
-        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
-        att = self.attn_dropout(F.softmax(att, dim=-1))
-        y = att @ v                                                         # (B, nh, T, hs)
+        if SDPA and hasattr(F, "scaled_dot_product_attention"):            # PyTorch 2's fused kernel, as nanoGPT uses it
+            p = self.attn_dropout.p if self.training else 0.0
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)   # (B, nh, T, hs)
+        else:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(hs)                 # (B, nh, T, T)
+            att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
+            att = self.attn_dropout(F.softmax(att, dim=-1))
+            y = att @ v                                                     # (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C)                    # (B, T, C)
         return self.resid_dropout(self.c_proj(y))
 

@@ -23,6 +23,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gpt_reference  # noqa: E402
 from gpt_reference import Gpt, config  # noqa: E402
 
 CONFIGS = {
@@ -50,6 +51,9 @@ def main():
     ap.add_argument("--data", default=os.path.join("data", "tinyshakespeare.txt"))
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--attention", choices=["sdpa", "manual"], default="sdpa",
+                    help="sdpa: F.scaled_dot_product_attention(is_causal=True) where torch has it (PyTorch 2), as "
+                         "nanoGPT does; manual: softmax(q k^T / sqrt(hs)) v written out")
     ap.add_argument("--accum", type=int, default=1, help="micro-batches per step, each batch / accum sequences, each "
                     "loss scaled by 1 / accum (nanoGPT's gradient_accumulation_steps); the same tokens per step")
     ap.add_argument("--save", metavar="DIR", help="write the final weights as DIR/model.safetensors (nanoGPT names) "
@@ -57,7 +61,9 @@ def main():
     args = ap.parse_args()
     c = CONFIGS[args.config]
 
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()} (default), "
+    gpt_reference.SDPA = args.attention == "sdpa"
+    sdpa = gpt_reference.SDPA and hasattr(torch.nn.functional, "scaled_dot_product_attention")
+    print(f"torch {torch.__version__}, attention {'sdpa' if sdpa else 'manual'}, threads {torch.get_num_threads()} (default), "
           f"interop {torch.get_num_interop_threads()}", flush=True)
     with open(args.data, encoding="utf-8") as f:
         text = f.read()
