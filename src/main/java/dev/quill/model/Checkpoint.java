@@ -196,7 +196,11 @@ public final class Checkpoint {
         ModelConfig config = readConfig(dir);
         MemoryBudget.checkLoading(config, type.width(), dir.resolve(CONFIG).toString());   // before any allocation
         if (isHuggingFace(dir)) {
-            return HfGpt2Weights.load(dir, config, type);  // config + weights only; never writes into dir
+            Gpt model = HfGpt2Weights.load(dir, config, type);  // config + weights only; never writes into dir
+            Map<String, INDArray> values = new LinkedHashMap<>();
+            model.parameters().forEach((name, p) -> values.put(name, p.value()));
+            FiniteWeights.check(values, dir);                    // under Quill's names, as the model holds them
+            return model;
         }
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {

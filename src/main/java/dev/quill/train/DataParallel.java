@@ -6,6 +6,7 @@ import dev.quill.data.Batch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
@@ -39,6 +40,7 @@ public final class DataParallel {
     private int reduces;
     private FloatBuffer view;              // the same memory, for the collective
     private List<Tensor> packed;
+    private List<INDArray> slots;          // views of flat, one per parameter, in the parameter's shape
 
     /** @param group the processes that train together; {@link Collective#single()} for plain training */
     public DataParallel(Collective group) {
@@ -101,35 +103,29 @@ public final class DataParallel {
         if (packed == null || !packed.equals(params)) {
             allocate(params);
         }
-        long off = 0;
-        for (Tensor p : params) {                   // pack: each gradient into its slice of the flat buffer
-            long n = p.value().length();
-            INDArray g = p.grad();
-            INDArray slot = flat.get(NDArrayIndex.interval(off, off + n));
+        for (int i = 0; i < params.size(); i++) {   // pack: each gradient into its slice of the flat buffer
+            INDArray g = params.get(i).grad();
             if (g == null) {
-                slot.assign(0);                     // no gradient on this step: contributes zero
+                slots.get(i).assign(0);             // no gradient on this step: contributes zero
             } else {
-                slot.assign(g.reshape(n));
+                slots.get(i).assign(g);
             }
-            off += n;
         }
-        putDouble(view, (int) off, loss);
-        view.put((int) off + 2, stop ? 1 : 0);
+        int off = (int) (flat.length() - 3);
+        putDouble(view, off, loss);
+        view.put(off + 2, stop ? 1 : 0);
         long t0 = System.nanoTime();
         group.allReduceSum(view);
         reduceNanos += System.nanoTime() - t0;
         reduces++;
-        stopAgreed = view.get((int) off + 2) > 0;
-        off = 0;
-        for (Tensor p : params) {                   // unpack: the sums back into the gradients
-            long n = p.value().length();
-            INDArray g = p.grad();
+        stopAgreed = view.get(off + 2) > 0;
+        for (int i = 0; i < params.size(); i++) {   // unpack: the sums back into the gradients
+            INDArray g = params.get(i).grad();
             if (g != null) {
-                g.assign(flat.get(NDArrayIndex.interval(off, off + n)).reshape(g.shape()));
+                g.assign(slots.get(i));
             }
-            off += n;
         }
-        return getDouble(view, (int) off);
+        return getDouble(view, off);
     }
 
     /** {@return the mean time of a gradient all-reduce, in ms, since the last call (NaN when there was none)} */
@@ -205,8 +201,15 @@ public final class DataParallel {
         if (n + 3 > Integer.MAX_VALUE) {
             throw new IllegalStateException(n + " gradient values: more than one buffer holds");
         }
+        slots = new ArrayList<>(params.size());
         try (var outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             flat = Nd4j.create(DataType.FLOAT, n + 3);                                     // (n + 3)
+            long off = 0;
+            for (Tensor p : params) {               // each parameter's slice, in its shape: made once, reused every step
+                long len = p.value().length();
+                slots.add(flat.get(NDArrayIndex.interval(off, off + len)).reshape(p.value().shape()));
+                off += len;
+            }
         }
         BytePointer bytes = new BytePointer(flat.data().addressPointer());
         bytes.position(0).limit(4 * (n + 3)).capacity(4 * (n + 3));

@@ -19,6 +19,7 @@ import dev.quill.data.sft.SftDataset;
 import dev.quill.model.Checkpoint;
 import dev.quill.model.CheckpointChecksums;
 import dev.quill.model.FineTuneFootprint;
+import dev.quill.model.FiniteWeights;
 import dev.quill.model.Gpt;
 import dev.quill.model.Lora;
 import dev.quill.model.MemoryBudget;
@@ -147,8 +148,9 @@ public final class TrainingRun {
                     + (cfg.model().blockSize() + 1) + "; use more text or a smaller model.block_size");
         }
         ModelConfig modelCfg = resolveVocab(cfg, tokenizer);
+        ModelConfig saved = null;                      // the shape of the checkpoint this run starts from
         if (initFrom != null || last != null) {
-            ModelConfig saved = Checkpoint.readConfig(last != null ? last : initFrom);
+            saved = Checkpoint.readConfig(last != null ? last : initFrom);
             if (!cfg.modelGiven()) {
                 modelCfg = saved.withVocabSize(modelCfg.vocabSize());   // no model section: the checkpoint's shape
             }
@@ -163,16 +165,13 @@ public final class TrainingRun {
         RunConfig resolved = cfg.withModel(modelCfg);
         // a Hugging Face base of the same shape and vocabulary loads straight into place, with no random init
         // first (about 20 s and a second copy of the weights at GPT-2 size); its config has no dropout
-        boolean loadWhole = initFrom != null && last == null && Checkpoint.isHuggingFace(initFrom)
-                && modelCfg.equals(Checkpoint.readConfig(initFrom));
+        boolean loadWhole = initFrom != null && last == null && modelCfg.equals(saved) && Checkpoint.isHuggingFace(initFrom);
         Gpt model = loadWhole ? Checkpoint.load(initFrom) : new Gpt(modelCfg, new Rng(cfg.train().seed()), DataType.FLOAT);
         if (loadWhole) {
             LOG.info("initialized from {}", initFrom);
         } else if (initFrom != null && last == null) {
             Path w = initFrom.resolve(Checkpoint.WEIGHTS);
-            var state = initialState(initFrom);
-            dev.quill.model.FiniteWeights.check(state, w);
-            model.loadStateWithNewTokens(state, w.toString());
+            model.loadStateWithNewTokens(initialState(initFrom), w.toString());
             LOG.info("initialized from {}", initFrom);
         }
         model.logParameterCount();
@@ -231,9 +230,12 @@ public final class TrainingRun {
      */
     private static Map<String, INDArray> initialState(Path initFrom) throws IOException {
         if (!Checkpoint.isHuggingFace(initFrom)) {
-            return Safetensors.read(initFrom.resolve(Checkpoint.WEIGHTS)).tensors();
+            Path w = initFrom.resolve(Checkpoint.WEIGHTS);
+            Map<String, INDArray> state = Safetensors.read(w).tensors();
+            FiniteWeights.check(state, w);
+            return state;
         }
-        Map<String, INDArray> state = new java.util.LinkedHashMap<>();
+        Map<String, INDArray> state = new java.util.LinkedHashMap<>();   // Checkpoint.load has checked them
         Checkpoint.load(initFrom).parameters().forEach((name, p) -> state.put(name, p.value()));
         return state;
     }

@@ -18,6 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
 
     record Run(int code, String out, String err) {
+        /** The lines the command itself printed as errors. */
+        java.util.List<String> errors() {
+            return err.lines().filter(l -> l.startsWith("quill:")).toList();
+        }
     }
 
     static Run quill(String... args) {

@@ -1,12 +1,12 @@
 package dev.quill.cli;
 
+import static dev.quill.cli.CliTest.quill;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quill.cli.CliTest.Run;
 
 import dev.quill.train.RunLock;
 import dev.quill.train.TmpfsMount;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,21 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the command line says when a directory is in use or the disk is full: one line, and its exit code. */
 class RunSafetyCliTest {
-
-    record Run(int code, String out, String err) {
-        /** The lines the command itself printed as errors. */
-        List<String> errors() {
-            return err.lines().filter(l -> l.startsWith("quill:")).toList();
-        }
-    }
-
-    static Run quill(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = QuillCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     static Path text(Path dir) throws Exception {
         String[] words = {"to ", "be ", "or ", "not ", "that ", "is ", "the ", "question\n"};

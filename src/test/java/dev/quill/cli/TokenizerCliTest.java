@@ -1,11 +1,11 @@
 package dev.quill.cli;
 
+import static dev.quill.cli.CliTest.quill;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
+import dev.quill.cli.CliTest.Run;
+
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,17 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerCliTest {
 
     static final Path GPT2 = Path.of("src/test/resources/gpt2");
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run quill(String... args) {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        int code = QuillCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     @TempDir
     Path dir;

@@ -28,4 +28,13 @@ class FiniteWeightsTest {
         assertThatThrownBy(() -> Checkpoint.load(b)).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("tensor transformer.ln_f.weight holds an infinity");
     }
+
+    @Test
+    void aHuggingFaceDirectoryWithANaNIsRefusedToo(@TempDir Path hf) throws Exception {
+        Gpt nan = new Gpt(CFG, 5);
+        nan.parameters().get("transformer.h.0.attn.c_attn.weight").value().putScalar(7, Float.NaN);
+        HfGpt2Export.write(nan, hf);                               // a Conv1D weight, transposed on the way in
+        assertThatThrownBy(() -> Checkpoint.load(hf)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining(hf + ": tensor transformer.h.0.attn.c_attn.weight holds NaN");
+    }
 }
