@@ -192,19 +192,8 @@ public final class BpeTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean allowSpecial) {
         String prepared = Text.prepare(text, nfc);
-        var out = new IntList(prepared.length() / 3 + 8);
-        specials.split(prepared, allowSpecial, new SpecialTokens.Visitor() {
-            @Override
-            public void text(int from, int to) {
-                PreTokenizer.forEachChunk(prepared, from, to, chunk -> out.addAll(encodeChunk(chunk)));
-            }
-
-            @Override
-            public void special(int id) {
-                out.add(id);
-            }
-        });
-        return out.toArray();
+        return specials.encode(prepared, allowSpecial, prepared.length() / 3 + 8, (from, to, out) ->
+                PreTokenizer.forEachChunk(prepared, from, to, chunk -> out.addAll(encodeChunk(chunk))));
     }
 
     /** The ids of one chunk, from the cache when seen before. The returned array must not be modified. */

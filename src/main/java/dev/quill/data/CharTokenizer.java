@@ -142,23 +142,13 @@ public final class CharTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean allowSpecial) {
         String prepared = Text.prepare(text, nfc);
-        var out = new IntList(prepared.length());
-        specials.split(prepared, allowSpecial, new SpecialTokens.Visitor() {
-            @Override
-            public void text(int from, int to) {
-                for (int i = from; i < to; ) {
-                    int cp = prepared.codePointAt(i);
-                    out.add(idOf(cp, prepared, i));
-                    i += Character.charCount(cp);
-                }
-            }
-
-            @Override
-            public void special(int id) {
-                out.add(id);
+        return specials.encode(prepared, allowSpecial, prepared.length(), (from, to, out) -> {
+            for (int i = from; i < to; ) {
+                int cp = prepared.codePointAt(i);
+                out.add(idOf(cp, prepared, i));
+                i += Character.charCount(cp);
             }
         });
-        return out.toArray();
     }
 
     private int idOf(int codePoint, String text, int index) {

@@ -188,24 +188,14 @@ public final class Gpt2Tokenizer implements Tokenizer {
     @Override
     public int[] encode(String text, boolean allowSpecial) {
         String prepared = Text.prepare(text, nfc);
-        var out = new IntList(prepared.length() / 3 + 8);
-        specials.split(prepared, allowSpecial, new SpecialTokens.Visitor() {
-            @Override
-            public void text(int from, int to) {
-                Consumer<String> sink = chunk -> out.addAll(cache.get(chunk, c -> mergeChunk(c)));
-                if (quillSplit) {
-                    PreTokenizer.forEachChunk(prepared, from, to, sink);
-                } else {
-                    Gpt2PreTokenizer.forEachChunk(prepared, from, to, sink);
-                }
-            }
-
-            @Override
-            public void special(int id) {
-                out.add(id);
+        return specials.encode(prepared, allowSpecial, prepared.length() / 3 + 8, (from, to, out) -> {
+            Consumer<String> sink = chunk -> out.addAll(cache.get(chunk, c -> mergeChunk(c)));
+            if (quillSplit) {
+                PreTokenizer.forEachChunk(prepared, from, to, sink);
+            } else {
+                Gpt2PreTokenizer.forEachChunk(prepared, from, to, sink);
             }
         });
-        return out.toArray();
     }
 
     private int[] mergeChunk(String chunk) {

@@ -128,6 +128,33 @@ final class SpecialTokens {
         void special(int id);
     }
 
+    /** Encodes one ordinary stretch {@code [from, to)} of a text into {@code out}. */
+    interface Stretches {
+        void encode(int from, int to, IntList out);
+    }
+
+    /**
+     * The ids of a (prepared) text: special-token strings as their ids when {@code allowSpecial} is set, every
+     * other stretch through {@code ordinary}. The one encode loop of every tokenizer.
+     *
+     * @param capacity a first guess of the number of ids
+     */
+    int[] encode(String text, boolean allowSpecial, int capacity, Stretches ordinary) {
+        var out = new IntList(capacity);
+        split(text, allowSpecial, new Visitor() {
+            @Override
+            public void text(int from, int to) {
+                ordinary.encode(from, to, out);
+            }
+
+            @Override
+            public void special(int id) {
+                out.add(id);
+            }
+        });
+        return out.toArray();
+    }
+
     /**
      * Walks {@code text}, reporting special-token strings as ids when {@code allowSpecial} is set and
      * everything else as ordinary text (all of it, when {@code allowSpecial} is off).
