@@ -1,6 +1,6 @@
 package dev.quill.autograd;
 
-import java.nio.FloatBuffer;
+import dev.quill.autograd.HeadCopies.Head;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,7 +31,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class VectorAttention {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int L = F.length();
+    static final int L = F.length();
 
     private VectorAttention() {
     }
@@ -86,14 +86,15 @@ final class VectorAttention {
      */
     private static void forward(Head q, Head k, Head v, Head p, Head m, Head y, int t, int d, float scale,
                         int h0, int h1) {
-        Work w = Work.get(t, d);
+        HeadCopies w = HeadCopies.get(t, d, L);
+        boolean vec = VectorWarmup.done();   // else the scalar twins of the loops (LaneLoops: the same bits)
         for (int h = h0; h < h1; h++) {
             w.load(q, h, t, d, w.q, w.dp);
             w.load(k, h, t, d, w.k, w.dp);
             w.load(v, h, t, d, w.v, w.dp);
             transpose(w.k, w.dp, w.kt, w.tp, w.tp, w.dp);
-            lower(w.q, w.dp, w.kt, w.tp, w.s, d, t);               // S = q k^T (unscaled), j <= i
-            softmaxRows(w.s, w.tp, t, scale);                           // P, in place
+            lower(vec, w.q, w.dp, w.kt, w.tp, w.s, d, t);          // S = q k^T (unscaled), j <= i
+            softmaxRows(vec, w.s, w.tp, t, scale);                      // P, in place
             w.store(p, h, t, t, w.s, w.tp);
             float[] att = w.s;
             if (m != null) {
@@ -101,7 +102,7 @@ final class VectorAttention {
                 multiply(w.s, w.m, w.a);                      // A = P * M
                 att = w.a;
             }
-            mix(att, w.tp, w.v, w.dp, w.y, w.dp, t, true);              // y = A v
+            mix(vec, att, w.tp, w.v, w.dp, w.y, w.dp, t, true);         // y = A v
             w.store(y, h, t, d, w.y, w.dp);
         }
     }
@@ -112,7 +113,8 @@ final class VectorAttention {
      */
     private static void backward(Head q, Head k, Head v, Head p, Head m, Head dy, Head dq, Head dk, Head dv,
                          int t, int d, float scale, int h0, int h1) {
-        Work w = Work.get(t, d);
+        HeadCopies w = HeadCopies.get(t, d, L);
+        boolean vec = VectorWarmup.done();
         for (int h = h0; h < h1; h++) {
             w.load(dy, h, t, d, w.g, w.dp);
             w.load(v, h, t, d, w.v, w.dp);
@@ -124,36 +126,60 @@ final class VectorAttention {
                 att = w.a;
             }
             if (dv != null) {
-                mix(att, w.tp, w.g, w.dp, w.y, w.dp, t, false);         // dv = A^T dy
+                mix(vec, att, w.tp, w.g, w.dp, w.y, w.dp, t, false);    // dv = A^T dy
                 w.store(dv, h, t, d, w.y, w.dp);
             }
             if (dq == null && dk == null) {
                 continue;
             }
             transpose(w.v, w.dp, w.kt, w.tp, w.tp, w.dp);
-            lower(w.g, w.dp, w.kt, w.tp, w.a, d, t);                 // dP = dy v^T, j <= i (into w.a)
-            softmaxBackwardRows(w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
+            lower(vec, w.g, w.dp, w.kt, w.tp, w.a, d, t);            // dP = dy v^T, j <= i (into w.a)
+            softmaxBackwardRows(vec, w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
             if (dq != null) {
                 w.load(k, h, t, d, w.k, w.dp);
-                mix(w.a, w.tp, w.k, w.dp, w.y, w.dp, t, true);          // dq = dS k
+                mix(vec, w.a, w.tp, w.k, w.dp, w.y, w.dp, t, true);     // dq = dS k
                 w.store(dq, h, t, d, w.y, w.dp);
             }
             if (dk != null) {
                 w.load(q, h, t, d, w.q, w.dp);
-                mix(w.a, w.tp, w.q, w.dp, w.y, w.dp, t, false);         // dk = dS^T q
+                mix(vec, w.a, w.tp, w.q, w.dp, w.y, w.dp, t, false);    // dk = dS^T q
                 w.store(dk, h, t, d, w.y, w.dp);
             }
         }
     }
 
-    /**
-     * Where a (B, nh, T, X) FLOAT array's heads and rows are in its storage: head h = b nh + i starts at element
-     * base + b batchStride + i headStride of buf, and its rows are rowStride apart. A plain array has strides
-     * (nh T X, T X, X); q of the packed (B, T, 3C) projection, read in place, has (3 T C, hs, 3 C).
-     */
-    private record Head(FloatBuffer buf, int base, int nh, int batchStride, int headStride, int rowStride) {
-        int start(int h) {
-            return base + h / nh * batchStride + h % nh * headStride;
+    // The vector loop, or its scalar twin in LaneLoops (the same bits) while the vector code is not compiled.
+
+    private static void lower(boolean vec, float[] a, int as, float[] bT, int bs, float[] out, int d, int t) {
+        if (vec) {
+            lower(a, as, bT, bs, out, d, t);
+        } else {
+            LaneLoops.lower(a, as, bT, bs, out, d, t, L);
+        }
+    }
+
+    private static void mix(boolean vec, float[] w, int ws, float[] x, int xs, float[] out, int os, int t,
+                            boolean lower) {
+        if (vec) {
+            mix(w, ws, x, xs, out, os, t, lower);
+        } else {
+            LaneLoops.mix(w, ws, x, xs, out, os, t, lower);
+        }
+    }
+
+    private static void softmaxRows(boolean vec, float[] s, int ss, int t, float scale) {
+        if (vec) {
+            softmaxRows(s, ss, t, scale);
+        } else {
+            LaneLoops.softmaxRows(s, ss, t, scale, L);
+        }
+    }
+
+    private static void softmaxBackwardRows(boolean vec, float[] g, float[] p, float[] m, int ss, int t, float scale) {
+        if (vec) {
+            softmaxBackwardRows(g, p, m, ss, t, scale);
+        } else {
+            LaneLoops.softmaxBackwardRows(g, p, m, ss, t, scale, L);
         }
     }
 
@@ -374,77 +400,5 @@ final class VectorAttention {
         IntVector bits = nr.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127)
                 .lanewise(VectorOperators.LSHL, 23);                // (n + 127) << 23 = 2^n
         return e.mul(bits.reinterpretAsFloats());
-    }
-
-    /** T rounded up to whole vectors: at least T + 1 when T is odd (L is even), so rows pair up. */
-    static int rowsOf(int t) {
-        return (t + L - 1) / L * L;
-    }
-
-    /** One thread's padded copies of a head: (tp, dp) for q, k, v, dy and an output; (tp, tp) for the rest. */
-    private static final class Work {
-        private static final ThreadLocal<Work> MINE = new ThreadLocal<>();
-
-        final int tp;
-        final int dp;
-        final float[] q;
-        final float[] k;
-        final float[] v;
-        final float[] g;
-        final float[] y;
-        final float[] kt; // (dp, tp): k^T or v^T
-        final float[] s;  // scores, then P
-        final float[] m;
-        final float[] a;  // A = P * M, or dP then dS
-
-        private Work(int tp, int dp) {
-            this.tp = tp;
-            this.dp = dp;
-            q = new float[tp * dp];
-            k = new float[tp * dp];
-            v = new float[tp * dp];
-            g = new float[tp * dp];
-            y = new float[tp * dp];
-            kt = new float[dp * tp];
-            s = new float[tp * tp];
-            m = new float[tp * tp];
-            a = new float[tp * tp];
-        }
-
-        static Work get(int t, int d) {
-            int tp = rowsOf(t), dp = (d + L - 1) / L * L;
-            Work w = MINE.get();
-            if (w == null || w.tp != tp || w.dp != dp) {
-                w = new Work(tp, dp);
-                MINE.set(w);
-            }
-            return w;
-        }
-
-        /** Head h (t rows of cols) into dst (tp rows of stride ds), zeros in the padding. */
-        void load(Head src, int h, int t, int cols, float[] dst, int ds) {
-            int from = src.start(h), rs = src.rowStride();
-            if (cols == ds && rs == cols) {
-                src.buf().get(from, dst, 0, t * cols);
-            } else {
-                for (int r = 0; r < t; r++) {
-                    src.buf().get(from + r * rs, dst, r * ds, cols);
-                    Arrays.fill(dst, r * ds + cols, (r + 1) * ds, 0f);
-                }
-            }
-            Arrays.fill(dst, t * ds, tp * ds, 0f);
-        }
-
-        /** The first t rows and cols columns of src (stride ss) into head h. */
-        void store(Head dst, int h, int t, int cols, float[] src, int ss) {
-            int to = dst.start(h), rs = dst.rowStride();
-            if (cols == ss && rs == cols) {
-                dst.buf().put(to, src, 0, t * cols);
-            } else {
-                for (int r = 0; r < t; r++) {
-                    dst.buf().put(to + r * rs, src, r * ss, cols);
-                }
-            }
-        }
     }
 }
