@@ -29,6 +29,10 @@ from gpt_reference import Gpt, config  # noqa: E402
 CONFIGS = {
     "baby": dict(batch=12, block=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, lr_decay_iters=2000),
     "6x384": dict(batch=64, block=256, n_layer=6, n_head=6, n_embd=384, dropout=0.2, lr_decay_iters=5000),
+    # GPT-2 small's shape (random weights, GPT-2's 50,257-token vocabulary; the characters' ids are a subset):
+    # a speed reference for one training step, batch set with --batch
+    "gpt2": dict(batch=1, block=1024, n_layer=12, n_head=12, n_embd=768, dropout=0.0, lr_decay_iters=5000,
+                 vocab=50257, bias=True),
 }
 LR, MIN_LR, WARMUP, WD, BETAS, EPS, CLIP = 1e-3, 1e-4, 100, 0.1, (0.9, 0.99), 1e-8, 1.0
 
@@ -54,12 +58,20 @@ def main():
     ap.add_argument("--attention", choices=["sdpa", "manual"], default="sdpa",
                     help="sdpa: F.scaled_dot_product_attention(is_causal=True) where torch has it (PyTorch 2), as "
                          "nanoGPT does; manual: softmax(q k^T / sqrt(hs)) v written out")
+    ap.add_argument("--batch", type=int, help="sequences per step (default: the config's)")
     ap.add_argument("--accum", type=int, default=1, help="micro-batches per step, each batch / accum sequences, each "
                     "loss scaled by 1 / accum (nanoGPT's gradient_accumulation_steps); the same tokens per step")
+    ap.add_argument("--eval-interval", type=int, default=0, help="every this many steps (and at the last), "
+                    "estimate train and val loss over --eval-iters batches each and save DIR/ckpt.pt when --out is "
+                    "given, as nanoGPT's train.py does (0 = never)")
+    ap.add_argument("--eval-iters", type=int, default=20)
+    ap.add_argument("--out", metavar="DIR", help="where --eval-interval saves ckpt.pt (model, optimizer, step)")
     ap.add_argument("--save", metavar="DIR", help="write the final weights as DIR/model.safetensors (nanoGPT names) "
                     "with a Quill config.json, so `quill evaluate` can score the PyTorch model")
     args = ap.parse_args()
-    c = CONFIGS[args.config]
+    c = dict(CONFIGS[args.config])
+    if args.batch:
+        c["batch"] = args.batch
 
     gpt_reference.SDPA = args.attention == "sdpa"
     sdpa = gpt_reference.SDPA and hasattr(torch.nn.functional, "scaled_dot_product_attention")
@@ -71,10 +83,11 @@ def main():
     stoi = {ch: i for i, ch in enumerate(chars)}
     data = torch.tensor([stoi[ch] for ch in text], dtype=torch.int64)
     train = data[: int(len(data) * 0.9)]                                   # nanoGPT: n = len(data); train = data[:int(n*0.9)]
+    val = data[int(len(data) * 0.9):]
 
     torch.manual_seed(args.seed)
-    cfg = config(vocab_size=len(chars), block_size=c["block"], n_layer=c["n_layer"], n_head=c["n_head"],
-                 n_embd=c["n_embd"], dropout=c["dropout"], bias=False)
+    cfg = config(vocab_size=c.get("vocab", len(chars)), block_size=c["block"], n_layer=c["n_layer"],
+                 n_head=c["n_head"], n_embd=c["n_embd"], dropout=c["dropout"], bias=c.get("bias", False))
     model = Gpt(cfg)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
@@ -91,11 +104,26 @@ def main():
     print(f"config {args.config}: {cfg}; batch {B} as {args.accum} x {micro}; params {n_params} without positions; "
           f"model FLOPs/token {flops_per_token}", flush=True)
 
-    def get_batch():
-        ix = torch.randint(len(train) - T, (micro,))
-        x = torch.stack([train[i:i + T] for i in ix])
-        y = torch.stack([train[i + 1:i + 1 + T] for i in ix])
+    def get_batch(split=None):
+        src = train if split is None else split
+        ix = torch.randint(len(src) - T, (micro,))
+        x = torch.stack([src[i:i + T] for i in ix])
+        y = torch.stack([src[i + 1:i + 1 + T] for i in ix])
         return x, y
+
+    @torch.no_grad()
+    def evaluate_and_save(step):
+        """nanoGPT's estimate_loss (eval mode, --eval-iters batches of each split), then its checkpoint."""
+        model.eval()
+        losses = {}
+        for name, split in (("train", train), ("val", val)):
+            losses[name] = sum(model(*get_batch(split))[1].item() for _ in range(args.eval_iters)) / args.eval_iters
+        model.train()
+        print(f"step {step}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}", flush=True)
+        if args.out:
+            os.makedirs(args.out, exist_ok=True)
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "iter_num": step,
+                        "best_val_loss": losses["val"]}, os.path.join(args.out, "ckpt.pt"))
 
     times, cpu = [], []
     all_ms = 0.0  # every step, warm-up included: what a short run pays
@@ -120,6 +148,8 @@ def main():
         if it >= args.warmup:
             times.append(ms)
             cpu.append((time.process_time() - c0) * 1e3)
+        if args.eval_interval and ((it + 1) % args.eval_interval == 0 or it + 1 == total):
+            evaluate_and_save(it + 1)                  # outside the step's time, as Quill's metrics keep it
         if (it + 1) % args.log_every == 0 or it == 0 or it + 1 == total:
             print(f"step {it + 1}: loss {loss_value:.4f}, {ms:.1f} ms{' (warm-up)' if it < args.warmup else ''}",
                   flush=True)
