@@ -8,6 +8,8 @@
 #
 # Configs: baby (examples/shakespeare-char-baby.json), 6x384 (examples/shakespeare-char.json).
 # Evaluation is off during the measurement; the cores are split among the workers (quill launch).
+# WORKERS="1 2 4" picks the worker counts (default 1 2); more workers than cores share them (each worker
+# gets one thread), which still measures the all-reduce but not a speed-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-40}; shift || true
@@ -19,7 +21,7 @@ for c in ${configs[@]}; do
     6x384) cfg=examples/shakespeare-char.json ;;
     *) echo "unknown config $c" >&2; exit 2 ;;
   esac
-  for n in 1 2; do
+  for n in ${WORKERS:-1 2}; do
     out=out/bench/dist-$c-$n; rm -rf "$out"
     ./quill launch --nproc $n -- train --config $cfg --out "$out" --set train.max_iters=$steps \
         --set train.eval_interval=0 --set train.log_interval=1 --set train.lr_decay_iters=$steps >/dev/null 2>"$out.log" \
