@@ -16,10 +16,11 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@link Gelu}'s math on the CPU, for the arrays {@link Kernels#usable} accepts. Two forms:
  * <ul>
- *   <li>FLOAT, exact form: {@link FastMath}'s rational erf in chunked Java loops that the JIT vectorizes,
- *       split over Quill's threads; nothing kept but x (the backward recomputes Phi);</li>
- *   <li>DOUBLE, or the tanh form: ND4J computes only the transcendental part (erf, exp or tanh, one call on a
- *       buffer of our own) and Java loops do the rest; Phi(x) or tanh u is kept as the plain path keeps it.</li>
+ *   <li>FLOAT: {@link FastMath}'s rational erf (exact form) or rational tanh (tanh form) in chunked Java
+ *       loops that the JIT vectorizes, split over Quill's threads; nothing kept but x (the backward
+ *       recomputes Phi or tanh u);</li>
+ *   <li>DOUBLE: ND4J computes only the transcendental part (erf, exp or tanh, one call on a buffer of our
+ *       own) and Java loops do the rest; Phi(x) or tanh u is kept as the plain path keeps it.</li>
  * </ul>
  * {@code FusedOpTest} holds both forms equal to the plain path, {@code FastMathTest} the FLOAT one to DOUBLE.
  */
@@ -29,13 +30,13 @@ final class GeluKernel {
 
     private final INDArray x;
     private final boolean tanhForm;
-    private final boolean fast; // FLOAT, exact form: phi is not kept
+    private final boolean fast; // FLOAT: phi is not kept
     private INDArray phi;       // the DOUBLE or tanh form: Phi(x), or tanh(u)
 
     GeluKernel(INDArray x, boolean tanhForm) {
         this.x = x;
         this.tanhForm = tanhForm;
-        this.fast = !tanhForm && x.dataType() == DataType.FLOAT;
+        this.fast = x.dataType() == DataType.FLOAT;
     }
 
     /** {@return y = gelu(x)} */
@@ -67,7 +68,11 @@ final class GeluKernel {
             for (int s = from; s < to; s += Scratch.CHUNK) {
                 int m = Math.min(Scratch.CHUNK, to - s);
                 xs.get(s, a, 0, m);
-                FastMath.gelu(a, a, m);
+                if (tanhForm) {
+                    FastMath.geluTanh(a, a, m);
+                } else {
+                    FastMath.gelu(a, a, m);
+                }
                 ys.put(s, a, 0, m);
             }
         });
@@ -84,7 +89,11 @@ final class GeluKernel {
                 int m = Math.min(Scratch.CHUNK, to - s);
                 xs.get(s, a, 0, m);
                 dys.get(s, g, 0, m);
-                FastMath.geluBackward(a, g, g, r, q, m);
+                if (tanhForm) {
+                    FastMath.geluTanhBackward(a, g, g, r, m);
+                } else {
+                    FastMath.geluBackward(a, g, g, r, q, m);
+                }
                 dxs.put(s, g, 0, m);
             }
         });

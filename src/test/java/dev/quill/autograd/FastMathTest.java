@@ -90,4 +90,38 @@ class FastMathTest {
             assertThat(gFast[i]).as("gelu'(%s)", x[i]).isCloseTo(g[i], org.assertj.core.data.Offset.offset(5e-7 * (1 + Math.abs(x[i])) * (1 + Math.abs(dy[i]))));
         }
     }
+
+    @Test
+    void tanhIsWithinItsStatedErrorEverywhere() {
+        // a dense sweep of [-12, 12] against Math.tanh, past the clamp at 9
+        double worst = 0;
+        for (int i = -1_200_000; i <= 1_200_000; i++) {
+            float u = i / 100_000f;
+            worst = Math.max(worst, Math.abs(FastMath.tanh(u) - Math.tanh(u)));
+        }
+        assertThat(worst).isLessThan(5.2e-7).isGreaterThan(0);
+        assertThat(FastMath.tanh(0f)).isEqualTo(0f);
+        assertThat(FastMath.tanh(-3f)).isEqualTo(-FastMath.tanh(3f));                 // odd by construction
+    }
+
+    @Test
+    void floatTanhGeluAndItsGradientMatchTheExactDoubleOp() {
+        // the tanh form (GPT-2's): float kernel with the rational tanh against the double op (ND4J's tanh)
+        INDArray x64 = TestArrays.randn(43, 5000).muli(3);
+        INDArray dy64 = TestArrays.randn(44, 5000);
+        Tensor xd = Tensor.leaf(x64);
+        Tensor yd = xd.geluTanh();
+        yd.backward(dy64);
+        Tensor xf = Tensor.leaf(x64.castTo(DataType.FLOAT));
+        Tensor yf = xf.geluTanh();
+        yf.backward(dy64.castTo(DataType.FLOAT));
+        double[] x = x64.toDoubleVector(), dy = dy64.toDoubleVector();
+        double[] y = yd.value().toDoubleVector(), yFast = yf.value().toDoubleVector();
+        double[] g = xd.grad().toDoubleVector(), gFast = xf.grad().toDoubleVector();
+        for (int i = 0; i < x.length; i++) {
+            // the tanh formula's 5.1e-7 times |x| / 2, float storage, and u's rounding (|u| up to ~30 here)
+            assertThat(yFast[i]).as("gelu_tanh(%s)", x[i]).isCloseTo(y[i], org.assertj.core.data.Offset.offset(4e-7 * (1 + Math.abs(x[i]))));
+            assertThat(gFast[i]).as("gelu_tanh'(%s)", x[i]).isCloseTo(g[i], org.assertj.core.data.Offset.offset(8e-7 * (1 + x[i] * x[i]) * (1 + Math.abs(dy[i]))));
+        }
+    }
 }
