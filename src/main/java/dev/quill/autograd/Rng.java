@@ -61,6 +61,18 @@ public final class Rng {
     }
 
     /**
+     * Moves the stream n draws on, as n calls of {@link #nextLong()} would, in one step (data-parallel ranks
+     * use it to draw apart from rank 0's stream: SplitMix64's state just adds a constant per draw).
+     *
+     * @param n how many draws to skip
+     * @return this generator
+     */
+    public Rng skip(long n) {
+        state += n * GOLDEN_GAMMA;
+        return this;
+    }
+
+    /**
      * @param start a value {@link #reserve} returned
      * @param i     the draw's index within that block
      * @return the i-th uniform double in [0, 1) of the block

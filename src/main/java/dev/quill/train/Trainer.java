@@ -173,6 +173,12 @@ public final class Trainer {
         } else {
             sampler = data.trainBatches(cfg.seed());
         }
+        if (parallel.rank() > 0) {
+            // each rank draws its own dropout masks: rank r's stream is rank 0's moved r * 2^48 draws on. Every
+            // rank draws as many numbers per step, so the distance holds, and a resume from rank 0's saved state
+            // puts every rank back where it was
+            task.rng().skip((long) parallel.rank() << 48);
+        }
         long step = state.step();
         double bestVal = state.bestValLoss();
         int stale = state.evalsWithoutImprovement();

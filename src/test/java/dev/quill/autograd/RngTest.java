@@ -40,6 +40,23 @@ class RngTest {
     }
 
     @Test
+    void skipEqualsThatManyDraws() {
+        Rng walked = new Rng(99);
+        for (int i = 0; i < 1000; i++) {
+            walked.nextLong();
+        }
+        Rng skipped = new Rng(99).skip(1000);
+        assertThat(skipped.nextLong()).isEqualTo(walked.nextLong());
+        // two streams a fixed distance apart stay that far apart while both draw
+        Rng a = new Rng(5), b = new Rng(5).skip(1L << 48);
+        for (int i = 0; i < 100; i++) {
+            a.nextDouble();
+            b.nextDouble();
+        }
+        assertThat(b.state()).isEqualTo(new Rng(a.state()).skip(1L << 48).state());
+    }
+
+    @Test
     void stateRestoresTheStreamExactly() {
         Rng a = new Rng(99);
         for (int i = 0; i < 10; i++) {
