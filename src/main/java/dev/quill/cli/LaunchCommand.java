@@ -67,8 +67,9 @@ final class LaunchCommand implements Callable<Integer> {
         int port = port();
         PrintWriter err = spec.commandLine().getErr();
         if (world > 1) {
-            // JavaCPP unpacks libtorch on first use: once here, before the workers would race to it
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.pytorch.global.torch.class);
+            // JavaCPP unpacks libtorch on first use: once here, so the workers find it unpacked (they would
+            // otherwise wait for each other on the cache's lock, see NativeLibraries)
+            dev.quill.train.NativeLibraries.loadTorch();
         }
         int cores = Runtime.getRuntime().availableProcessors();
         String threads = System.getenv("QUILL_THREADS") != null ? System.getenv("QUILL_THREADS") : "" + Math.max(1, cores / nproc);
