@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code quill launch}: starts the workers of a data-parallel run on this host, each a {@code quill} process
  * with torchrun's variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), its stderr prefixed by
- * its rank, and this host's cores split among them. When one worker fails the others are ended and the
+ * its rank (Gloo's "connected" chatter left out), one GPU (CUDA_VISIBLE_DEVICES) and this host's cores split
+ * among them. When one worker fails the others are ended and the
  * launch exits with the failure's code; on Ctrl-C every worker stops after the same step (rank 0 writes
  * last/) and the launch exits 130.
  */
@@ -36,6 +39,10 @@ final class LaunchCommand implements Callable<Integer> {
 
     /** How long workers get to stop by themselves (write last/, leave the group) before they are killed. */
     private static final long GRACE_SECONDS = 20;
+
+    /** Gloo's line when a rank has connected to its peers: the two counts are the connected and the expected. */
+    private static final Pattern GLOO_CONNECTED = Pattern.compile(
+            "\\[Gloo] Rank \\d+ is connected to (\\d+) peer ranks\\. Expected number of connected peer ranks is : (\\d+)");
 
     @Spec
     CommandSpec spec;
@@ -66,9 +73,11 @@ final class LaunchCommand implements Callable<Integer> {
         int world = checkWorld();
         int port = port();
         PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
         if (world > 1) {
-            // JavaCPP unpacks libtorch on first use: once here, before the workers would race to it
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.pytorch.global.torch.class);
+            // JavaCPP unpacks libtorch on first use: once here, so the workers find it unpacked (they would
+            // otherwise wait for each other on the cache's lock, see NativeLibraries)
+            dev.quill.train.NativeLibraries.loadTorch();
         }
         int cores = Runtime.getRuntime().availableProcessors();
         String threads = System.getenv("QUILL_THREADS") != null ? System.getenv("QUILL_THREADS") : "" + Math.max(1, cores / nproc);
@@ -88,10 +97,12 @@ final class LaunchCommand implements Callable<Integer> {
                 env.put("MASTER_ADDR", masterAddr);
                 env.put("MASTER_PORT", "" + port);
                 env.put("QUILL_COLLECTIVE_TIMEOUT", "" + timeout);
-                pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.INHERIT);
+                env.put("CUDA_VISIBLE_DEVICES", gpuFor(local, System.getenv("CUDA_VISIBLE_DEVICES")));
+                pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
                 Process p = pb.start();
                 workers.add(p);
-                pumps.add(prefix(p, "[rank " + rank + "] ", err));
+                pumps.add(relay(p.getErrorStream(), "[rank " + rank + "] ", err));
+                pumps.add(relay(p.getInputStream(), "", out));
             }
             err.println("quill launch: " + nproc + " worker" + (nproc == 1 ? "" : "s") + " of " + world + " on this host, "
                     + threads + " thread" + ("1".equals(threads) ? "" : "s") + " each, master " + masterAddr + ":" + port);
@@ -167,22 +178,53 @@ final class LaunchCommand implements Callable<Integer> {
         return cmd;
     }
 
-    /** Copies a worker's stderr to ours, line by line, each line after {@code tag}. */
-    private static Thread prefix(Process p, String tag, PrintWriter err) {
+    /**
+     * The GPU a worker sees: the local rank's entry of the launcher's own {@code CUDA_VISIBLE_DEVICES} list when
+     * it has one, else the local rank; a list shorter than the workers is passed on whole (NCCL then refuses
+     * two ranks on one GPU, in the worker's error). One GPU per worker is what NCCL wants; CPU workers ignore it.
+     */
+    static String gpuFor(int local, String visible) {
+        if (visible == null || visible.isBlank()) {
+            return "" + local;
+        }
+        String[] ids = visible.split(",");
+        return local < ids.length ? ids[local].trim() : visible;
+    }
+
+    /**
+     * Copies a worker's output to ours, line by line, each line after {@code tag}, leaving out Gloo's
+     * connection chatter ({@link #glooChatter}).
+     */
+    private static Thread relay(java.io.InputStream from, String tag, PrintWriter to) {
         Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(from, StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                    synchronized (err) {
-                        err.println(tag + line);
+                    if (glooChatter(line)) {
+                        continue;
+                    }
+                    synchronized (to) {
+                        to.println(tag + line);
+                        to.flush();
                     }
                 }
             } catch (IOException ended) {
                 // the worker is gone
             }
-        }, "quill-launch-" + tag.trim());
+        }, "quill-launch-relay");
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * Whether a line is PyTorch's Gloo saying, on stdout, that a rank connected to all its peers
+     * ("[Gloo] Rank 1 is connected to 1 peer ranks. Expected number of connected peer ranks is : 1"): one
+     * line per worker that says nothing the launch's own line does not. When the two counts differ the line is
+     * news and is kept, as is every other line.
+     */
+    static boolean glooChatter(String line) {
+        Matcher m = GLOO_CONNECTED.matcher(line.strip());
+        return m.matches() && m.group(1).equals(m.group(2));
     }
 
     /**

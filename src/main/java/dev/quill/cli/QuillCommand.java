@@ -80,7 +80,13 @@ public final class QuillCommand implements Runnable {
                 }
             }
             try {
-                dev.quill.autograd.Backend.require(wanted);
+                String device = wanted;
+                if (device != null) {               // loads ND4J's backend: under the cache lock, as workers start together
+                    dev.quill.train.NativeLibraries.underCacheLock(() -> {
+                        dev.quill.autograd.Backend.require(device);
+                        return null;
+                    });
+                }
             } catch (BadInputException e) {
                 parseResult.commandSpec().commandLine().getErr().println("quill: " + e.getMessage());
                 return BAD_INPUT;

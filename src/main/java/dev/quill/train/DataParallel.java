@@ -9,7 +9,6 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,7 +37,6 @@ public final class DataParallel {
     private boolean stopAgreed;
     private long reduceNanos;              // time in the gradient all-reduce since the last takeAllReduceMs
     private int reduces;
-    private FloatBuffer view;              // the same memory, for the collective
     private List<Tensor> packed;
     private List<INDArray> slots;          // views of flat, one per parameter, in the parameter's shape
 
@@ -111,21 +109,23 @@ public final class DataParallel {
                 slots.get(i).assign(g);
             }
         }
-        int off = (int) (flat.length() - 3);
-        putDouble(view, off, loss);
-        view.put(off + 2, stop ? 1 : 0);
+        long off = flat.length() - 3;
+        float hi = (float) loss;                    // the loss as a float and the float of what is left
+        flat.putScalar(off, hi);
+        flat.putScalar(off + 1, (float) (loss - hi));
+        flat.putScalar(off + 2, stop ? 1 : 0);
         long t0 = System.nanoTime();
-        group.allReduceSum(view);
+        group.allReduceSum(flat);                   // on the GPU with NCCL: the device copy, in place
         reduceNanos += System.nanoTime() - t0;
         reduces++;
-        stopAgreed = view.get(off + 2) > 0;
+        stopAgreed = flat.getFloat(off + 2) > 0;
         for (int i = 0; i < params.size(); i++) {   // unpack: the sums back into the gradients
             INDArray g = params.get(i).grad();
             if (g != null) {
                 g.assign(slots.get(i));
             }
         }
-        return getDouble(view, off);
+        return (double) flat.getFloat(off) + flat.getFloat(off + 1);
     }
 
     /** {@return the mean time of a gradient all-reduce, in ms, since the last call (NaN when there was none)} */
@@ -211,9 +211,6 @@ public final class DataParallel {
                 off += len;
             }
         }
-        BytePointer bytes = new BytePointer(flat.data().addressPointer());
-        bytes.position(0).limit(4 * (n + 3)).capacity(4 * (n + 3));
-        view = bytes.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
         packed = List.copyOf(params);
     }
 

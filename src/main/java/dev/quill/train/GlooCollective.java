@@ -53,6 +53,7 @@ public final class GlooCollective implements Collective {
      * @throws CollectiveException when a peer does not come in time
      */
     public static GlooCollective join(WorldSpec world) {
+        NativeLibraries.loadTorch();                     // unpacks libtorch on first use, one process at a time
         long ms = world.timeout().toMillis();
         TCPStore store;
         try {

@@ -17,5 +17,12 @@
  * {@code metrics.jsonl} ({@link dev.quill.train.MetricsLog}) and {@code loss.png}
  * ({@link dev.quill.train.LossPlot}). {@link dev.quill.train.TrainingRun} assembles a whole run from a
  * {@link dev.quill.config.RunConfig}: text, tokenizer, split, model, trainer, and {@code run.json}.
+ *
+ * <p>Several processes train one model by data parallelism ({@link dev.quill.train.DataParallel}, explained
+ * in {@code docs/09-distributed.md}): each takes its rows of the global batch, and one all-reduce per step sums
+ * the gradients over a {@link dev.quill.train.Collective}, which is Gloo over TCP
+ * ({@link dev.quill.train.GlooCollective}) or NCCL between GPUs ({@code NcclCollective}, in the cuda build),
+ * as {@link dev.quill.train.CollectiveKind} picks. {@link dev.quill.train.NativeLibraries} keeps workers that
+ * start together from unpacking native libraries into the same cache at once.
  */
 package dev.quill.train;

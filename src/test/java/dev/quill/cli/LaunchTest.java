@@ -59,10 +59,30 @@ class LaunchTest {
                 assertThat(w.isAlive()).isFalse();
             }
             assertThat(seconds).isLessThan(60);
+            String said = Files.readString(log);
+            assertThat(said).as("Gloo's connection lines are left out").doesNotContain("[Gloo] Rank");
+            assertThat(said).as("the surviving worker's error is relayed").containsPattern("\\[rank 0\\] .*a peer died or hangs");
         } finally {
             workers.forEach(ProcessHandle::destroyForcibly);
             launcher.descendants().forEach(ProcessHandle::destroyForcibly);
             launcher.destroyForcibly();
         }
+    }
+
+    @Test
+    void onlyGlooLinesThatSayAllPeersConnectedAreLeftOut() {
+        assertThat(LaunchCommand.glooChatter("[Gloo] Rank 1 is connected to 1 peer ranks. Expected number of connected peer ranks is : 1"))
+                .isTrue();
+        assertThat(LaunchCommand.glooChatter("[Gloo] Rank 0 is connected to 2 peer ranks. Expected number of connected peer ranks is : 3"))
+                .as("fewer peers than expected is news").isFalse();
+        assertThat(LaunchCommand.glooChatter("[Gloo] Rank 0: Connection closed by peer [127.0.0.1]:4242")).isFalse();
+        assertThat(LaunchCommand.glooChatter("step 1: train loss 4.17")).isFalse();
+    }
+
+    @Test
+    void eachWorkerSeesOneGpu() {
+        assertThat(LaunchCommand.gpuFor(1, null)).isEqualTo("1");
+        assertThat(LaunchCommand.gpuFor(1, "4,5,6")).isEqualTo("5");
+        assertThat(LaunchCommand.gpuFor(2, "4,5")).as("too few GPUs listed: the list as it is").isEqualTo("4,5");
     }
 }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.bytedeco.javacpp.Loader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +32,7 @@ class DataParallelTest {
     @BeforeAll
     static void loadGlooOnce() {
         // JavaCPP unpacks libtorch into ~/.javacpp/cache on first use; done here, once, before two processes race to it
-        Loader.load(org.bytedeco.pytorch.global.torch.class);
+        NativeLibraries.loadTorch();
     }
 
     @Test
