@@ -1,0 +1,62 @@
+package dev.quill.model;
+
+import dev.quill.autograd.Kernels;
+
+/**
+ * The dot products a decode step is made of, one weight row against one input row: the plain loops below
+ * (the oracle), and the same sums in SIMD registers in {@code VectorRowDots} (the JDK's Vector API), chosen
+ * by {@link #vector()} once per product. C2 does not vectorize a float sum by itself (it would reorder the
+ * additions), so the plain loop keeps four partial sums; the vector one keeps two vectors of them.
+ */
+final class RowDots {
+
+    private RowDots() {
+    }
+
+    /** {@return whether the Vector API kernels run (see {@link Kernels#vector})} */
+    static boolean vector() {
+        return Kernels.vector();
+    }
+
+    /** sum_i a[i] b[i] for i &lt; n, with the vector kernel when {@code vector}. */
+    static float dot(boolean vector, float[] a, float[] b, int n) {
+        return vector ? VectorRowDots.dot(a, b, n) : dot(a, b, n);
+    }
+
+    /** sum_i q[off + i] x[i] for i &lt; n, with the vector kernel when {@code vector}. */
+    static float dotInt8(boolean vector, byte[] q, int off, float[] x, int n) {
+        return vector ? VectorRowDots.dotInt8(q, off, x, n) : dotInt8(q, off, x, n);
+    }
+
+    /** sum_i a[i] b[i] for i &lt; n, plain: four partial sums. */
+    static float dot(float[] a, float[] b, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** sum_i q[off + i] x[i] for i &lt; n, plain: the int8 values widened to float, four partial sums. */
+    static float dotInt8(byte[] q, int off, float[] x, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += q[off + i] * x[i];
+            s1 += q[off + i + 1] * x[i + 1];
+            s2 += q[off + i + 2] * x[i + 2];
+            s3 += q[off + i + 3] * x[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += q[off + i] * x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+}
