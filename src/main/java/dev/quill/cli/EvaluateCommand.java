@@ -1,6 +1,7 @@
 package dev.quill.cli;
 
 import dev.quill.config.ConfigJson;
+import dev.quill.data.Tokenizer;
 import dev.quill.generate.EvalResult;
 import dev.quill.generate.EvalSplit;
 import dev.quill.generate.Evaluator;
@@ -56,7 +57,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (format == WeightFormat.INT8) {
             DecoderWeights.roundTripInt8(model);
         }
-        EvalResult r = new Evaluator(model, dev.quill.data.Tokenizer.fromDirectory(dir), batchSize).evaluate(data, s, valFraction);
+        EvalResult r = new Evaluator(model, Tokenizer.fromDirectory(dir), batchSize).evaluate(data, s, valFraction);
         if (json) {
             spec.commandLine().getOut().println(ConfigJson.MAPPER.writeValueAsString(ConfigJson.object()
                     .put("loss", r.loss()).put("weights", format.name().toLowerCase()).put("perplexity", r.perplexity()).put("tokens", r.tokens()).put("windows", r.windows())));
