@@ -28,7 +28,7 @@ threads=${QUILL_THREADS:-$(nproc)}
 log=out/bench/$(date +%Y%m%d-%H%M%S)-decode
 [ -d "$gpt2" ] || { echo "missing $gpt2: $PY tools/reference/make_gpt2_124m.py $gpt2" >&2; exit 1; }
 
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | tail -1; }
 result() { grep "^RESULT impl=$2 " "$1" | field "$3"; }          # result LOG IMPL KEY
 quill_result() { grep "^RESULT impl=quill weights=$2 " "$1" | field "$3"; }
 ids() { grep "^TOKENS impl=$2 " "$1" | field ids; }

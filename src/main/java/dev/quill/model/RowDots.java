@@ -23,23 +23,42 @@ final class RowDots {
         return vector ? VectorRowDots.dot(a, b, n) : dot(a, b, n);
     }
 
+    /**
+     * Four dot products at once: d[k] = sum_i w[k * n + i] x[i] for k &lt; 4, the four rows side by side in w
+     * (each x value is loaded once for the four), with the vector kernel when {@code vector}.
+     */
+    static void dot4(boolean vector, float[] w, float[] x, int n, float[] d) {
+        if (vector) {
+            VectorRowDots.dot4(w, x, n, d);
+            return;
+        }
+        for (int k = 0; k < 4; k++) {
+            d[k] = dot(w, k * n, x, n);
+        }
+    }
+
     /** sum_i q[off + i] x[i] for i &lt; n, with the vector kernel when {@code vector}. */
     static float dotInt8(boolean vector, byte[] q, int off, float[] x, int n) {
         return vector ? VectorRowDots.dotInt8(q, off, x, n) : dotInt8(q, off, x, n);
     }
 
-    /** sum_i a[i] b[i] for i &lt; n, plain: four partial sums. */
+    /** sum_i a[i] b[i] for i &lt; n, plain. */
     static float dot(float[] a, float[] b, int n) {
+        return dot(a, 0, b, n);
+    }
+
+    /** sum_i a[off + i] b[i] for i &lt; n, plain: four partial sums. */
+    static float dot(float[] a, int off, float[] b, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int i = 0;
         for (; i + 3 < n; i += 4) {
-            s0 += a[i] * b[i];
-            s1 += a[i + 1] * b[i + 1];
-            s2 += a[i + 2] * b[i + 2];
-            s3 += a[i + 3] * b[i + 3];
+            s0 += a[off + i] * b[i];
+            s1 += a[off + i + 1] * b[i + 1];
+            s2 += a[off + i + 2] * b[i + 2];
+            s3 += a[off + i + 3] * b[i + 3];
         }
         for (; i < n; i++) {
-            s0 += a[i] * b[i];
+            s0 += a[off + i] * b[i];
         }
         return (s0 + s1) + (s2 + s3);
     }

@@ -62,14 +62,25 @@ final class StreamedWeight implements RowWeight {
         Parallel.range(out, Math.max(1, MIN_PIECE_MACS / in), 1, (from, to) -> rows(x, t, bias, y, from, to, vector));
     }
 
-    /** Output rows [from, to) for every position. */
+    /** Output rows [from, to) for every position: four rows per bulk copy and per pass over x, then the rest. */
     private void rows(float[][] x, int t, float[] bias, float[][] y, int from, int to, boolean vector) {
-        float[] row = new float[in];        // per piece: a few KB from the thread's TLAB (a ThreadLocal lookup cost more)
-        for (int o = from; o < to; o++) {
-            w.get((int) (offset + (long) o * in), row, 0, in);               // W[o, :]
+        float[] rows = new float[4 * in];   // per piece: a few KB from the thread's TLAB (a ThreadLocal lookup cost more)
+        float[] d = new float[4];
+        int o = from;
+        for (; o + 4 <= to; o += 4) {
+            w.get((int) (offset + (long) o * in), rows, 0, 4 * in);           // W[o .. o+3, :]
+            for (int r = 0; r < t; r++) {
+                RowDots.dot4(vector, rows, x[r], in, d);
+                for (int k = 0; k < 4; k++) {
+                    y[r][o + k] = (bias == null ? 0f : bias[o + k]) + d[k];
+                }
+            }
+        }
+        for (; o < to; o++) {
+            w.get((int) (offset + (long) o * in), rows, 0, in);               // W[o, :]
             float b = bias == null ? 0f : bias[o];
             for (int r = 0; r < t; r++) {
-                y[r][o] = b + RowDots.dot(vector, row, x[r], in);
+                y[r][o] = b + RowDots.dot(vector, rows, x[r], in);
             }
         }
     }
