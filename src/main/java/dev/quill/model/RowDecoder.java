@@ -170,6 +170,7 @@ final class RowDecoder {
         float[] vr = vRows[head];
         float[] sc = scores[head];
         float[] ac = acc[head];
+        boolean vector = RowDots.vector();
         int base = head * cap * hs;
         for (int r = 0; r < t; r++) {                                  // the new keys and values
             keys.put(base + (pos + r) * hs, qkv[r], c + head * hs, hs);
@@ -183,19 +184,7 @@ final class RowDecoder {
             int seen = pos + r + 1;                                    // causal: positions 0 .. pos + r
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < seen; j++) {
-                int kj = j * hs;
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int d = 0;
-                for (; d + 3 < hs; d += 4) {
-                    s0 += qr[q + d] * kr[kj + d];
-                    s1 += qr[q + d + 1] * kr[kj + d + 1];
-                    s2 += qr[q + d + 2] * kr[kj + d + 2];
-                    s3 += qr[q + d + 3] * kr[kj + d + 3];
-                }
-                for (; d < hs; d++) {
-                    s0 += qr[q + d] * kr[kj + d];
-                }
-                sc[j] = (s0 + s1 + s2 + s3) * scale;
+                sc[j] = RowDots.dot(vector, qr, q, kr, j * hs, hs) * scale;
                 max = Math.max(max, sc[j]);
             }
             double sum = 0;

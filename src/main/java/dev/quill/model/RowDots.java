@@ -23,6 +23,18 @@ final class RowDots {
         return vector ? VectorRowDots.dot(a, b, n) : dot(a, b, n);
     }
 
+    /** sum_i a[aOff + i] b[bOff + i] for i &lt; n (a query against a cached key), vector kernel when {@code vector}. */
+    static float dot(boolean vector, float[] a, int aOff, float[] b, int bOff, int n) {
+        if (vector) {
+            return VectorRowDots.dot(a, aOff, b, bOff, n);
+        }
+        float s = 0;
+        for (int i = 0; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
     /**
      * Four dot products at once: d[k] = sum_i w[k * n + i] x[i] for k &lt; 4, the four rows side by side in w
      * (each x value is loaded once for the four), with the vector kernel when {@code vector}.

@@ -23,19 +23,24 @@ final class VectorRowDots {
 
     /** sum_i a[i] b[i] for i &lt; n. */
     static float dot(float[] a, float[] b, int n) {
+        return dot(a, 0, b, 0, n);
+    }
+
+    /** sum_i a[aOff + i] b[bOff + i] for i &lt; n. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = FloatVector.zero(F);
         int i = 0;
         for (; i + 2 * L <= n; i += 2 * L) {
-            s0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), s0);
-            s1 = FloatVector.fromArray(F, a, i + L).fma(FloatVector.fromArray(F, b, i + L), s1);
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
         }
         for (; i + L <= n; i += L) {
-            s0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), s0);
+            s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
         }
         float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            s += a[i] * b[i];
+            s += a[aOff + i] * b[bOff + i];
         }
         return s;
     }
