@@ -7,6 +7,7 @@ import dev.quill.data.Corpora;
 import dev.quill.generate.Completion;
 import dev.quill.generate.GenerationConfig;
 import dev.quill.generate.Generator;
+import dev.quill.model.WeightFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -39,6 +40,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--num-samples", paramLabel = "N", defaultValue = "1", description = "Samples per prompt (default 1).")
     int numSamples;
 
+    @Option(names = "--weights", paramLabel = "f32|int8", defaultValue = "f32",
+            description = "Weights to decode with: f32 (as trained) or int8 (per-row absmax, a quarter of the bytes per token; default f32).")
+    String weights;
+
     @Mixin
     SamplingOptions sampling;
 
@@ -48,7 +53,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (numSamples < 1) {
             throw new BadInputException("--num-samples " + numSamples + ": must be at least 1");
         }
-        Generator gen = Generator.load(CheckpointPath.check("--checkpoint", checkpoint));
+        WeightFormat format = WeightFormat.parse("--weights", weights);
+        Generator gen = Generator.load(CheckpointPath.check("--checkpoint", checkpoint)).withWeights(format);
         GenerationConfig cfg = sampling.config();
         PrintWriter out = spec.commandLine().getOut();
         if (promptFile != null) {

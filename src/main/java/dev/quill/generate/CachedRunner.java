@@ -1,6 +1,7 @@
 package dev.quill.generate;
 
 import dev.quill.autograd.GradMode;
+import dev.quill.model.DecoderWeights;
 import dev.quill.model.Gpt;
 import dev.quill.model.KvCache;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,14 +35,22 @@ final class CachedRunner extends ContextRunner {
         return Math.max(1, blockSize / 2);
     }
 
-    /** @param refill tokens re-fed when the window slides, 1 .. block_size */
+    /** @param refill tokens re-fed when the window slides, 1 .. block_size; the model's F32 weights */
     CachedRunner(Gpt model, int[][] prompts, int refill) {
+        this(model, prompts, refill, null);
+    }
+
+    /**
+     * @param refill  tokens re-fed when the window slides, 1 .. block_size
+     * @param weights the Java decoder's weights for one sequence, or null for the model's F32 ones
+     */
+    CachedRunner(Gpt model, int[][] prompts, int refill, DecoderWeights weights) {
         super(model, prompts);
         if (refill < 1 || refill > blockSize) {
             throw new IllegalArgumentException("cache refill must be in 1 .. block_size = " + blockSize + ", got " + refill);
         }
         this.refill = refill;
-        this.cache = new KvCache(model.config(), batch, DataType.FLOAT);
+        this.cache = new KvCache(model.config(), batch, DataType.FLOAT, weights);
     }
 
     @Override

@@ -23,7 +23,8 @@ public final class KvCache {
     private final INDArray[] values;
     private final int capacity;
     private int length;
-    private RowDecoder decoder; // the Java row path's copy of the weights, made on first use
+    private DecoderWeights weights; // the Java row path's weights: given, or made from the model on first use
+    private RowDecoder decoder;     // the Java row path, made on first use
 
     /**
      * Allocates the whole cache: 2 x n_layer arrays of (B, nh, block_size, hs).
@@ -33,6 +34,20 @@ public final class KvCache {
      * @param type  the model's type
      */
     public KvCache(ModelConfig cfg, int batch, DataType type) {
+        this(cfg, batch, type, null);
+    }
+
+    /**
+     * Allocates the whole cache, with the weights the Java decoder of one sequence reads (made once per
+     * generator and shared by its caches; int8 ones included: see {@link DecoderWeights}).
+     *
+     * @param cfg     the model's shape
+     * @param batch   B, the sequences generated together
+     * @param type    the model's type
+     * @param weights the decoder's weights, or null to make F32 ones from the model on first use
+     */
+    public KvCache(ModelConfig cfg, int batch, DataType type, DecoderWeights weights) {
+        this.weights = weights;
         this.capacity = cfg.blockSize();
         this.keys = new INDArray[cfg.nLayer()];
         this.values = new INDArray[cfg.nLayer()];
@@ -58,19 +73,28 @@ public final class KvCache {
     }
 
     /**
-     * The Java row decoder for this cache, made from the model's weights on first use and kept until the
-     * cache is dropped: a cache belongs to one generation with fixed weights (make a new one after training).
+     * The Java row decoder for this cache, made on first use (from the model's weights, unless the cache was
+     * given some) and kept until the cache is dropped: a cache belongs to one generation with fixed weights
+     * (make a new one after training).
      */
     RowDecoder decoder(Gpt model) {
         if (decoder == null) {
-            decoder = new RowDecoder(model);
+            if (weights == null) {
+                weights = DecoderWeights.of(model, WeightFormat.F32);
+            }
+            decoder = new RowDecoder(model.config(), weights);
         }
         return decoder;
     }
 
-    /** Whether {@link #decoder} has made its copy of the weights. */
+    /** Whether {@link #decoder} has been made. */
     boolean hasDecoder() {
         return decoder != null;
+    }
+
+    /** The decoder's weights, or null before {@link #decoder} made them. */
+    DecoderWeights weights() {
+        return weights;
     }
 
     /** Forgets every position (the memory and the weights' copy are kept). */

@@ -29,6 +29,11 @@
  * {@link dev.quill.model.Lora#merge} folds them into the weights for export, and
  * {@link dev.quill.model.FineTuneFootprint} says what the freezing saves.
  *
+ * <p>Generation runs one sequence through {@link dev.quill.model.KvCache} in Java loops ({@code RowDecoder}),
+ * on weights that {@link dev.quill.model.DecoderWeights} prepares once: a transposed copy for small models, the
+ * model's own F32 buffers read in place for large ones (a decode step there is bound by memory bandwidth),
+ * or weight-only int8 rows with one absmax scale each ({@link dev.quill.model.WeightFormat#INT8}).
+ *
  * <p>Shapes: B batch, T time, C channels ({@code n_embd}), nh heads, hs head size, V vocabulary.
  */
 package dev.quill.model;

@@ -132,6 +132,8 @@ class CliTest {
             {"info", "--checkpoint", broken.toString()},
             {"generate", "--checkpoint", last, "--temperature", "-1"},
             {"generate", "--checkpoint", last, "--top-p", "2"},
+            {"generate", "--checkpoint", last, "--weights", "int4"},
+            {"evaluate", "--checkpoint", last, "--data", text.toString(), "--weights", "fp16"},
         };
         String[] expected = {"Unknown option", "Unmatched argument", "malformed JSON at line 1", "did you mean train.max_iters?",
             "train.max_iters must be an integer", "model.dropout = 1.5", "does not exist", "byte", "empty",
@@ -139,7 +141,8 @@ class CliTest {
             "train needs --config FILE", "is a file; give a directory",
             "is a run directory, not a checkpoint; did you mean " + last + " or " + run.resolve("best") + "?", "nope does not exist",
             "is a file; give a checkpoint directory", "is not a checkpoint: it has no config.json",
-            "broken-checkpoint/config.json: malformed JSON at line 2, column 12", "temperature = -1.0", "top_p = 2.0"};
+            "broken-checkpoint/config.json: malformed JSON at line 2, column 12", "temperature = -1.0", "top_p = 2.0",
+            "--weights int4: must be f32 or int8", "--weights fp16: must be f32 or int8"};
         for (int i = 0; i < cases.length; i++) {
             Run r = quill(cases[i]);
             assertThat(r.code()).as("exit code of %s: %s", String.join(" ", cases[i]), r.err()).isEqualTo(2);
@@ -147,6 +150,25 @@ class CliTest {
             assertThat(r.err()).as(String.join(" ", cases[i])).contains(expected[i]).doesNotContain("\tat ");
             assertThat(r.out()).isEmpty();
         }
+    }
+
+    @Test
+    void int8WeightsGenerateAndEvaluateNearF32() throws Exception {
+        String last = run.resolve("last").toString();
+        Run gen = quill("generate", "--checkpoint", last, "--weights", "int8", "--temperature", "0", "--max-new-tokens", "20",
+                "--prompt", "First");
+        assertThat(gen.code()).as(gen.err()).isZero();
+        assertThat(gen.out()).startsWith("First").hasSizeGreaterThan("First".length() + 10);
+        JsonNode f32 = ConfigJson.MAPPER.readTree(quill("evaluate", "--checkpoint", last, "--data", text.toString(), "--json").out());
+        Run r = quill("evaluate", "--checkpoint", last, "--data", text.toString(), "--json", "--weights", "int8");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode int8 = ConfigJson.MAPPER.readTree(r.out());
+        assertThat(int8.get("weights").asText()).isEqualTo("int8");
+        assertThat(f32.get("weights").asText()).isEqualTo("f32");
+        double a = f32.get("loss").asDouble();
+        double b = int8.get("loss").asDouble();
+        assertThat(b).as("int8 rounds the weights, so the loss moves, but little").isNotEqualTo(a)
+                .isCloseTo(a, org.assertj.core.data.Offset.offset(0.02 * a));
     }
 
     @Test

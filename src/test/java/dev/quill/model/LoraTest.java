@@ -175,7 +175,7 @@ class LoraTest {
         Lora.apply(model, LoraConfig.defaults(), new Rng(1));
         randomize(model, 2);
         assertThat(RowDecoder.applies(model, 1, 1, new KvCache(model.config(), 1, DataType.FLOAT))).isFalse();
-        assertThatThrownBy(() -> new RowDecoder(model)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> DecoderWeights.of(model, WeightFormat.F32)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("LoRA adapters");
         int[] seq = {3, 1, 4, 1, 5, 9};
         float[][] adapted = generateStepByStep(model, seq);
