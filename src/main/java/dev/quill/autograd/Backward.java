@@ -7,7 +7,9 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The backward pass: the chain rule run over the graph once, from the loss back to the leaves.
@@ -18,6 +20,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * In reverse topological order every tensor has received the gradient of all its uses before its own op runs,
  * so each op's backward runs once. Only tensors that require a gradient are visited.
+ *
+ * <p>Memory: the forward's arrays live in the step's {@link MemoryScope}, which frees them at its close; they
+ * are what the backward reads. The backward itself runs outside every scope, and each array it makes is
+ * freed as soon as nothing needs it: a tensor's gradient once its op has used it (and no other gradient
+ * shares its buffer), an op's temporary when the op is done with it ({@link GradientBuffers}). So a step's
+ * peak is its activations plus the backward's working set, as in PyTorch, not every array of the step.
  */
 final class Backward {
 
@@ -40,19 +48,25 @@ final class Backward {
                     + " differs from the tensor's shape " + Shapes.str(v.shape()));
         }
         List<Tensor> order = topologicalOrder(root);
-        root.gradient().add(seed, true);
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Tensor t = order.get(i);
-            Gradient g = t.gradient();
-            if (t.creator() == null || g.array() == null) {
-                continue;
+        // Detached from every scope: each array made from here on is freed once used (GradientBuffers).
+        try (MemoryWorkspace detached = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            GradientBuffers.begin();
+            root.gradient().add(seed, true);
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Gradient g = t.gradient();
+                if (t.creator() == null || g.array() == null) {
+                    continue;
+                }
+                t.creator().backward(g.array());
+                if (!t.retainsGrad() && t != root) {
+                    g.forget(); // an intermediate's gradient is not needed once its op has used it: freed
+                } else {
+                    g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
+                }
             }
-            t.creator().backward(g.array());
-            if (!t.retainsGrad() && t != root) {
-                g.forget(); // an intermediate's gradient is not needed once its op has used it
-            } else {
-                g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
-            }
+        } finally {
+            GradientBuffers.end();
         }
     }
 
