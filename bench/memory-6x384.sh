@@ -23,7 +23,7 @@ sides=${SIDES:-pytorch quill}
 stamp=$(date +%Y%m%d-%H%M%S)
 
 peak_mb() { sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p' "$1" | awk '{ printf "%d", $1 / 1024 }'; }
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | tail -1; }
 
 for m in "${micros[@]}"; do
   (( 64 % m == 0 )) || { echo "micro-batch $m must divide 64" >&2; exit 2; }

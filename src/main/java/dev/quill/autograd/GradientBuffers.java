@@ -28,6 +28,7 @@ final class GradientBuffers {
     private static final ThreadLocal<GradientBuffers> CURRENT = new ThreadLocal<>();
 
     private final Map<DataBuffer, int[]> holders = new IdentityHashMap<>();
+    private long freedBytes;
 
     private GradientBuffers() {
     }
@@ -37,9 +38,15 @@ final class GradientBuffers {
         CURRENT.set(new GradientBuffers());
     }
 
-    /** Stops counting; arrays still held stay alive (the GC or their scope frees them). */
-    static void end() {
+    /**
+     * Stops counting; arrays still held stay alive (the GC or their scope frees them).
+     *
+     * @return the bytes freed since {@link #begin}
+     */
+    static long end() {
+        GradientBuffers ledger = CURRENT.get();
         CURRENT.remove();
+        return ledger == null ? 0 : ledger.freedBytes;
     }
 
     /** A gradient now holds {@code a}. */
@@ -58,7 +65,7 @@ final class GradientBuffers {
         int[] count = b == null ? null : ledger.holders.get(b);
         if (count != null && --count[0] == 0) {
             ledger.holders.remove(b);
-            b.close();
+            ledger.close(b);
         }
     }
 
@@ -67,8 +74,13 @@ final class GradientBuffers {
         GradientBuffers ledger = CURRENT.get();
         DataBuffer b = ledger == null || a == null ? null : detachedBuffer(a);
         if (b != null && !ledger.holders.containsKey(b)) {
-            b.close();
+            ledger.close(b);
         }
+    }
+
+    private void close(DataBuffer b) {
+        freedBytes += b.length() * b.getElementSize();
+        b.close();
     }
 
     /** The buffer that owns {@code a}'s memory (a view's is its base's), or null when a scope owns it. */
