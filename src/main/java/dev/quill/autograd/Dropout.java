@@ -13,7 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Dropout extends Function {
 
-    private INDArray mask;
+    private INDArray mask;    // DOUBLE (gradient checks) or a GPU: the mask itself
+    private long start = -1;  // FLOAT on the CPU: where the mask's draws begin; the backward draws it again
+    private double p;
 
     static Tensor apply(Tensor x, double p, Rng rng, boolean training) {
         if (!(p >= 0 && p < 1)) {
@@ -24,8 +26,36 @@ final class Dropout extends Function {
         }
         INDArray v = x.value();
         Dropout f = new Dropout();
+        if (v.dataType() == DataType.FLOAT && Kernels.java()) { // no mask kept: 4 bytes per element saved
+            f.p = p;
+            f.start = rng.reserve(Math.toIntExact(v.length()));
+            return f.output(masked(v, f.start, p), x);
+        }
         f.mask = mask(rng, p, v.shape(), v.dataType());
         return f.output(v.mul(f.mask), x);
+    }
+
+    /**
+     * x * m for the FLOAT mask that {@link #mask} would draw from {@code start}, without making it: each
+     * element is multiplied by its mask value as it is drawn (the same products as {@code x.mul(mask)}).
+     */
+    static INDArray masked(INDArray x, long start, double p) {
+        INDArray in = Scratch.plain(x);
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+        FloatBuffer from = Scratch.floats(in), out = Scratch.floats(y);
+        float scale = (float) (1.0 / (1.0 - p));
+        Parallel.range(Math.toIntExact(y.length()), PIECE, Scratch.CHUNK, (lo, hi) -> {
+            float[] a = Scratch.get(0);
+            for (int s = lo; s < hi; s += Scratch.CHUNK) {
+                int m = Math.min(Scratch.CHUNK, hi - s);
+                from.get(s, a, 0, m);
+                for (int i = 0; i < m; i++) {
+                    a[i] *= Rng.uniformAt(start, s + i) < p ? 0f : scale;
+                }
+                out.put(s, a, 0, m);
+            }
+        });
+        return y;
     }
 
     /**
@@ -65,6 +95,6 @@ final class Dropout extends Function {
 
     @Override
     protected void backward(INDArray dy) {
-        accumulateOwned(0, dy.mul(mask));
+        accumulateOwned(0, mask == null ? masked(dy, start, p) : dy.mul(mask));
     }
 }

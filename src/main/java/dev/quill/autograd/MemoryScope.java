@@ -27,9 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * }
  * }</pre>
  *
- * The scope holds what the forward makes; the backward runs outside it and frees each of its own arrays
+ * The scope holds what the forward makes. A big backward runs outside it and frees each of its own arrays
  * as soon as nothing needs it ({@link Backward}), so a step's peak is its activations plus the backward's
- * working set.
+ * working set; a small one stays in the scope.
  *
  * Parameters, their gradients and optimizer state must outlive a step: create them outside any scope
  * ({@link #outside(Supplier)}). A {@link Tensor} made inside a scope remembers it, and using that tensor
