@@ -97,4 +97,22 @@ final class Dropout extends Function {
     protected void backward(INDArray dy) {
         accumulateOwned(0, mask == null ? masked(dy, start, p) : dy.mul(mask));
     }
+
+    /**
+     * A mask that {@link #mask} would draw from {@code start} with probability {@code p}, not stored: its values are
+     * drawn again where they are needed (the attention kernels, a head at a time).
+     *
+     * @param start where the mask's draws begin in the generator's stream ({@link Rng#reserve})
+     * @param p     the probability of a 0
+     */
+    record Draws(long start, double p) {
+
+        /** Writes the mask's elements [first, first + n) (c order) into dst from index at. */
+        void fill(float[] dst, int at, long first, int n) {
+            float scale = (float) (1.0 / (1.0 - p));
+            for (int j = 0; j < n; j++) {
+                dst[at + j] = Rng.uniformAt(start, first + j) < p ? 0f : scale;
+            }
+        }
+    }
 }
