@@ -107,6 +107,20 @@ final class Dropout extends Function {
      */
     record Draws(long start, double p) {
 
+        /**
+         * Head h's t x t block of a c-order (B, nh, T, T) mask into m (rows tp apart): in row i only the whole
+         * vectors of {@code lanes} over the keys j &lt;= i, which causal attention reads; zeros after them.
+         */
+        void fillHead(float[] m, int tp, int h, int t, int lanes) {
+            long first = (long) h * t * t;
+            for (int r = 0; r < t; r++) {
+                int n = Math.min(t, (r + 1 + lanes - 1) / lanes * lanes);
+                fill(m, r * tp, first + (long) r * t, n);
+                java.util.Arrays.fill(m, r * tp + n, (r + 1) * tp, 0f);
+            }
+            java.util.Arrays.fill(m, t * tp, m.length, 0f);
+        }
+
         /** Writes the mask's elements [first, first + n) (c order) into dst from index at. */
         void fill(float[] dst, int at, long first, int n) {
             float scale = (float) (1.0 / (1.0 - p));

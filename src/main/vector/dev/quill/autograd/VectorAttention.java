@@ -97,7 +97,7 @@ final class VectorAttention {
             w.store(p, h, t, t, w.s, w.tp);
             float[] att = w.s;
             if (m != null) {
-                w.draw(m, h, t);
+                m.fillHead(w.m, w.tp, h, t, L);
                 multiply(w.s, w.m, w.a);                      // A = P * M
                 att = w.a;
             }
@@ -119,7 +119,7 @@ final class VectorAttention {
             w.load(p, h, t, t, w.s, w.tp);
             float[] att = w.s;
             if (m != null) {
-                w.draw(m, h, t);
+                m.fillHead(w.m, w.tp, h, t, L);
                 multiply(w.s, w.m, w.a);                      // A = P * M
                 att = w.a;
             }
@@ -433,21 +433,6 @@ final class VectorAttention {
                 }
             }
             Arrays.fill(dst, t * ds, tp * ds, 0f);
-        }
-
-        /**
-         * The dropout mask of head h (its t x t block of the c-order (B, nh, T, T) mask) into m, drawn again
-         * rather than stored: in row i only the whole vectors over the keys j &lt;= i that the kernels read, zeros
-         * after them (those lanes have P = 0).
-         */
-        void draw(Dropout.Draws d, int h, int t) {
-            long first = (long) h * t * t;
-            for (int r = 0; r < t; r++) {
-                int n = Math.min(t, (r + 1 + L - 1) / L * L);
-                d.fill(m, r * tp, first + (long) r * t, n);
-                Arrays.fill(m, r * tp + n, (r + 1) * tp, 0f);
-            }
-            Arrays.fill(m, t * tp, tp * tp, 0f);
         }
 
         /** The first t rows and cols columns of src (stride ss) into head h. */
