@@ -12,8 +12,8 @@
 # all_ratio also reports every step, warm-up included (BABY_WARMUP=30 gives the short-run view).
 # Quill makes the 6x384 step's 64 sequences as BIG_ACCUM
 # (default 8, as examples/shakespeare-char.json) micro-batches of 64 / BIG_ACCUM, as grad_accum_steps does: the
-# same tokens and update per step, an eighth of the activation memory (a micro-batch's scope keeps its arrays
-# until its backward ends; all 64 at once would need ~20 GB). PyTorch runs the 64 at once, as nanoGPT does
+# same tokens and update per step, an eighth of the activation memory (BIG_ACCUM=1 runs all 64 at once; peak
+# memory per micro-batch size: bench/memory-6x384.sh). PyTorch runs the 64 at once, as nanoGPT does
 # (PT_ACCUM=8 makes it accumulate too). Quill runs once per thread count n given (default 1 and 2)
 # as the launcher runs it: -Dquill.threads=n (Quill's own threads) with ND4J, OpenMP and OpenBLAS at one thread
 # each (OMP_NUM_THREADS = SD_MAX_THREADS = SD_MASTER_THREADS = OPENBLAS_NUM_THREADS = 1, OMP_WAIT_POLICY=PASSIVE)

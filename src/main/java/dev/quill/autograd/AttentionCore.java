@@ -24,6 +24,7 @@ final class AttentionCore {
     private final double scale;
     private INDArray p;        // softmax probabilities (B, nh, T, T)
     private INDArray dropMask; // 0 or 1/(1-p), or null without dropout
+    private Dropout.Draws draws; // the same mask, drawn again where needed (VectorAttention), or null
     private INDArray dropped;  // A = P * dropMask, kept for the backward (the step's scope holds it anyway)
     private boolean vector;    // the forward ran VectorAttention, so the backward does too
 
@@ -53,7 +54,7 @@ final class AttentionCore {
     /** Writes dq, dk, dv (each (B, nh, T, hs), or null when not wanted) from dy (B, nh, T, hs). */
     void backward(INDArray dy, INDArray dq, INDArray dk, INDArray dv) {
         if (vector) {
-            VectorAttention.backward(q, k, v, p, dropMask, unitStride(dy) ? dy : Shapes.contiguous(dy), dq, dk, dv, scale);
+            VectorAttention.backward(q, k, v, p, draws, unitStride(dy) ? dy : Shapes.contiguous(dy), dq, dk, dv, scale);
             return;
         }
         INDArray a = dropMask == null ? p : dropped;
@@ -85,8 +86,8 @@ final class AttentionCore {
         boolean drop = dropout > 0;
         if (vectorApplies(y)) {    // FLOAT with the Vector API: the causal half of each product, in registers
             vector = true;
-            dropMask = drop ? Dropout.mask(rng, dropout, p.shape(), p.dataType()) : null;
-            VectorAttention.forward(q, k, v, p, dropMask, y, scale);
+            draws = drop ? new Dropout.Draws(rng.reserve(Math.toIntExact(p.length())), dropout) : null; // no (B, nh, T, T) mask kept
+            VectorAttention.forward(q, k, v, p, draws, y, scale);
             return y;
         }
         if (drop) {

@@ -7,7 +7,10 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The backward pass: the chain rule run over the graph once, from the loss back to the leaves.
@@ -18,6 +21,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * In reverse topological order every tensor has received the gradient of all its uses before its own op runs,
  * so each op's backward runs once. Only tensors that require a gradient are visited.
+ *
+ * <p>Memory: the forward's arrays live in the step's {@link MemoryScope}, which frees them at its close; they
+ * are what the backward reads. A big pass (its graph's values take at least {@code quill.backward.free.mb} MB,
+ * default 128; 0 = every pass) runs outside every scope, and each array it makes is freed as soon as nothing
+ * needs it: a tensor's gradient once its op has used it (and no other gradient shares its buffer), an op's
+ * temporary when the op is done with it ({@link GradientBuffers}). So a step's peak is its activations plus
+ * the backward's working set, as in PyTorch, not every array of the step. One more call makes that true of
+ * resident memory: the C allocator keeps freed blocks for reuse, and after a few passes the holes between
+ * them add up (6x384 at 8 sequences: a peak of 3.1 GB instead of 1.9 GB), so such a pass ends with
+ * {@code malloc_trim}, which hands the free pages back to the system. A small pass (the baby model's, a
+ * gradient check's) stays in the scope's arena, where an allocation is a pointer bump and the memory is
+ * reused from step to step: freeing early would save little and cost allocator calls.
  */
 final class Backward {
 
@@ -40,6 +55,22 @@ final class Backward {
                     + " differs from the tensor's shape " + Shapes.str(v.shape()));
         }
         List<Tensor> order = topologicalOrder(root);
+        if (valueBytes(order) < (Long.getLong("quill.backward.free.mb", 128) << 20)) {
+            propagate(root, seed, order);
+            return;
+        }
+        try (MemoryWorkspace detached = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            GradientBuffers.begin();
+            propagate(root, seed, order);
+        } finally {
+            if (GradientBuffers.end() > 0) {
+                Pointer.trimMemory(); // malloc_trim(0)
+            }
+        }
+    }
+
+    /** The chain rule over {@code order}, from its end: each op's backward once, each used gradient let go of. */
+    private static void propagate(Tensor root, INDArray seed, List<Tensor> order) {
         root.gradient().add(seed, true);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor t = order.get(i);
@@ -54,6 +85,16 @@ final class Backward {
                 g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
             }
         }
+    }
+
+    /** {@return the bytes of the values in {@code order}: about what the forward kept} */
+    private static long valueBytes(List<Tensor> order) {
+        long bytes = 0;
+        for (Tensor t : order) {
+            INDArray a = t.array();
+            bytes += a.length() * a.dataType().width();
+        }
+        return bytes;
     }
 
     /** Tensors reachable from root, inputs before the ops that use them (iterative post-order DFS). */

@@ -36,7 +36,10 @@ final class Gradient {
     /** {@return the gradient for a caller who may write into it: an own copy if shared, zeroed if marked zero} */
     INDArray read() {
         if (array != null && shared) { // callers may write into what they get (clipping scales in place)
-            array = ownCopy(array);
+            INDArray old = array;
+            array = ownCopy(old);
+            GradientBuffers.hold(array);
+            GradientBuffers.drop(old);
             shared = false;
         }
         if (zero) {
@@ -63,11 +66,13 @@ final class Gradient {
 
     /** Lets go of the array (an intermediate's, once its op has used it). */
     void forget() {
+        GradientBuffers.drop(array);
         array = null;
     }
 
     /** Lets go of the array and its marks (a leaf being frozen). */
     void clear() {
+        GradientBuffers.drop(array);
         array = null;
         zero = false;
         shared = false;
@@ -102,19 +107,30 @@ final class Gradient {
             } else {
                 array.addi(g);
             }
+            freeIfOwned(g, owned);
         } else if (array != null && !zero) {               // shared: the sum goes into a new array
             INDArray old = array;
             if (owned && plain && !outside) {
                 array = g.addi(old);                                           // g + old, in g
             } else {
                 array = outside ? MemoryScope.outside(() -> old.add(g)) : old.add(g);
+                freeIfOwned(g, owned);
             }
+            GradientBuffers.hold(array);
+            GradientBuffers.drop(old);
             shared = false;
         } else if (outside || !plain) {                    // the first gradient, copied
+            INDArray old = array;
             array = ownCopy(g);
+            GradientBuffers.hold(array);
+            GradientBuffers.drop(old);
+            freeIfOwned(g, owned);
             shared = false;
         } else {                                           // the first gradient, kept as it is
+            INDArray old = array;
             array = g;
+            GradientBuffers.hold(array);
+            GradientBuffers.drop(old);
             shared = !owned;
         }
         zero = false;
@@ -166,6 +182,13 @@ final class Gradient {
         }
         zero = false;
         return true;
+    }
+
+    /** An owned g that was added or copied, not kept, is a temporary now: freed during a backward pass. */
+    private static void freeIfOwned(INDArray g, boolean owned) {
+        if (owned) {
+            GradientBuffers.free(g);
+        }
     }
 
     /** A c-order copy of {@code a}, allocated where the owner lives (a parameter: outside every scope). */

@@ -23,9 +23,13 @@ import org.nd4j.linalg.factory.Nd4j;
  *         Tensor loss = model.loss(batch);   // activations live in the scope
  *         loss.backward();                   // parameter gradients live outside it
  *         optimizer.step();
- *     }                                      // every array of the step is released here
+ *     }                                      // every activation of the step is released here
  * }
  * }</pre>
+ *
+ * The scope holds what the forward makes. A big backward runs outside it and frees each of its own arrays
+ * as soon as nothing needs it ({@link Backward}), so a step's peak is its activations plus the backward's
+ * working set; a small one stays in the scope.
  *
  * Parameters, their gradients and optimizer state must outlive a step: create them outside any scope
  * ({@link #outside(Supplier)}). A {@link Tensor} made inside a scope remembers it, and using that tensor

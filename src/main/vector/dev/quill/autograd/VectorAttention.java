@@ -39,23 +39,23 @@ final class VectorAttention {
     /**
      * y = softmax(mask(q k^T scale)) (* M) v for FLOAT (B, nh, T, hs) arrays q, k, v, y (views whose last axis
      * has stride 1: see {@link Head});
-     * writes the probabilities into p (B, nh, T, T). m is the dropout mask (shaped as p), or null.
+     * writes the probabilities into p (B, nh, T, T). m draws the dropout mask (shaped as p), or is null.
      */
-    static void forward(INDArray q, INDArray k, INDArray v, INDArray p, INDArray m, INDArray y, double scale) {
+    static void forward(INDArray q, INDArray k, INDArray v, INDArray p, Dropout.Draws m, INDArray y, double scale) {
         int t = (int) q.size(2), d = (int) q.size(3);
-        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hm = head(m), hy = head(y);
+        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hy = head(y);
         int[] cut = split(q);
-        Parallel.forEach(cut.length - 1, i -> forward(hq, hk, hv, hp, hm, hy, t, d, (float) scale, cut[i], cut[i + 1]));
+        Parallel.forEach(cut.length - 1, i -> forward(hq, hk, hv, hp, m, hy, t, d, (float) scale, cut[i], cut[i + 1]));
     }
 
     /** dq, dk, dv (each may be null) from dy, with p and m as the forward left them. */
-    static void backward(INDArray q, INDArray k, INDArray v, INDArray p, INDArray m, INDArray dy,
+    static void backward(INDArray q, INDArray k, INDArray v, INDArray p, Dropout.Draws m, INDArray dy,
                          INDArray dq, INDArray dk, INDArray dv, double scale) {
         int t = (int) q.size(2), d = (int) q.size(3);
-        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hm = head(m), hdy = head(dy);
+        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hdy = head(dy);
         Head hdq = head(dq), hdk = head(dk), hdv = head(dv);
         int[] cut = split(q);
-        Parallel.forEach(cut.length - 1, i -> backward(hq, hk, hv, hp, hm, hdy, hdq, hdk, hdv, t, d, (float) scale,
+        Parallel.forEach(cut.length - 1, i -> backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, t, d, (float) scale,
                 cut[i], cut[i + 1]));
     }
 
@@ -82,9 +82,9 @@ final class VectorAttention {
     /**
      * Forward for heads [h0, h1) of c-order (heads, T, hs) storage: writes P (heads, T, T), which the
      * backward reads, and y. Each argument is a buffer and the element where the array starts in it;
-     * {@code m} (the dropout mask, 0 or 1/(1 - p)) is null without dropout.
+     * {@code m} (draws the dropout mask, 0 or 1/(1 - p)) is null without dropout.
      */
-    private static void forward(Head q, Head k, Head v, Head p, Head m, Head y, int t, int d, float scale,
+    private static void forward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head y, int t, int d, float scale,
                         int h0, int h1) {
         HeadCopies w = HeadCopies.get(t, d, L);
         boolean vec = VectorWarmup.done();   // else the scalar twins of the loops (LaneLoops: the same bits)
@@ -98,7 +98,7 @@ final class VectorAttention {
             w.store(p, h, t, t, w.s, w.tp);
             float[] att = w.s;
             if (m != null) {
-                w.load(m, h, t, t, w.m, w.tp);
+                m.fillHead(w.m, w.tp, h, t, L);
                 multiply(w.s, w.m, w.a);                      // A = P * M
                 att = w.a;
             }
@@ -111,7 +111,7 @@ final class VectorAttention {
      * Backward for heads [h0, h1): reads q, k, v, P (and the mask) and dy, writes dq, dk, dv (any may be
      * null when not wanted).
      */
-    private static void backward(Head q, Head k, Head v, Head p, Head m, Head dy, Head dq, Head dk, Head dv,
+    private static void backward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head dy, Head dq, Head dk, Head dv,
                          int t, int d, float scale, int h0, int h1) {
         HeadCopies w = HeadCopies.get(t, d, L);
         boolean vec = VectorWarmup.done();
@@ -121,7 +121,7 @@ final class VectorAttention {
             w.load(p, h, t, t, w.s, w.tp);
             float[] att = w.s;
             if (m != null) {
-                w.load(m, h, t, t, w.m, w.tp);
+                m.fillHead(w.m, w.tp, h, t, L);
                 multiply(w.s, w.m, w.a);                      // A = P * M
                 att = w.a;
             }

@@ -40,4 +40,25 @@ class DropoutTest {
             assertThat(m[i]).isEqualTo(reference.nextDouble() < 0.5 ? 0.0 : 2.0);
         }
     }
+
+    @Test
+    void floatDropoutWithoutAStoredMaskGivesTheProductsOfTheMask() {
+        // 3 x 50,001: several pieces and a partial chunk; the values include negatives (exact signed zeros too)
+        INDArray x0 = org.nd4j.linalg.factory.Nd4j.linspace(-3, 4, 150_003, DataType.FLOAT).reshape(3, 50_001);
+        INDArray dy = org.nd4j.linalg.factory.Nd4j.linspace(2, -1, 150_003, DataType.FLOAT).reshape(3, 50_001);
+        INDArray mask = Dropout.mask(new Rng(5), 0.3, x0.shape(), DataType.FLOAT);
+        Rng rng = new Rng(5);
+        Tensor x = Tensor.leaf(x0.dup());
+        Tensor y = x.dropout(0.3, rng, true);
+        assertThat(y.value()).isEqualTo(x0.mul(mask));
+        assertThat(rng.state()).as("the generator moved past every draw").isEqualTo(stateAfter(5, 150_003));
+        y.backward(dy);
+        assertThat(x.grad()).isEqualTo(dy.mul(mask));
+    }
+
+    private static long stateAfter(long seed, int draws) {
+        Rng r = new Rng(seed);
+        r.reserve(draws);
+        return r.state();
+    }
 }
