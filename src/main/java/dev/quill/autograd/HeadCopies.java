@@ -4,8 +4,8 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
- * One thread's padded copies of an attention head, for {@code VectorAttention} and its scalar twins
- * ({@link LaneLoops}): (tp, dp) for q, k, v, dy and an output, (tp, tp) for the scores and the rest, where tp
+ * One thread's padded copies of an attention head, for {@code VectorAttention}:
+ * (tp, dp) for q, k, v, dy and an output, (tp, tp) for the scores and the rest, where tp
  * and dp are T and hs rounded up to whole vectors of {@code lanes} floats. Rows and columns past T and hs are
  * zeros, so no loop has a scalar tail and a padded row or column adds nothing to a sum.
  */

@@ -31,7 +31,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class VectorAttention {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    static final int L = F.length();
+    private static final int L = F.length();
 
     private VectorAttention() {
     }
@@ -87,14 +87,13 @@ final class VectorAttention {
     private static void forward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head y, int t, int d, float scale,
                         int h0, int h1) {
         HeadCopies w = HeadCopies.get(t, d, L);
-        boolean vec = VectorWarmup.done();   // else the scalar twins of the loops (LaneLoops: the same bits)
         for (int h = h0; h < h1; h++) {
             w.load(q, h, t, d, w.q, w.dp);
             w.load(k, h, t, d, w.k, w.dp);
             w.load(v, h, t, d, w.v, w.dp);
             transpose(w.k, w.dp, w.kt, w.tp, w.tp, w.dp);
-            lower(vec, w.q, w.dp, w.kt, w.tp, w.s, d, t);          // S = q k^T (unscaled), j <= i
-            softmaxRows(vec, w.s, w.tp, t, scale);                      // P, in place
+            lower(w.q, w.dp, w.kt, w.tp, w.s, d, t);          // S = q k^T (unscaled), j <= i
+            softmaxRows(w.s, w.tp, t, scale);                      // P, in place
             w.store(p, h, t, t, w.s, w.tp);
             float[] att = w.s;
             if (m != null) {
@@ -102,7 +101,7 @@ final class VectorAttention {
                 multiply(w.s, w.m, w.a);                      // A = P * M
                 att = w.a;
             }
-            mix(vec, att, w.tp, w.v, w.dp, w.y, w.dp, t, true);         // y = A v
+            mix(att, w.tp, w.v, w.dp, w.y, w.dp, t, true);         // y = A v
             w.store(y, h, t, d, w.y, w.dp);
         }
     }
@@ -114,7 +113,6 @@ final class VectorAttention {
     private static void backward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head dy, Head dq, Head dk, Head dv,
                          int t, int d, float scale, int h0, int h1) {
         HeadCopies w = HeadCopies.get(t, d, L);
-        boolean vec = VectorWarmup.done();
         for (int h = h0; h < h1; h++) {
             w.load(dy, h, t, d, w.g, w.dp);
             w.load(v, h, t, d, w.v, w.dp);
@@ -126,60 +124,25 @@ final class VectorAttention {
                 att = w.a;
             }
             if (dv != null) {
-                mix(vec, att, w.tp, w.g, w.dp, w.y, w.dp, t, false);    // dv = A^T dy
+                mix(att, w.tp, w.g, w.dp, w.y, w.dp, t, false);    // dv = A^T dy
                 w.store(dv, h, t, d, w.y, w.dp);
             }
             if (dq == null && dk == null) {
                 continue;
             }
             transpose(w.v, w.dp, w.kt, w.tp, w.tp, w.dp);
-            lower(vec, w.g, w.dp, w.kt, w.tp, w.a, d, t);            // dP = dy v^T, j <= i (into w.a)
-            softmaxBackwardRows(vec, w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
+            lower(w.g, w.dp, w.kt, w.tp, w.a, d, t);            // dP = dy v^T, j <= i (into w.a)
+            softmaxBackwardRows(w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
             if (dq != null) {
                 w.load(k, h, t, d, w.k, w.dp);
-                mix(vec, w.a, w.tp, w.k, w.dp, w.y, w.dp, t, true);     // dq = dS k
+                mix(w.a, w.tp, w.k, w.dp, w.y, w.dp, t, true);     // dq = dS k
                 w.store(dq, h, t, d, w.y, w.dp);
             }
             if (dk != null) {
                 w.load(q, h, t, d, w.q, w.dp);
-                mix(vec, w.a, w.tp, w.q, w.dp, w.y, w.dp, t, false);    // dk = dS^T q
+                mix(w.a, w.tp, w.q, w.dp, w.y, w.dp, t, false);    // dk = dS^T q
                 w.store(dk, h, t, d, w.y, w.dp);
             }
-        }
-    }
-
-    // The vector loop, or its scalar twin in LaneLoops (the same bits) while the vector code is not compiled.
-
-    private static void lower(boolean vec, float[] a, int as, float[] bT, int bs, float[] out, int d, int t) {
-        if (vec) {
-            lower(a, as, bT, bs, out, d, t);
-        } else {
-            LaneLoops.lower(a, as, bT, bs, out, d, t, L);
-        }
-    }
-
-    private static void mix(boolean vec, float[] w, int ws, float[] x, int xs, float[] out, int os, int t,
-                            boolean lower) {
-        if (vec) {
-            mix(w, ws, x, xs, out, os, t, lower);
-        } else {
-            LaneLoops.mix(w, ws, x, xs, out, os, t, lower);
-        }
-    }
-
-    private static void softmaxRows(boolean vec, float[] s, int ss, int t, float scale) {
-        if (vec) {
-            softmaxRows(s, ss, t, scale);
-        } else {
-            LaneLoops.softmaxRows(s, ss, t, scale, L);
-        }
-    }
-
-    private static void softmaxBackwardRows(boolean vec, float[] g, float[] p, float[] m, int ss, int t, float scale) {
-        if (vec) {
-            softmaxBackwardRows(g, p, m, ss, t, scale);
-        } else {
-            LaneLoops.softmaxBackwardRows(g, p, m, ss, t, scale, L);
         }
     }
 
