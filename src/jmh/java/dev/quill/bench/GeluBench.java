@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code gelu()} (exact erf form, the nanoGPT default) on the MLP hidden layer (B, T, 4C): baby
+ * {@code gelu()} (exact erf form, the nanoGPT default) or {@code geluTanh()} (GPT-2's tanh form, {@code -p
+ * form=tanh}) on the MLP hidden layer (B, T, 4C): baby
  * (12, 64, 512) = 393,216 floats, 6x384 (64, 256, 1536) = 25.2 M floats. GB/s of the least traffic:
  * forward 8 bytes per element, backward 12 (reads x and dy, writes dx).
  */
@@ -33,6 +34,9 @@ public class GeluBench {
     @Param({"baby", "6x384"})
     public String shape;
 
+    @Param({"exact", "tanh"})
+    public String form;
+
     private Tensor x;
     private INDArray dy;
 
@@ -46,11 +50,15 @@ public class GeluBench {
 
     @Benchmark
     public double forward() {
-        return Defaults.forward(() -> x.gelu());
+        return Defaults.forward(this::gelu);
     }
 
     @Benchmark
     public double forwardBackward() {
-        return Defaults.forwardBackward(() -> x.gelu(), dy);
+        return Defaults.forwardBackward(this::gelu, dy);
+    }
+
+    private Tensor gelu() {
+        return "tanh".equals(form) ? x.geluTanh() : x.gelu();
     }
 }
