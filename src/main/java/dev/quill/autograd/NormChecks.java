@@ -20,6 +20,19 @@ final class NormChecks {
     }
 
     /** Gain and bias are vectors of the last axis's size, of the input's type. */
+    /** Adds a norm kernel's gradients into its op's inputs: x, the gain, and the bias when there is one. */
+    static void accumulate(Function op, Grads d) {
+        if (d.dx() != null) {
+            op.accumulateOwned(0, d.dx());
+        }
+        if (op.needsGrad(1)) {
+            op.accumulateValues(1, d.dg());
+        }
+        if (op.inputs().length > 2 && op.needsGrad(2)) {
+            op.accumulateValues(2, d.db());
+        }
+    }
+
     static void check(String op, Tensor x, Tensor gain, Tensor bias) {
         long c = x.size(-1);
         for (Tensor p : bias == null ? new Tensor[] {gain} : new Tensor[] {gain, bias}) {

@@ -54,16 +54,7 @@ final class RmsNormOp extends Function {
     @Override
     protected void backward(INDArray dy) {
         if (kernel != null && Kernels.usable(dy)) {
-            NormChecks.Grads d = kernel.backward(Shapes.contiguous(dy), needsGrad(0));
-            if (d.dx() != null) {
-                accumulateOwned(0, d.dx());
-            }
-            if (needsGrad(1)) {
-                accumulateValues(1, d.dg());
-            }
-            if (inputs().length > 2 && needsGrad(2)) {
-                accumulateValues(2, d.db());
-            }
+            NormChecks.accumulate(this, kernel.backward(Shapes.contiguous(dy), needsGrad(0)));
             return;
         }
         if (rstd == null) { // the forward ran the kernel: rebuild what the plain path keeps

@@ -14,9 +14,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>A row is copied from the native buffer into a per-thread array first (one bulk copy, 3 KB for GPT-2's
  * 768 inputs, which stays in the L1 cache), because the Vector API of JDK 17 and of JDK 25 read a native
- * buffer through different methods but read a Java array the same way (a standalone probe on this machine read
-rows at ~19-20 GB/s on one thread either way, copy and dot, or vector loads straight from the buffer). Each row then serves every position
- * of the call before the next is read.
+ * buffer through different methods but read a Java array the same way (a standalone probe on this machine
+ * read rows at ~19-20 GB/s on one thread either way, copy and dot, or vector loads straight from the
+ * buffer). Each row then serves every position of the call before the next is read.
  */
 final class StreamedWeight implements RowWeight {
 
