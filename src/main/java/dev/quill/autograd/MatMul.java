@@ -129,8 +129,9 @@ final class MatMul extends Function {
 
     /**
      * out = op(x) @ op(y) + beta * out, for beta 0 or 1 (GEMM's own accumulation, which saves a temporary
-     * and a pass over out when a product is added into an existing array). beta 1 needs 2-D operands. A big
-     * product is cut into pieces for Quill's threads ({@link MatMulKernel}); otherwise one ND4J call.
+     * and a pass over out when a product is added into an existing array). beta 1 needs 2-D operands. On the
+     * CPU, OpenBLAS is called directly, a big product cut into pieces for Quill's threads ({@link MatMulKernel});
+     * otherwise one ND4J call.
      */
     static INDArray productInto(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
         x = Shapes.contiguous(x);
@@ -139,7 +140,7 @@ final class MatMul extends Function {
         if (r > 2 && beta != 0.0) {
             throw new IllegalArgumentException("productInto: beta " + beta + " needs 2-D operands, got rank " + r);
         }
-        if (MatMulKernel.inPieces(x, y, out, tx, ty, beta)) {
+        if (MatMulKernel.product(x, y, out, tx, ty, beta)) {
             return out;
         }
         if (r == 2) {

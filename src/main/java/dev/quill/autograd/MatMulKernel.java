@@ -1,15 +1,15 @@
 package dev.quill.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * {@link MatMul}'s products cut over Quill's threads ({@link Parallel}): a big 2-D product by rows of x and
- * out, one GEMM per piece; a big batched product by its batch. Each piece is the same ND4J call on views,
- * so this is the plain product's arithmetic, only side by side. On one thread, or off the CPU, nothing is cut
- * and {@link MatMul#productInto} makes its one call.
+ * {@link MatMul}'s products on the CPU: OpenBLAS's GEMM called directly ({@link CpuBlas}), cut over Quill's
+ * threads ({@link Parallel}) when the product is big enough: a 2-D product by rows of op(x) and out, a batched
+ * one by its batch, one GEMM per piece and per matrix of the batch. Every piece is the routine that
+ * {@code Nd4j.gemm} calls, on the same memory, so the bits are the plain path's; {@code FusedOpTest} and
+ * {@code MatMulKernelTest} hold them equal.
  */
 final class MatMulKernel {
 
@@ -24,38 +24,46 @@ final class MatMulKernel {
     }
 
     /**
-     * out = op(x) @ op(y) + beta * out in pieces, when the product is big enough and there are threads to
-     * share it: a 2-D product (not transposed x, beta 0) by rows, a batched one by its batch.
+     * out = op(x) @ op(y) + beta * out, when Java kernels run (the CPU backend) and every operand is FLOAT or
+     * DOUBLE in c-order storage (x and y dense, as {@link MatMul} passes them; out with unit stride along its
+     * rows): 2-D products, and batched ones of equal batch axes.
      *
-     * @return true when it did the product; false, having done nothing, when the caller should make one call
+     * @return true when it did the product; false, having done nothing, when the caller should make the ND4J call
      */
-    static boolean inPieces(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
-        int r = x.rank();
-        long m = out.size(r - 2), n = out.size(r - 1), k = tx ? x.size(r - 2) : x.size(r - 1);
-        long batch = out.length() / (m * n);
-        if (batch * m * n * k < SPLIT_WORK) {
+    static boolean product(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
+        if (!Kernels.java() || x.dataType() != out.dataType() || y.dataType() != out.dataType() || out.isEmpty()
+                || x.isEmpty() || y.isEmpty()) {
             return false;
         }
+        int r = x.rank();
         if (r == 2) {
-            if (tx || beta != 0.0) {
+            if (!CpuBlas.rowMajor(x) || !CpuBlas.rowMajor(y) || !CpuBlas.rowMajor(out)) {
                 return false;
             }
-            int[] cut = Parallel.split((int) m, MIN_ROWS, 8, 1);                  // rows of x and out
-            if (cut.length <= 2) {
-                return false;
-            }
-            INDArray[] xs = rows(x, cut), outs = rows(out, cut);
-            Parallel.forEach(xs.length, i -> Nd4j.gemm(xs[i], y, outs[i], false, ty, 1.0, 0.0));
+            int m = (int) out.size(0);
+            long k = tx ? x.size(0) : x.size(1);
+            // rows of op(x) and out; a transposed x or an accumulation (beta 1) stays whole, as a Linear's
+            // backward already runs its two products side by side (Parallel.both)
+            int[] cut = !tx && beta == 0.0 && m * out.size(1) * k >= SPLIT_WORK
+                    ? Parallel.split(m, MIN_ROWS, 8, 1) : new int[] {0, m};
+            Parallel.forEach(cut.length - 1, i -> CpuBlas.gemm(x, y, out, tx, ty, beta, cut[i], cut[i + 1]));
             return true;
         }
-        int[] cut = Parallel.split((int) batch, 1, 1);                            // the batch
-        if (cut.length <= 2) {
+        if (beta != 0.0 || !CpuBlas.denseRows(x) || !CpuBlas.denseRows(y) || !CpuBlas.denseRows(out)) {
             return false;
         }
-        INDArray[] xs = rows(x.reshape(batch, x.size(r - 2), x.size(r - 1)), cut);
-        INDArray[] ys = rows(y.reshape(batch, y.size(r - 2), y.size(r - 1)), cut);
-        INDArray[] outs = rows(out.reshape(batch, m, n), cut);
-        Parallel.forEach(xs.length, i -> Nd4j.matmul(xs[i], ys[i], outs[i], tx, ty, false));
+        int rows = (int) x.size(r - 2), cols = (int) x.size(r - 1);            // x's matrices as stored
+        int yRows = (int) y.size(r - 2), yCols = (int) y.size(r - 1);
+        int m = (int) out.size(r - 2), n = (int) out.size(r - 1), k = tx ? rows : cols;
+        int batch = (int) (out.length() / ((long) m * n));
+        int xAt = (int) x.offset(), yAt = (int) y.offset(), outAt = (int) out.offset();
+        int[] cut = (long) batch * m * n * k >= SPLIT_WORK ? Parallel.split(batch, 1, 1) : new int[] {0, batch};
+        Parallel.forEach(cut.length - 1, i -> {
+            for (int bi = cut[i]; bi < cut[i + 1]; bi++) {
+                CpuBlas.gemm(x, xAt + bi * rows * cols, cols, tx, y, yAt + bi * yRows * yCols, yCols, ty,
+                        out, outAt + bi * m * n, n, m, n, k, 0.0);
+            }
+        });
         return true;
     }
 

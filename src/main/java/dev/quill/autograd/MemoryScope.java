@@ -3,6 +3,7 @@ package dev.quill.autograd;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Supplier;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
@@ -54,15 +55,19 @@ public final class MemoryScope implements AutoCloseable {
     /**
      * Native memory that ND4J allocates outside workspaces (op descriptors, a few buffers) is released only
      * when the Java objects that own it are collected; with a large heap the collector may wait for
-     * gigabytes. So every {@code quill.gc.interval} closes of an outermost scope (default 50, 0 = never),
-     * and at most once a second, a full collection runs. Measured on the two-layer MLP of
-     * {@code MemoryFlatness}: 160-181 MB over 10,000 passes with a collection every 100 closes, 1.1 GB and
-     * growing without. On the baby GPT (docs/performance.md, "Memory scopes and the periodic GC") every 100
-     * left a sawtooth of up to +90 MB between collections (397-492 MB); every 50 keeps it within 405-446 MB,
-     * for one ~11 ms collection per 50 steps.
+     * gigabytes. So every {@code quill.gc.interval} closes of an outermost scope (default 50, 0 = never), at
+     * most once a second, the scope looks at the process's resident memory, and runs a full collection the
+     * first time and afterwards whenever it has grown by {@code quill.gc.growth.mb} (default 32) since the
+     * last one. Measured on the two-layer MLP of {@code MemoryFlatness}: 160-181 MB over 10,000 passes with a
+     * collection every 100 closes, 1.1 GB and growing without. A full collection pauses a step for 37-45 ms
+     * under JDK 25, so collecting only when memory has grown takes the baby run from one collection every
+     * ~25 steps to a few per thousand (docs/performance.md, "Memory scopes and the periodic GC").
      */
     private static final int GC_INTERVAL = Integer.getInteger("quill.gc.interval", 50);
-    private static final ThreadLocal<long[]> CLOSES = ThreadLocal.withInitial(() -> new long[] {0, System.nanoTime()});
+    private static final long GC_GROWTH = Long.getLong("quill.gc.growth.mb", 32) << 20;
+    // per thread: closes since the last look, the time of the last collection, the least resident bytes seen since
+    // (0: no collection yet)
+    private static final ThreadLocal<long[]> CLOSES = ThreadLocal.withInitial(() -> new long[] {0, System.nanoTime(), 0});
 
     private final String name;
     private final MemoryWorkspace workspace;
@@ -137,12 +142,22 @@ public final class MemoryScope implements AutoCloseable {
         open = false;
         workspace.close();
         if (stack.isEmpty() && GC_INTERVAL > 0) {
-            long[] c = CLOSES.get();
-            if (++c[0] >= GC_INTERVAL && System.nanoTime() - c[1] > 1_000_000_000L) {
-                c[0] = 0;
-                c[1] = System.nanoTime();
-                System.gc();
-            }
+            collectIfGrown(CLOSES.get());
+        }
+    }
+
+    private static void collectIfGrown(long[] c) {
+        if (++c[0] < GC_INTERVAL || System.nanoTime() - c[1] <= 1_000_000_000L) {
+            return;
+        }
+        c[0] = 0;
+        long rss = Pointer.physicalBytes();
+        if (c[2] == 0 || rss - c[2] > GC_GROWTH) {
+            System.gc();
+            c[1] = System.nanoTime();
+            c[2] = Pointer.physicalBytes();
+        } else {
+            c[2] = Math.min(c[2], rss);             // growth counts from the lowest point since the collection
         }
     }
 
