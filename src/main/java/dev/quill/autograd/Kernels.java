@@ -57,6 +57,17 @@ public final class Kernels {
     }
 
     /**
+     * {@return true when the Vector API kernels would run on the CPU backend}: {@link #vector} without asking
+     * which backend ND4J has (which loads it), for work that starts before ND4J loads ({@link Warmup}).
+     */
+    static boolean vectorRequested() {
+        Boolean f = vectorForced, j = forced;
+        boolean wanted = f != null ? f : !"off".equals(System.getProperty("quill.vector"));
+        boolean java = j != null ? j : !"nd4j".equals(System.getProperty("quill.kernels"));
+        return wanted && java && VECTOR_MODULE;
+    }
+
+    /**
      * Overrides {@link #vector}'s choice for the whole process (tests use it to run both paths); true still
      * needs the module.
      *

@@ -41,6 +41,7 @@ final class PeakOption {
             return given;
         }
         if (Double.isNaN(measured)) {
+            dev.quill.autograd.Warmup.stop();      // a warm-up thread still running would take a core from the measurement
             measured = GemmPeak.measure();
             err.println(describe(measured) + "; MFU is over it (--peak-gflops to give it)");
         }

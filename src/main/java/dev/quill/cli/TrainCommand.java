@@ -2,6 +2,7 @@ package dev.quill.cli;
 
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
+import dev.quill.autograd.Warmup;
 import dev.quill.config.RunConfig;
 import dev.quill.train.Collective;
 import dev.quill.train.RunLock;
@@ -42,6 +43,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         peak.check();
         RunConfig cfg = run.loadForTrain(resume);
+        // compiles the attention kernel on the idle core while ND4J loads and the model is built (see Warmup)
+        Warmup.attention(cfg.model().blockSize(), cfg.model().nEmbd() / cfg.model().nHead(), cfg.model().dropout());
         Path outDir = run.outDir(cfg);
         // under quill launch, torchrun, srun or mpirun: one process of a data-parallel group (docs/09-distributed.md);
         // the ranks of one launch are one run, so only rank 0 takes the directory's lock

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quill.autograd.GradMode;
 import dev.quill.autograd.MemoryScope;
 import dev.quill.autograd.Tensor;
+import dev.quill.autograd.Warmup;
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
 import dev.quill.config.TrainConfig;
@@ -195,6 +196,7 @@ public final class Trainer {
         double flopsPerToken = task.flopsPerToken();                                    // for MFU
 
         try (MetricsLog metrics = writer ? new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1) : null) {
+            Warmup.stop();                                  // the attention kernel's start-up compile (if any) ends here
             while (step < cfg.maxIters()) {
                 if (parallel.worldSize() == 1 ? stopRequested : parallel.stopAgreed()) {
                     stop = Stop.INTERRUPTED;

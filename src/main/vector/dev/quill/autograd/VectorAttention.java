@@ -1,7 +1,11 @@
 package dev.quill.autograd;
 
 import dev.quill.autograd.HeadCopies.Head;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -57,6 +61,57 @@ final class VectorAttention {
         int[] cut = split(q);
         Parallel.forEach(cut.length - 1, i -> backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, t, d, (float) scale,
                 cut[i], cut[i + 1]));
+    }
+
+    /**
+     * One made-up head's forward and backward at the model's shape (q, k, v packed side by side as in the
+     * (B, T, 3C) projection), over and over until the rounds run at compiled speed or {@code stop} says so:
+     * until C2 has compiled these loops they run as Vector API objects, tens of times slower ({@link Warmup}).
+     *
+     * @param t       rows of a head (the model's block size)
+     * @param d       its width (the head size)
+     * @param dropout whether to draw a dropout mask too (its branch then gets compiled as well)
+     * @param stop    asked after every head
+     */
+    static void warmUp(int t, int d, boolean dropout, BooleanSupplier stop) {
+        FloatBuffer qkv = direct(t * 3 * d), p = direct(t * t), y = direct(t * d), dy = direct(t * d);
+        FloatBuffer dq = direct(t * d), dk = direct(t * d), dv = direct(t * d);
+        for (int i = 0; i < t * 3 * d; i++) {
+            qkv.put(i, (float) Math.sin(0.37 * i));
+        }
+        for (int i = 0; i < t * d; i++) {
+            dy.put(i, (float) Math.cos(0.11 * i));
+        }
+        Head hq = new Head(qkv, 0, 1, t * 3 * d, t * 3 * d, 3 * d), hk = new Head(qkv, d, 1, t * 3 * d, t * 3 * d, 3 * d);
+        Head hv = new Head(qkv, 2 * d, 1, t * 3 * d, t * 3 * d, 3 * d), hp = new Head(p, 0, 1, t * t, t * t, t);
+        Head hy = plain(y, t, d), hdy = plain(dy, t, d), hdq = plain(dq, t, d), hdk = plain(dk, t, d), hdv = plain(dv, t, d);
+        float scale = (float) (1.0 / Math.sqrt(d));
+        // until the rounds are compiled: past 4,096 rounds (C1's code comes first and plateaus too: here rounds
+        // took ~190 ms interpreted, ~1 ms around round 50, 0.03 ms from about round 1,000), 256 in a row at
+        // less than twice the fastest one's time
+        long fastest = Long.MAX_VALUE, windowStart = System.nanoTime();
+        for (long round = 1; !stop.getAsBoolean(); round++) {
+            long t0 = System.nanoTime();
+            Dropout.Draws m = dropout && (round & 1) == 1 ? new Dropout.Draws(round, 0.1) : null;
+            forward(hq, hk, hv, hp, m, hy, t, d, scale, 0, 1);
+            backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, t, d, scale, 0, 1);
+            long t1 = System.nanoTime();
+            fastest = Math.min(fastest, t1 - t0);
+            if (round % 256 == 0) {
+                if (round >= 4096 && t1 - windowStart < 2 * 256 * fastest) {
+                    return;
+                }
+                windowStart = t1;
+            }
+        }
+    }
+
+    private static FloatBuffer direct(int n) {
+        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static Head plain(FloatBuffer b, int t, int d) {
+        return new Head(b, 0, 1, t * d, t * d, d);
     }
 
     /** The B * nh heads in pieces of about 2^20 multiply-adds or more (a hand-off costs tens of us). */
