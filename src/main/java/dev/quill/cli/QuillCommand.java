@@ -84,6 +84,9 @@ public final class QuillCommand implements Runnable {
                 if (device != null) {               // loads ND4J's backend: under the cache lock, as workers start together
                     dev.quill.train.NativeLibraries.underCacheLock(() -> {
                         dev.quill.autograd.Backend.require(device);
+                        if (dev.quill.autograd.Kernels.isCpuBackend()) {
+                            dev.quill.train.NativeLibraries.loadOpenBlas();
+                        }
                         return null;
                     });
                 }

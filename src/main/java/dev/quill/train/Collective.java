@@ -98,7 +98,13 @@ public interface Collective extends AutoCloseable {
         if (world.isEmpty() || world.get().worldSize() == 1) {
             return single();
         }
-        boolean gpu = NativeLibraries.underCacheLock(() -> !Nd4j.getEnvironment().isCPU());
+        boolean gpu = NativeLibraries.underCacheLock(() -> {
+            boolean onGpu = !Nd4j.getEnvironment().isCPU();
+            if (!onGpu) {
+                NativeLibraries.loadOpenBlas();                  // products call it directly (autograd's CpuBlas)
+            }
+            return onGpu;
+        });
         return switch (CollectiveKind.choose(env, gpu)) {
             case GLOO -> GlooCollective.join(world.get());
             case NCCL -> joinNccl(world.get());

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * directory ({@code ~/.javacpp/cache}, or {@code -Dorg.bytedeco.javacpp.cachedir}) on first use; when two
  * processes start on an empty cache together, one can map a file the other is still writing, and that JVM
  * dies in the dynamic loader (SIGBUS or SIGSEGV, no Java exception). Every worker of a run starts at once, so
- * the loads that unpack (ND4J's backend; libtorch for Gloo; CUDA and NCCL for NCCL) run under an exclusive lock
+ * the loads that unpack (ND4J's backend; OpenBLAS's bindings; libtorch for Gloo; CUDA and NCCL for NCCL) run under an exclusive lock
  * on a file in the cache directory: the first process unpacks, the others wait and then load the finished files.
  */
 public final class NativeLibraries {
@@ -54,6 +54,14 @@ public final class NativeLibraries {
     /** Loads libtorch (PyTorch's C++ library, for {@link GlooCollective}) under the cache lock. */
     public static void loadTorch() {
         underCacheLock(() -> Loader.load(org.bytedeco.pytorch.global.torch.class));
+    }
+
+    /**
+     * Loads the JNI bindings of OpenBLAS (JavaCPP's {@code openblas_nolapack}, through which the CPU backend's
+     * products call {@code cblas_sgemm}) under the cache lock; it unpacks a library of its own on first use.
+     */
+    public static void loadOpenBlas() {
+        underCacheLock(() -> Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class));
     }
 
     /** {@link #underCacheLock} with the lock in {@code file}. */
