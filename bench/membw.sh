@@ -13,9 +13,11 @@ mb=${1:-512}
 threads=${2:-$(nproc)}
 JAR=target/benchmarks.jar
 PY=${PY:-/usr/bin/python3}
+JAVA=${JAVA:-$(QUILL_PRINT_JAVA=1 ./quill)}     # the JDK ./quill runs
 [ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
+echo "java: $JAVA"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg); machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-java -Xmx$((mb * 2 + 512))m -cp "$JAR" dev.quill.bench.MemoryBandwidth --mb "$mb" --threads "$threads" --repeats 5 | tee /tmp/membw.$$ | grep RESULT
+$JAVA -Xmx$((mb * 2 + 512))m -cp "$JAR" dev.quill.bench.MemoryBandwidth --mb "$mb" --threads "$threads" --repeats 5 | tee /tmp/membw.$$ | grep RESULT
 "$PY" - "$mb" "$threads" <<'PYEOF' | tee -a /tmp/membw.$$ || echo "(no numpy/torch under $PY)"
 import sys, time
 mb, threads = int(sys.argv[1]), int(sys.argv[2])
