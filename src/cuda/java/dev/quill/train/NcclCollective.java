@@ -105,9 +105,7 @@ public final class NcclCollective implements Collective {
     /** Sums the array's device copy in place, on ND4J's stream: no copy to or from the host. */
     @Override
     public void allReduceSum(INDArray flat) {
-        if (flat.dataType() != DataType.FLOAT || !flat.isVector() || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("a collective needs a contiguous FLOAT vector, not " + flat.shapeInfoToString());
-        }
+        Collective.requireFlatFloats(flat);
         checkCuda(cudart.cudaSetDevice(device), "cudaSetDevice", world);
         AtomicAllocator alloc = AtomicAllocator.getInstance();
         CudaContext ctx = alloc.getDeviceContext();

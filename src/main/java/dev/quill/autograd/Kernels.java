@@ -51,9 +51,7 @@ public final class Kernels {
      * Without it the same ops run as plain Java loops or ND4J calls.
      */
     public static boolean vector() {
-        Boolean f = vectorForced;
-        boolean wanted = f != null ? f : !"off".equals(System.getProperty("quill.vector"));
-        return wanted && VECTOR_MODULE && java();
+        return vectorRequested() && java();
     }
 
     /**
@@ -63,8 +61,8 @@ public final class Kernels {
     static boolean vectorRequested() {
         Boolean f = vectorForced, j = forced;
         boolean wanted = f != null ? f : !"off".equals(System.getProperty("quill.vector"));
-        boolean java = j != null ? j : !"nd4j".equals(System.getProperty("quill.kernels"));
-        return wanted && java && VECTOR_MODULE;
+        boolean javaKernels = j != null ? j : !"nd4j".equals(System.getProperty("quill.kernels"));
+        return wanted && javaKernels && VECTOR_MODULE;
     }
 
     /**

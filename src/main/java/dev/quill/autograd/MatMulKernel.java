@@ -7,9 +7,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * {@link MatMul}'s products on the CPU: OpenBLAS's GEMM called directly ({@link CpuBlas}), cut over Quill's
  * threads ({@link Parallel}) when the product is big enough: a 2-D product by rows of op(x) and out, a batched
- * one by its batch, one GEMM per piece and per matrix of the batch. Every piece is the routine that
- * {@code Nd4j.gemm} calls, on the same memory, so the bits are the plain path's; {@code FusedOpTest} and
- * {@code MatMulKernelTest} hold them equal.
+ * one by its batch, one GEMM per piece and per matrix of the batch. For FLOAT every call is the routine that
+ * {@code Nd4j.gemm} calls, on the same memory, with the same bits ({@code MatMulKernelTest}); a product cut by
+ * rows can differ in the last bits from one uncut call (OpenBLAS blocks different row counts differently), as
+ * the ND4J calls on row views that this replaces did.
  */
 final class MatMulKernel {
 
@@ -40,28 +41,29 @@ final class MatMulKernel {
             if (!CpuBlas.rowMajor(x) || !CpuBlas.rowMajor(y) || !CpuBlas.rowMajor(out)) {
                 return false;
             }
-            int m = (int) out.size(0);
-            long k = tx ? x.size(0) : x.size(1);
+            int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
+            CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
             // rows of op(x) and out; a transposed x or an accumulation (beta 1) stays whole, as a Linear's
             // backward already runs its two products side by side (Parallel.both)
-            int[] cut = !tx && beta == 0.0 && m * out.size(1) * k >= SPLIT_WORK
+            int[] cut = !tx && beta == 0.0 && (long) m * n * k >= SPLIT_WORK
                     ? Parallel.split(m, MIN_ROWS, 8, 1) : new int[] {0, m};
-            Parallel.forEach(cut.length - 1, i -> CpuBlas.gemm(x, y, out, tx, ty, beta, cut[i], cut[i + 1]));
+            Parallel.forEach(cut.length - 1, i -> {
+                int r0 = cut[i];                       // the piece's first row of op(x): a column of x when tx
+                CpuBlas.gemm(a.plus(tx ? r0 : r0 * a.ld()), tx, b, ty, c.plus(r0 * c.ld()), cut[i + 1] - r0, n, k, beta);
+            });
             return true;
         }
         if (beta != 0.0 || !CpuBlas.denseRows(x) || !CpuBlas.denseRows(y) || !CpuBlas.denseRows(out)) {
             return false;
         }
-        int rows = (int) x.size(r - 2), cols = (int) x.size(r - 1);            // x's matrices as stored
-        int yRows = (int) y.size(r - 2), yCols = (int) y.size(r - 1);
-        int m = (int) out.size(r - 2), n = (int) out.size(r - 1), k = tx ? rows : cols;
+        int xSize = (int) (x.size(r - 2) * x.size(r - 1)), ySize = (int) (y.size(r - 2) * y.size(r - 1));
+        int m = (int) out.size(r - 2), n = (int) out.size(r - 1), k = (int) (tx ? x.size(r - 2) : x.size(r - 1));
         int batch = (int) (out.length() / ((long) m * n));
-        int xAt = (int) x.offset(), yAt = (int) y.offset(), outAt = (int) out.offset();
+        CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
         int[] cut = (long) batch * m * n * k >= SPLIT_WORK ? Parallel.split(batch, 1, 1) : new int[] {0, batch};
         Parallel.forEach(cut.length - 1, i -> {
-            for (int bi = cut[i]; bi < cut[i + 1]; bi++) {
-                CpuBlas.gemm(x, xAt + bi * rows * cols, cols, tx, y, yAt + bi * yRows * yCols, yCols, ty,
-                        out, outAt + bi * m * n, n, m, n, k, 0.0);
+            for (int bi = cut[i]; bi < cut[i + 1]; bi++) {       // matrix bi of each stack
+                CpuBlas.gemm(a.plus(bi * xSize), tx, b.plus(bi * ySize), ty, c.plus(bi * m * n), m, n, k, 0.0);
             }
         });
         return true;

@@ -52,7 +52,6 @@ public final class Warmup {
             }
         }, "quill-warmup");
         thread.setDaemon(true);
-        thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
     }
 

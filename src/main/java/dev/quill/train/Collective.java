@@ -48,9 +48,7 @@ public interface Collective extends AutoCloseable {
      * @throws CollectiveException when a peer fails or the timeout passes
      */
     default void allReduceSum(INDArray flat) {
-        if (flat.dataType() != DataType.FLOAT || !flat.isVector() || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("a collective needs a contiguous FLOAT vector, not " + flat.shapeInfoToString());
-        }
+        requireFlatFloats(flat);
         AffinityManager where = Nd4j.getAffinityManager();
         where.ensureLocation(flat, AffinityManager.Location.HOST);     // a no-op on the CPU backend
         long n = flat.length();
@@ -58,6 +56,18 @@ public interface Collective extends AutoCloseable {
         bytes.position(4 * flat.offset()).limit(4 * (flat.offset() + n));
         allReduceSum(bytes.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer());
         where.tagLocation(flat, AffinityManager.Location.HOST);        // the host copy is the new one
+    }
+
+    /**
+     * Checks what {@link #allReduceSum(INDArray)} takes, in every engine.
+     *
+     * @param flat the array to reduce
+     * @throws IllegalArgumentException unless it is a contiguous FLOAT vector
+     */
+    static void requireFlatFloats(INDArray flat) {
+        if (flat.dataType() != DataType.FLOAT || !flat.isVector() || flat.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("a collective needs a contiguous FLOAT vector, not " + flat.shapeInfoToString());
+        }
     }
 
     /**
