@@ -22,13 +22,17 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The decode step's weight products ({@link RowWeight#apply} for one position): GPT-2's MLP weight
  * (3,072 x 768, 9.4 MB in F32, well past the L2 cache, so each call streams it from L3 or memory) as the
- * model's own F32 buffer ({@link StreamedWeight}) and as int8 rows ({@link Int8Weight}, 2.4 MB), each with
- * the plain loops of {@link RowDots} and with the Vector API ones. Read rate = the weight's bytes over the
+ * model's own F32 buffer ({@link StreamedWeight}) and as int8 rows ({@link Int8Weight}, 2.4 MB), each on its
+ * fast path ({@code fast}: OpenBLAS's GEMV for F32, the Vector API for int8), without the Vector API
+ * ({@code loops}: F32 is still OpenBLAS) and on the plain path ({@code plain}: {@code -Dquill.kernels=nd4j},
+ * the Java loops of {@link RowDots}). Read rate = the weight's bytes over the
  * time of one call ({@code rows * cols * 4} for F32, {@code rows * cols} plus the scales for int8). Quill's
- * threads split the rows ({@code -Dquill.threads}, default every core; {@code -jvmArgsAppend
- * -Dquill.threads=1} for one).
+ * threads split the rows ({@code -Dquill.threads}, default every core). OpenBLAS runs one thread per call, as
+ * under the quill launcher, only when the environment says so; {@code -jvmArgsAppend} replaces the options
+ * below, so it repeats them:
  *
- * <pre>java -jar target/benchmarks.jar RowWeightBench</pre>
+ * <pre>OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 java -jar target/benchmarks.jar RowWeightBench \
+ *     -jvmArgsAppend "-Xmx2g --add-modules jdk.incubator.vector -Dquill.threads=1"</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,8 +45,8 @@ public class RowWeightBench {
     @Param({"f32", "int8"})
     public String format;
 
-    @Param({"vector", "plain"})
-    public String loops;
+    @Param({"fast", "loops", "plain"})
+    public String kernels;
 
     @Param({"3072"})
     public int rows;
@@ -57,7 +61,8 @@ public class RowWeightBench {
 
     @Setup
     public void setup() {
-        Kernels.forceVector("vector".equals(loops));
+        Kernels.forceVector(!"loops".equals(kernels));
+        Kernels.force("plain".equals(kernels) ? false : null);
         Nd4j.getRandom().setSeed(1);
         w = Nd4j.randn(DataType.FLOAT, rows, cols).muli(0.02);
         StreamedWeight f32 = new StreamedWeight(w);
@@ -72,6 +77,7 @@ public class RowWeightBench {
     @TearDown(Level.Trial)
     public void restore() {
         Kernels.forceVector(null);
+        Kernels.force(null);
     }
 
     @Benchmark

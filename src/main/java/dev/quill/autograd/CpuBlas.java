@@ -23,9 +23,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * storage, {@code ld} elements from one row to the next; OpenBLAS reads op(A) = A^T from the same storage
  * when asked.
  */
-final class CpuBlas {
+public final class CpuBlas {
 
     private CpuBlas() {
+    }
+
+    /**
+     * y (t, m) = x (t, n) W^T for the m rows of a FLOAT weight W (m, n) that start at element {@code at} of
+     * {@code w}, n apart: one GEMV when t = 1, else one GEMM. The rows of x lie one after another in
+     * {@code x}, and y is written the same way; x and y are direct buffers (OpenBLAS reads and writes them in
+     * place), each from its element 0.
+     *
+     * @param w  the weight's storage, a direct FloatBuffer (a parameter's, as ND4J holds it)
+     * @param at W's first element in w
+     * @param m  rows of W used (outputs)
+     * @param n  columns of W (inputs)
+     * @param x  (t, n) inputs, direct
+     * @param t  positions
+     * @param y  (t, m) written, direct
+     */
+    public static void rowProducts(FloatBuffer w, int at, int m, int n, FloatBuffer x, int t, FloatBuffer y) {
+        FloatBuffer rows = w.duplicate().position(at);
+        if (t == 1) {
+            openblas_nolapack.cblas_sgemv(CblasRowMajor, CblasNoTrans, m, n, 1f, rows, n, x, 1, 0f, y, 1);
+        } else {
+            openblas_nolapack.cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, m, n, 1f, x, n, rows, n, 0f, y, m);
+        }
     }
 
     /**

@@ -35,20 +35,6 @@ final class RowDots {
         return s;
     }
 
-    /**
-     * Four dot products at once: d[k] = sum_i w[k * n + i] x[i] for k &lt; 4, the four rows side by side in w
-     * (each x value is loaded once for the four), with the vector kernel when {@code vector}.
-     */
-    static void dot4(boolean vector, float[] w, float[] x, int n, float[] d) {
-        if (vector) {
-            VectorRowDots.dot4(w, x, n, d);
-            return;
-        }
-        for (int k = 0; k < 4; k++) {
-            d[k] = dot(w, k * n, x, n);
-        }
-    }
-
     /** sum_i q[off + i] x[i] for i &lt; n, with the vector kernel when {@code vector}. */
     static float dotInt8(boolean vector, byte[] q, int off, float[] x, int n) {
         return vector ? VectorRowDots.dotInt8(q, off, x, n) : dotInt8(q, off, x, n);

@@ -45,36 +45,6 @@ final class VectorRowDots {
         return s;
     }
 
-    /** d[k] = sum_i w[k * n + i] x[i] for k &lt; 4: four rows, one accumulator each, x loaded once for all four. */
-    static void dot4(float[] w, float[] x, int n, float[] d) {
-        FloatVector s0 = FloatVector.zero(F);
-        FloatVector s1 = FloatVector.zero(F);
-        FloatVector s2 = FloatVector.zero(F);
-        FloatVector s3 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
-            s0 = FloatVector.fromArray(F, w, i).fma(xv, s0);
-            s1 = FloatVector.fromArray(F, w, n + i).fma(xv, s1);
-            s2 = FloatVector.fromArray(F, w, 2 * n + i).fma(xv, s2);
-            s3 = FloatVector.fromArray(F, w, 3 * n + i).fma(xv, s3);
-        }
-        float d0 = s0.reduceLanes(VectorOperators.ADD);
-        float d1 = s1.reduceLanes(VectorOperators.ADD);
-        float d2 = s2.reduceLanes(VectorOperators.ADD);
-        float d3 = s3.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            d0 += w[i] * x[i];
-            d1 += w[n + i] * x[i];
-            d2 += w[2 * n + i] * x[i];
-            d3 += w[3 * n + i] * x[i];
-        }
-        d[0] = d0;
-        d[1] = d1;
-        d[2] = d2;
-        d[3] = d3;
-    }
-
     /** sum_i q[off + i] x[i] for i &lt; n. */
     static float dotInt8(byte[] q, int off, float[] x, int n) {
         FloatVector s0 = FloatVector.zero(F);

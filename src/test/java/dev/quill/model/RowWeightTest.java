@@ -13,13 +13,18 @@ import org.nd4j.linalg.factory.Nd4j;
 /** The decoder's three weight forms against a plain double loop, and the int8 quantizer by hand math. */
 class RowWeightTest {
 
-    // widths below, at and past the four-row step and the vector widths (8 and 16 floats); 1 to 3 positions
-    private static final int[][] SHAPES = {{7, 5, 1}, {8, 12, 3}, {1, 3, 2}, {13, 1, 1}, {9, 37, 2}, {48, 6, 2}, {67, 70, 3}};
+    // {in, out, positions}: widths below, at and past the four-row step and the vector widths (8 and 16
+    // floats); 1 to 3 positions; the last two big enough to be cut over threads (out >= 2 * MIN_PIECE_MACS / in)
+    private static final int[][] SHAPES = {{7, 5, 1}, {8, 12, 3}, {1, 3, 2}, {13, 1, 1}, {9, 37, 2}, {48, 6, 2}, {67, 70, 3},
+        {64, 1100, 1}, {64, 1031, 3}};
 
+    // "fast": OpenBLAS for F32 rows, the Vector API for int8; "loops": the same without the Vector API;
+    // "plain": -Dquill.kernels=nd4j, every form in plain Java loops
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void everyFormEqualsThePlainDoubleLoop(boolean vector) {
-        Kernels.forceVector(vector);
+    @ValueSource(strings = {"fast", "loops", "plain"})
+    void everyFormEqualsThePlainDoubleLoop(String kernels) {
+        Kernels.forceVector(!"loops".equals(kernels));
+        Kernels.force("plain".equals(kernels) ? false : null);
         try {
             Rng rng = new Rng(3);
             for (int[] shape : SHAPES) {
@@ -46,6 +51,7 @@ class RowWeightTest {
             }
         } finally {
             Kernels.forceVector(null);
+            Kernels.force(null);
         }
     }
 
