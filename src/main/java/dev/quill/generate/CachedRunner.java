@@ -45,12 +45,28 @@ final class CachedRunner extends ContextRunner {
      * @param weights the Java decoder's weights for one sequence, or null for the model's F32 ones
      */
     CachedRunner(Gpt model, int[][] prompts, int refill, DecoderWeights weights) {
+        this(model, prompts, refill, weights, null);
+    }
+
+    /**
+     * @param refill  tokens re-fed when the window slides, 1 .. block_size
+     * @param weights the Java decoder's weights for one sequence, or null for the model's F32 ones
+     * @param spare   an earlier runner's cache of this model to reuse when its batch is this one's ({@link
+     *                KvCache#reuse}), or null
+     */
+    CachedRunner(Gpt model, int[][] prompts, int refill, DecoderWeights weights, KvCache spare) {
         super(model, prompts);
         if (refill < 1 || refill > blockSize) {
             throw new IllegalArgumentException("cache refill must be in 1 .. block_size = " + blockSize + ", got " + refill);
         }
         this.refill = refill;
-        this.cache = new KvCache(model.config(), batch, DataType.FLOAT, weights);
+        this.cache = spare != null && spare.batch() == batch && spare.capacity() == blockSize
+                ? spare.reuse(weights) : new KvCache(model.config(), batch, DataType.FLOAT, weights);
+    }
+
+    /** {@return the cache this runner fills} */
+    KvCache cache() {
+        return cache;
     }
 
     @Override

@@ -57,6 +57,26 @@ public final class KvCache {
         }
     }
 
+    private KvCache(KvCache storage, DecoderWeights weights) {
+        this.keys = storage.keys;
+        this.values = storage.values;
+        this.capacity = storage.capacity;
+        this.weights = weights;
+    }
+
+    /**
+     * An empty cache on this one's arrays (the same model shape and batch), with its own decoder: a generator
+     * that runs again takes it instead of allocating and clearing the arrays anew (75 MB at GPT-2 124M, ~0.2 s
+     * before the first token on a 2-vCPU VM). This cache must not be used afterwards.
+     *
+     * @param weights the decoder's weights, or null to make F32 ones from the model on first use (so weights
+     *                changed since, by training, are read as they are now)
+     * @return the empty cache
+     */
+    public KvCache reuse(DecoderWeights weights) {
+        return new KvCache(this, weights);
+    }
+
     /** {@return the positions filled so far (the next token goes to position {@code length()})} */
     public int length() {
         return length;

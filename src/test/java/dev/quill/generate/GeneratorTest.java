@@ -89,6 +89,20 @@ class GeneratorTest {
     }
 
     @Test
+    void aLaterCallReusesTheCacheArraysButReadsTheWeightsAsTheyAreNow() {
+        Generator gen = TinyModels.generator(BLOCK, 7);
+        var cfg = GenerationConfig.of(3 * BLOCK, new SampleConfig(1.5, 0, 1.0, 1.0, 42)).withCacheRefill(BLOCK);
+        int[] before = gen.generate("the cat", cfg).tokens();
+        assertThat(gen.generate("the cat", cfg).tokens()).containsExactly(before);        // the same arrays, cleared
+        gen.model().parameters().get("transformer.wte.weight").value().divi(40);          // as training would change them
+        int[] after = gen.generate("the cat", cfg).tokens();
+        assertThat(after).isNotEqualTo(before);
+        assertThat(after).containsExactly(gen.generate("the cat", cfg.withKvCache(false)).tokens());
+        assertThat(gen.generate(List.of("ab", "cd"), cfg)).extracting(Completion::tokens)   // another batch: its own arrays
+                .containsExactly(gen.generate("ab", cfg).tokens(), gen.generate("cd", cfg).tokens());
+    }
+
+    @Test
     void sameSeedSameTextOtherSeedOtherText() {
         Generator gen = TinyModels.generator(BLOCK, 7);
         var cfg = GenerationConfig.of(25, new SampleConfig(1.5, 0, 1.0, 1.0, 42)).withCacheRefill(BLOCK);
