@@ -10,17 +10,18 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * New positions of one sequence through the whole GPT with the {@link KvCache}, in plain Java loops. A
+ * New positions of one sequence through the whole GPT with the {@link KvCache}, in Java loops over Java
+ * arrays (a large model's weight products in OpenBLAS calls on the model's buffers). A
  * generation step feeds one position, and a window slide a few dozen: every product is then a
  * matrix-vector product or a few, less work than the fixed cost of the hundred-odd native calls the general
  * path makes, so generation on the CPU takes this path (see {@link Gpt#forward(INDArray, KvCache)}).
  *
  * <p>The weights come from {@link DecoderWeights}, shared by every cache of one generator, in one of three
  * forms ({@link RowWeight}): for a small model a transposed copy (fast for the few dozen positions of a
- * window slide); for a large one (GPT-2 124M) the model's own F32 buffers, read in place,
- * split over threads and handed to OpenBLAS, since one position per step makes the step a read of every
- * weight, bound by memory bandwidth; or int8 rows with a scale each, a quarter of those bytes. The arithmetic is the general path's
- * up to float rounding (and the int8 rounding of the weights): {@code KvCacheTest} and
+ * window slide); for a large one (GPT-2 124M) the model's own F32 buffers, read in place, split over
+ * threads and handed to OpenBLAS, since one position per step makes the step a read of every weight, bound
+ * by memory bandwidth; or int8 rows with a scale each, a quarter of those bytes. The arithmetic is the
+ * general path's up to float rounding (and the int8 rounding of the weights): {@code KvCacheTest} and
  * {@code StreamedDecodeTest} compare the paths at every position. Exact GELU uses {@link FastMath#gelu}.
  */
 final class RowDecoder {
@@ -34,7 +35,6 @@ final class RowDecoder {
      * ND4J's GEMMs.
      */
     static final long MAX_ROW_MACS = 1L << 26;
-
 
     private final ModelConfig cfg;
     private final DecoderWeights w;
