@@ -58,7 +58,7 @@ final class Backward {
                     + " differs from the tensor's shape " + Shapes.str(v.shape()));
         }
         List<Tensor> order = topologicalOrder(root);
-        if (valueBytes(order) < (Long.getLong("quill.backward.free.mb", 1024) << 20)) {
+        if (valueBytes(order) < MemoryScope.bigPassBytes()) {
             propagate(root, seed, order);
             return;
         }

@@ -8,6 +8,7 @@ import dev.quill.model.Checkpoint;
 import dev.quill.model.FiniteWeights;
 import dev.quill.model.Gpt;
 import dev.quill.model.LoraCheckpoint;
+import dev.quill.model.MemoryBudget;
 import dev.quill.model.Module;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
@@ -55,6 +56,11 @@ public final class GptTask implements TrainTask {
     @Override
     public Module module() {
         return model;
+    }
+
+    @Override
+    public long stepScopeBytes(long tokens) {
+        return MemoryBudget.stepScopeBytes(model.config(), (int) (tokens / model.config().blockSize()));
     }
 
     @Override

@@ -43,6 +43,18 @@ public interface TrainTask {
     void load(Path dir) throws IOException;
 
     /**
+     * The bytes one micro-batch's memory scope is expected to hold, reserved before the first step so that it
+     * does not learn them ({@link dev.quill.autograd.MemoryScope#open(String, long)}); 0 (the default) lets
+     * the first step learn them.
+     *
+     * @param tokens the micro-batch's tokens on this process
+     * @return the expected bytes, or 0
+     */
+    default long stepScopeBytes(long tokens) {
+        return 0;
+    }
+
+    /**
      * {@return the model FLOPs of training on one token, for MFU in the metrics; NaN (the default) leaves
      * MFU out}
      */

@@ -194,6 +194,8 @@ public final class Trainer {
         long savedAt = resume ? step : -1;
         long tokensPerStep = data.tokensPerBatch() * cfg.gradAccumSteps();
         double flopsPerToken = task.flopsPerToken();                                    // for MFU
+        // the step's scope reserved at its expected size (a sharded micro-batch on each of several processes)
+        long scopeBytes = task.stepScopeBytes(data.tokensPerBatch() / parallel.worldSize());
 
         try (MetricsLog metrics = writer ? new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1) : null) {
             Warmup.stop();                                  // the attention kernel's start-up compile (if any) ends here
@@ -210,7 +212,7 @@ public final class Trainer {
                 // one scope per micro-batch: its activations are dropped as soon as its gradients have been
                 // added into the parameters' (which live outside), so accumulation also lowers peak memory
                 for (int micro = 0; micro < cfg.gradAccumSteps(); micro++) {
-                    try (MemoryScope scope = MemoryScope.open("train-step")) {
+                    try (MemoryScope scope = MemoryScope.open("train-step", scopeBytes)) {
                         Tensor l = task.loss(parallel.shard(sampler.next()));
                         int shares = cfg.gradAccumSteps() * parallel.worldSize();
                         if (shares > 1) {

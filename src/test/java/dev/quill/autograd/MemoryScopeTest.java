@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Resident memory stays flat when each pass runs in a {@link MemoryScope}. One pass allocates a few MB of
@@ -21,5 +24,31 @@ class MemoryScopeTest {
         assertThat(rss.get(500)).isPositive();
         assertThat(rss.get(1500) - rss.get(500)).as("RSS growth in MB from pass 500 to 1500: %s", rss)
                 .isLessThan(100);
+    }
+
+    @Test
+    void aScopeGivenItsSizeReservesItBeforeItsFirstUseAndGrowsWhenThatIsShort() {
+        long mb = 1 << 20;
+        try (MemoryScope scope = MemoryScope.open("sized-test", 8 * mb)) {
+            long reserved = blockBytes("sized-test");
+            assertThat(reserved).isBetween(8 * mb - 64, 8 * mb);                 // the overallocation included
+            INDArray a = Nd4j.createUninitialized(DataType.FLOAT, 1 << 18).assign(3);   // 1 MB, carved from it
+            assertThat(a.sumNumber().doubleValue()).isEqualTo(3.0 * (1 << 18));
+            assertThat(blockBytes("sized-test")).isEqualTo(reserved);
+        }
+        try (MemoryScope scope = MemoryScope.open("sized-test", 64 * mb)) {       // a later size is ignored
+            assertThat(blockBytes("sized-test")).isBetween(8 * mb - 64, 8 * mb);
+        }
+        try (MemoryScope scope = MemoryScope.open("short-test", mb)) {             // needs 3 MB: spills, then grows
+            for (int i = 0; i < 3; i++) {
+                Nd4j.createUninitialized(DataType.FLOAT, 1 << 18).assign(i);
+            }
+        }
+        assertThat(blockBytes("short-test")).isGreaterThanOrEqualTo(3 * mb);
+    }
+
+    /** The block of this thread's outermost scope named {@code name}. */
+    private static long blockBytes(String name) {
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread("quill/" + name + "#0").getCurrentSize();
     }
 }

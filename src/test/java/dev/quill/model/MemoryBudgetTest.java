@@ -68,6 +68,16 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void theStepScopeIsReservedForSmallPassesOnly() {
+        // baby: per token 4 layers x 2 x (10 x 128 + 2 x 512 + 2 x 4 heads x 64) + 2 x 65 + 2 x 128 = 22,914
+        // floats; x 4 bytes x 12 x 64 tokens = 70,391,808 bytes, below the 1 GB of a big pass
+        assertThat(MemoryBudget.stepScopeBytes(ModelConfig.shakespeareCharBaby(), 12)).isEqualTo(70_391_808L);
+        // GPT-2 124M at one sequence of 1,024: ~4.2 GB, a big pass whose backward frees as it goes: learned
+        assertThat(MemoryBudget.stepScopeBytes(gpt2(), 1)).isZero();
+        assertThat(MemoryBudget.stepScopeBytes(ModelConfig.shakespeareCharBaby(), 0)).isZero();
+    }
+
+    @Test
     void aTensorBeyondWhatOneBufferHoldsIsRefusedNamingTheKey() {
         ModelConfig baby = ModelConfig.shakespeareCharBaby();
         assertThatThrownBy(() -> MemoryBudget.checkTraining(shape(65, 64, 4, 4, 1_000_000, false, Positions.LEARNED, true, 4, 0), 12, false))
