@@ -44,14 +44,7 @@ public final class MemoryScope implements AutoCloseable {
     // Learn the block size in the first cycle, then reuse it; a later, larger step spills into fresh
     // memory once and the block is reallocated at the right size.
     private static final double OVERALLOCATION = 0.1;
-    private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(OVERALLOCATION)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .build();
+    private static final WorkspaceConfiguration CONFIG = config(0);
 
     /**
      * Native memory that ND4J allocates outside workspaces (op descriptors, a few buffers) is released only
@@ -109,15 +102,15 @@ public final class MemoryScope implements AutoCloseable {
         // Nested scopes get distinct workspaces, even when they share a name.
         String id = "quill/" + name + "#" + stack.size();
         WorkspaceConfiguration config = expectedBytes > 0 && !Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)
-                ? sized(expectedBytes) : CONFIG;
+                ? config(expectedBytes) : CONFIG;
         MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(config, id);
         MemoryScope scope = new MemoryScope(name, ws);
         stack.push(scope);
         return scope;
     }
 
-    /** {@link #CONFIG} with its block reserved up front: {@code bytes} in all, the overallocation included. */
-    private static WorkspaceConfiguration sized(long bytes) {
+    /** A scope's block: reserved up front at {@code bytes} in all (the overallocation included), or learned when 0. */
+    private static WorkspaceConfiguration config(long bytes) {
         return WorkspaceConfiguration.builder()
                 .initialSize((long) (bytes / (1 + OVERALLOCATION)))
                 .policyAllocation(AllocationPolicy.OVERALLOCATE)
