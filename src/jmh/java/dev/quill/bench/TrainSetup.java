@@ -11,6 +11,7 @@ import dev.quill.data.RandomWindowSampler;
 import dev.quill.data.TokenSplit;
 import dev.quill.data.Tokens;
 import dev.quill.model.Gpt;
+import dev.quill.model.MemoryBudget;
 import dev.quill.train.AdamW;
 import dev.quill.train.GradClip;
 import dev.quill.train.LrSchedule;
@@ -84,7 +85,7 @@ final class TrainSetup {
         double lr = schedule.lr(it);
         double l = 0;
         for (int micro = 0; micro < accum; micro++) {
-            try (MemoryScope scope = MemoryScope.open("train-step")) {
+            try (MemoryScope scope = MemoryScope.open("train-step", MemoryBudget.stepScopeBytes(model, sequences / accum))) {
                 Batch batch = sampler.next();
                 Tensor loss = gpt.loss(batch.inputs(), batch.targets());
                 if (accum > 1) {
