@@ -108,9 +108,9 @@ final class AttentionKernel {
             return cut[i + 1] * t;
         }
 
-        /** (B, nh, X, Y) as views over the heads of each piece, each (heads, X, Y). */
+        /** (B, nh, X, Y) as views over the heads of each piece, each (heads, X, Y), made on the calling thread. */
         INDArray[] views(INDArray a) {
-            return MatMulKernel.rows(a.reshape(a.size(0) * a.size(1), a.size(2), a.size(3)), cut);
+            return slices(a.reshape(a.size(0) * a.size(1), a.size(2), a.size(3)), 0, cut);
         }
     }
 
@@ -252,6 +252,7 @@ final class AttentionKernel {
         Parallel.forEach(to.length, i -> to[i].assign(from[i]));
     }
 
+    /** Views of a's ranges [cut[i], cut[i + 1]) along {@code axis}: made on the calling thread. */
     private static INDArray[] slices(INDArray a, int axis, int[] cut) {
         INDArray[] v = new INDArray[cut.length - 1];
         for (int i = 0; i < v.length; i++) {

@@ -5,6 +5,8 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.openblas.global.openblas_nolapack;
@@ -49,6 +51,14 @@ public final class CpuBlas {
         } else {
             openblas_nolapack.cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, m, n, 1f, x, n, rows, n, 0f, y, m);
         }
+    }
+
+    /**
+     * {@return a new direct FloatBuffer of {@code n} floats in the machine's byte order}: what native code
+     * (OpenBLAS here, the collectives' engines) reads and writes in place, without a copy.
+     */
+    public static FloatBuffer directFloats(int n) {
+        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /**

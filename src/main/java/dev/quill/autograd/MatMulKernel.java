@@ -1,8 +1,6 @@
 package dev.quill.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link MatMul}'s products on the CPU: OpenBLAS's GEMM called directly ({@link CpuBlas}), cut over Quill's
@@ -67,19 +65,5 @@ final class MatMulKernel {
             }
         });
         return true;
-    }
-
-    /** Views of a's first-axis ranges [cut[i], cut[i + 1]): made on the calling thread. */
-    static INDArray[] rows(INDArray a, int[] cut) {
-        INDArray[] v = new INDArray[cut.length - 1];
-        for (int i = 0; i < v.length; i++) {
-            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
-            idx[0] = NDArrayIndex.interval(cut[i], cut[i + 1]);
-            for (int d = 1; d < idx.length; d++) {
-                idx[d] = NDArrayIndex.all();
-            }
-            v[i] = a.get(idx);
-        }
-        return v;
     }
 }

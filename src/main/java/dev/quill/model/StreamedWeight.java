@@ -3,8 +3,6 @@ package dev.quill.model;
 import dev.quill.autograd.CpuBlas;
 import dev.quill.autograd.Kernels;
 import dev.quill.autograd.Parallel;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,8 +28,8 @@ final class StreamedWeight implements RowWeight {
 
     // OpenBLAS reads and writes direct buffers in place: x, packed once by the calling thread, and each
     // piece's outputs (the caller runs pieces too, so the two are apart)
-    private static final ThreadLocal<FloatBuffer> INPUTS = ThreadLocal.withInitial(() -> direct(0));
-    private static final ThreadLocal<FloatBuffer> OUTPUTS = ThreadLocal.withInitial(() -> direct(0));
+    private static final ThreadLocal<FloatBuffer> INPUTS = ThreadLocal.withInitial(() -> CpuBlas.directFloats(0));
+    private static final ThreadLocal<FloatBuffer> OUTPUTS = ThreadLocal.withInitial(() -> CpuBlas.directFloats(0));
 
     private final FloatBuffer w;    // the model's buffer; (out, in) from offset
     private final int offset;
@@ -111,13 +109,9 @@ final class StreamedWeight implements RowWeight {
     private static FloatBuffer scratch(ThreadLocal<FloatBuffer> holder, int n) {
         FloatBuffer b = holder.get();
         if (b.capacity() < n) {
-            b = direct(Math.max(n, 2 * b.capacity()));
+            b = CpuBlas.directFloats(Math.max(n, 2 * b.capacity()));
             holder.set(b);
         }
         return b;
-    }
-
-    private static FloatBuffer direct(int n) {
-        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 }

@@ -1,10 +1,9 @@
 package dev.quill.train;
 
+import dev.quill.autograd.CpuBlas;
 import dev.quill.autograd.Tensor;
 import dev.quill.config.BadInputException;
 import dev.quill.data.Batch;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -150,7 +149,7 @@ public final class DataParallel {
         if (group.worldSize() == 1) {
             return;
         }
-        FloatBuffer b = direct(2 * values.length);
+        FloatBuffer b = CpuBlas.directFloats(2 * values.length);
         for (int i = 0; i < values.length; i++) {
             putDouble(b, 2 * i, values[i]);
         }
@@ -173,18 +172,18 @@ public final class DataParallel {
         if (group.worldSize() == 1) {
             return;
         }
-        FloatBuffer mine = direct(4);
+        FloatBuffer mine = CpuBlas.directFloats(4);
         for (int i = 0; i < 4; i++) {                // 16 bits per float: exact in a float's 24-bit mantissa
             mine.put(i, ((digest[2 * i] & 0xff) << 8) | (digest[2 * i + 1] & 0xff));
         }
-        FloatBuffer root = direct(4);
+        FloatBuffer root = CpuBlas.directFloats(4);
         root.put(mine.duplicate());
         group.broadcast(root, 0);
         boolean same = true;
         for (int i = 0; i < 4; i++) {
             same &= root.get(i) == mine.get(i);
         }
-        FloatBuffer differ = direct(1);
+        FloatBuffer differ = CpuBlas.directFloats(1);
         differ.put(0, same ? 0 : 1);
         group.allReduceSum(differ);
         if (differ.get(0) > 0) {
@@ -212,10 +211,6 @@ public final class DataParallel {
             }
         }
         packed = List.copyOf(params);
-    }
-
-    private static FloatBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** A double as a float and the float of what is left: their sum over processes keeps about 48 bits. */

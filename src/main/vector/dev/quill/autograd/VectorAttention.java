@@ -1,8 +1,6 @@
 package dev.quill.autograd;
 
 import dev.quill.autograd.HeadCopies.Head;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -74,8 +72,9 @@ final class VectorAttention {
      * @param stop    asked after every head
      */
     static void warmUp(int t, int d, boolean dropout, BooleanSupplier stop) {
-        FloatBuffer qkv = direct(t * 3 * d), p = direct(t * t), y = direct(t * d), dy = direct(t * d);
-        FloatBuffer dq = direct(t * d), dk = direct(t * d), dv = direct(t * d);
+        FloatBuffer qkv = CpuBlas.directFloats(t * 3 * d), p = CpuBlas.directFloats(t * t);
+        FloatBuffer y = CpuBlas.directFloats(t * d), dy = CpuBlas.directFloats(t * d);
+        FloatBuffer dq = CpuBlas.directFloats(t * d), dk = CpuBlas.directFloats(t * d), dv = CpuBlas.directFloats(t * d);
         for (int i = 0; i < t * 3 * d; i++) {
             qkv.put(i, (float) Math.sin(0.37 * i));
         }
@@ -104,10 +103,6 @@ final class VectorAttention {
                 windowStart = t1;
             }
         }
-    }
-
-    private static FloatBuffer direct(int n) {
-        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     private static Head plain(FloatBuffer b, int t, int d) {
