@@ -56,6 +56,8 @@ public final class CpuBlas {
     /**
      * {@return a new direct FloatBuffer of {@code n} floats in the machine's byte order}: what native code
      * (OpenBLAS here, the collectives' engines) reads and writes in place, without a copy.
+     *
+     * @param n its capacity in floats
      */
     public static FloatBuffer directFloats(int n) {
         return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
