@@ -35,7 +35,7 @@ ids() { grep "^TOKENS impl=$2 " "$1" | field ids; }
 same() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, ","); split(b, y, ","); k = 0
   while (k < n && x[k + 1] == y[k + 1]) k++; printf "%d/%d", k, n }'; }
 quill() {
-  OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+  GLIBC_TUNABLES="$QUILL_TUNABLES" OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
     $JAVA -Xmx6g --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$threads" \
     -cp "$JAR" dev.quill.bench.DecodeThroughput "$@" 2>&1 | grep -E '^(checkpoint|RESULT|TOKENS)'
 }

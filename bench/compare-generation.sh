@@ -29,7 +29,7 @@ result() { grep "^RESULT.* mode=$2 " "$1" | field "$3"; }   # result LOG MODE KE
 echo "== PyTorch nanoGPT generate, no cache: $tokens new tokens, best of $repeats"
 $PY tools/reference/generate_reference.py --tokens "$tokens" --repeats "$repeats" --temperature 0.8 --top-k 200 | tee "$log-pytorch.txt" | grep -E '^(torch|RESULT)'
 echo "== Quill Generator, 1 thread: $tokens new tokens, best of $repeats"
-OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+GLIBC_TUNABLES="$QUILL_TUNABLES" OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
   java -Xmx4g --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads=1 -cp "$JAR" dev.quill.bench.GenerateThroughput --tokens "$tokens" --repeats "$repeats" \
   2>&1 | tee "$log-quill.txt" | grep -E '^(threads|RESULT)'
 

@@ -34,7 +34,7 @@ run_cfg() {
   local cfg=$1 steps=$2 warmup=$3 accum=${4:-1}
   local log=out/bench/$stamp-$cfg
   echo "== $cfg: PyTorch, $steps steps after $warmup warm-up"
-  $PY tools/reference/train_reference.py --config "$cfg" --steps "$steps" --warmup "$warmup" --accum "${PT_ACCUM:-1}" | tee "$log-pytorch.txt" | grep -E '^(torch|ms/step|RESULT)'
+  env ${PT_ENV[@]+"${PT_ENV[@]}"} $PY tools/reference/train_reference.py --config "$cfg" --steps "$steps" --warmup "$warmup" --accum "${PT_ACCUM:-1}" | tee "$log-pytorch.txt" | grep -E '^(torch|ms/step|RESULT)'
   local pt
   pt=$(grep '^RESULT' "$log-pytorch.txt" | field tokens_per_s)
   local pt_all
@@ -44,7 +44,7 @@ run_cfg() {
   local best_tps=0 best_n=
   for n in "${threads[@]}"; do
     echo "== $cfg: Quill, $n thread(s), $steps steps after $warmup warm-up"
-    OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+    GLIBC_TUNABLES="$QUILL_TUNABLES" OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
       java -Xmx4g --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$n" -cp "$JAR" dev.quill.bench.TrainThroughput --config "$cfg" --steps "$steps" --warmup "$warmup" \
       --accum "$accum" --log-every 50 --rss-at "$((steps + warmup))" 2>&1 | tee "$log-quill-t$n.txt" | grep -E '^(GEMM|ms/step|RESULT)'
     local q

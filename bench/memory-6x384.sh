@@ -31,10 +31,10 @@ for m in "${micros[@]}"; do
   for side in $sides; do
     log=out/bench/$stamp-memory-$side-m$m
     if [ "$side" = pytorch ]; then
-      OMP_NUM_THREADS=$threads /usr/bin/time -v -o "$log.time" \
+      env ${PT_ENV[@]+"${PT_ENV[@]}"} OMP_NUM_THREADS=$threads /usr/bin/time -v -o "$log.time" \
         $PY tools/reference/train_reference.py --config 6x384 --steps "$steps" --warmup "$warmup" --accum "$accum" --log-every 1 > "$log.txt" 2>&1
     else
-      OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+      GLIBC_TUNABLES="$QUILL_TUNABLES" OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 SD_MAX_THREADS=1 SD_MASTER_THREADS=1 OPENBLAS_NUM_THREADS=1 \
         /usr/bin/time -v -o "$log.time" java -Xmx"${QUILL_XMX:-4g}" --add-modules jdk.incubator.vector \
         -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dquill.threads="$threads" -cp "$JAR" dev.quill.bench.TrainThroughput \
         --config 6x384 --steps "$steps" --warmup "$warmup" --accum "$accum" --log-every 1 --peak 1 --rss-at "$steps" > "$log.txt" 2>&1

@@ -9,6 +9,14 @@ JAVA=${JAVA:-$(QUILL_PRINT_JAVA=1 ./quill)}
 #   PY=out/bench/venv/bin/python bench/compare-pytorch.sh baby 2
 # Without PY, Debian's python3-torch (1.13, no SDPA) runs.
 PY=${PY:-/usr/bin/python3}
+# Quill's side runs with the launcher's huge pages for native memory (see ./quill, QUILL_HUGEPAGES; off: without):
+# each script puts GLIBC_TUNABLES="$QUILL_TUNABLES" before its java command, never before PyTorch's.
+QUILL_TUNABLES=glibc.malloc.hugetlb=1
+[ "${QUILL_HUGEPAGES:-on}" = off ] && QUILL_TUNABLES=
+# PyTorch's own switch for huge pages (c10's THP_MEM_ALLOC_ENABLE, off by default): PT_THP=1 turns it on for
+# a second reading of the PyTorch side.
+PT_ENV=()
+[ "${PT_THP:-0}" = 1 ] && PT_ENV=(THP_MEM_ALLOC_ENABLE=1)
 [ -f "$JAR" ] || { echo "missing $JAR: mvn -B -q -Pjmh -DskipTests package" >&2; exit 1; }
 [ -f data/tinyshakespeare.txt ] || { echo "missing data/tinyshakespeare.txt (./quill train --config examples/shakespeare-char-baby.json downloads it, or put it there)" >&2; exit 1; }
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
