@@ -27,10 +27,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * needs it: a tensor's gradient once its op has used it (and no other gradient shares its buffer), an op's
  * temporary when the op is done with it ({@link GradientBuffers}). So a step's peak is its activations plus
  * the backward's working set, as in PyTorch, not every array of the step. One more call makes that true of
- * resident memory: the C allocator keeps freed blocks for reuse, and after a few passes the holes between
- * them add up (6x384 at 64 sequences: a peak of 8.1 GB instead of 6.0 GB), so a pass that raised the
- * process's peak ends with {@code malloc_trim}, which hands the free pages back to the system ({@link HeapTrim}). A small pass (the baby model's, a
- * gradient check's) stays in the scope's arena, where an allocation is a pointer bump and the memory is
+ * resident memory: the C allocator keeps freed blocks, and where the next pass cannot reuse them they add up
+ * (6x384 at 64 sequences: 9.3 GB after four passes instead of 6.0 GB), so such a pass ends with
+ * {@code malloc_trim}, which hands the free pages back to the system ({@link HeapTrim} says when). A small
+ * pass (the baby model's, a gradient check's) stays in the scope's arena, where an allocation is a pointer bump and the memory is
  * reused from step to step: freeing early would save little and cost allocator calls. The threshold sits
  * where the cost shows: the 6x384 recipe's micro-batch of 8 sequences (a ~600 MB graph) took 12.6 s a step
  * freeing early against 8.2 s in the arena (fresh pages for every array of every pass), while 64 sequences
@@ -66,7 +66,7 @@ final class Backward {
             propagate(root, seed, order);
         } finally {
             if (GradientBuffers.end() > 0) {
-                HeapTrim.afterBigPass(); // malloc_trim(0) when this pass raised the peak
+                HeapTrim.afterBigPass(); // malloc_trim(0) when the pass took new address space
             }
         }
     }
