@@ -1,8 +1,11 @@
 package dev.quill.autograd;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 
@@ -10,78 +13,124 @@ import org.bytedeco.javacpp.Pointer;
  * Decides when a big backward pass hands the C allocator's free pages back to the system ({@code malloc_trim}).
  *
  * <p>A big pass frees its arrays as it goes ({@link GradientBuffers}), and the C allocator keeps the freed
- * blocks. Whether the next pass can use them again depends on the sizes. Where it cannot (6x384 at 64
- * sequences: arrays of 25-100 MB in the allocator's 64 MB heaps), every pass maps new memory and leaves the
- * old blocks free but resident: resident memory rose 1.1 GB a pass, 5.9 to 9.2 GB in four passes, unless
- * the free pages were handed back after each pass (6.0 GB). Where it can (GPT-2 124M at one sequence), the
- * next pass reuses the blocks as they are, and handing them back only turns them into fresh pages that the
- * next pass faults in again, at ~15 us a page: ~130K faults, 1-1.5 s of a 6-7 s step. So the rule is
+ * blocks. Whether the next pass uses them again depends on the model. Where it does not (6x384 at 64
+ * sequences), every pass takes new memory (1.4 GB more address space a pass) and leaves the old blocks free
+ * but resident: with no trim, resident memory rose ~1,090 MB a pass, to a peak of 9,088 MB after four passes,
+ * against 5,894 MB trimming after every pass. Where it does (GPT-2 124M at one sequence), handing the blocks
+ * back only turns them into fresh pages that the next pass faults in again, ~15 us a page: ~110K faults
+ * (~430 MB) and 1-1.5 s of a 6-7 s step. So the rule is
  * <pre>
- *   after a big pass:  trim  if the process's address space (VmSize) grew since the last big pass ended
- *                            by more than 1/16 of its resident memory (VmRSS)
+ *   at the end of a big pass:  trim  if, since the end of the last big pass, the process's address space
+ *                                    (VmSize) or its resident memory (VmRSS) grew by more than 1/16 of
+ *                                    its resident memory
  * </pre>
- * A grown address space is the allocator taking new memory instead of reusing what was freed. The first
- * pass always trims. Where the sizes cannot be read (no {@code /proc/self/status}), every pass trims.
+ * A grown address space is the allocator taking new memory instead of reusing what was freed; grown resident
+ * memory is the same inside space reserved earlier. The first pass always trims. Where the sizes cannot be
+ * read (no {@code /proc/self/status}, as on macOS or Windows), every pass trims. Concurrent passes on several
+ * threads share one record of the last pass.
  *
- * <p>{@code -Dquill.backward.trim=always} trims after every big pass, {@code off} never (for measuring).
+ * <p>{@code -Dquill.backward.trim=always} trims after every big pass, {@code off} never (for measuring);
+ * {@code grown} is the rule above and the default.
  */
 final class HeapTrim {
 
     /** The process's address space and resident memory in KB, each -1 where unknown. */
     record Sizes(long virtualKb, long residentKb) {
+        static final Sizes UNKNOWN = new Sizes(-1, -1);
+
+        boolean known() {
+            return virtualKb >= 0 && residentKb >= 0;
+        }
     }
 
+    /** {@code -Dquill.backward.trim}: when a big pass trims. */
+    enum Mode {
+        GROWN, ALWAYS, OFF;
+
+        /**
+         * @param value the property's value, null for the default
+         * @throws IllegalArgumentException naming the key, the value and what is allowed
+         */
+        static Mode parse(String value) {
+            if (value == null) {
+                return GROWN;
+            }
+            try {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("quill.backward.trim: '" + value + "' is not one of grown, always, off");
+            }
+        }
+    }
+
+    private static final Path STATUS = Path.of("/proc/self/status");
     private static final HeapTrim PROCESS = new HeapTrim(HeapTrim::processSizes, Pointer::trimMemory);
+    private static volatile boolean statusUnreadable;
 
     private final Supplier<Sizes> sizes;
     private final Runnable trim;
-    private long lastVirtualKb = -1;   // at the end of the last big pass
+    private Sizes last = Sizes.UNKNOWN;   // at the end of the last big pass, before its trim
 
     HeapTrim(Supplier<Sizes> sizes, Runnable trim) {
         this.sizes = sizes;
         this.trim = trim;
     }
 
-    /** After a big pass that freed memory: trims the process's heap when the rule above says so. */
+    /** At the end of a big pass that freed memory: trims the process's heap when the rule above says so. */
     static void afterBigPass() {
-        PROCESS.afterPass(System.getProperty("quill.backward.trim", "grown"));
+        PROCESS.afterPass(Mode.parse(System.getProperty("quill.backward.trim")));
     }
 
     /**
      * Applies the rule for one pass.
      *
-     * @param mode {@code grown} (the rule), {@code always} or {@code off}
+     * @param mode when to trim
      * @return whether the heap was trimmed
      */
-    synchronized boolean afterPass(String mode) {
-        if ("off".equals(mode)) {
+    synchronized boolean afterPass(Mode mode) {
+        if (mode == Mode.OFF) {
             return false;
         }
         Sizes now = sizes.get();
-        boolean unknown = now.virtualKb() < 0 || now.residentKb() < 0 || lastVirtualKb < 0;
-        boolean grew = unknown || now.virtualKb() - lastVirtualKb > now.residentKb() / 16;
-        lastVirtualKb = now.virtualKb();
-        if (grew || "always".equals(mode)) {
+        boolean grew = !now.known() || !last.known()
+                || now.virtualKb() - last.virtualKb() > now.residentKb() / 16
+                || now.residentKb() - last.residentKb() > now.residentKb() / 16;
+        last = now;
+        if (grew || mode == Mode.ALWAYS) {
             trim.run();
             return true;
         }
         return false;
     }
 
-    /** {@return VmSize and VmRSS from /proc/self/status (Linux), -1 each where they cannot be read} */
+    /** {@return VmSize and VmRSS of this process (Linux), unknown where they cannot be read} */
     static Sizes processSizes() {
-        long virtualKb = -1, residentKb = -1;
+        if (statusUnreadable) {
+            return Sizes.UNKNOWN;
+        }
         try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmSize:")) {
-                    virtualKb = Long.parseLong(l.replaceAll("[^0-9]", ""));
-                } else if (l.startsWith("VmRSS:")) {
-                    residentKb = Long.parseLong(l.replaceAll("[^0-9]", ""));
-                }
-            }
+            return parse(Files.readAllLines(STATUS, StandardCharsets.ISO_8859_1));
         } catch (IOException | RuntimeException e) {
-            return new Sizes(-1, -1);
+            statusUnreadable = true;                    // not Linux: every pass trims, without asking again
+            return Sizes.UNKNOWN;
+        }
+    }
+
+    /** {@return VmSize and VmRSS read from the lines of a /proc/PID/status file, -1 each where absent} */
+    static Sizes parse(List<String> lines) {
+        long virtualKb = -1, residentKb = -1;
+        for (String l : lines) {
+            if (l.startsWith("VmSize:")) {
+                virtualKb = kb(l);
+            } else if (l.startsWith("VmRSS:")) {
+                residentKb = kb(l);
+            }
         }
         return new Sizes(virtualKb, residentKb);
+    }
+
+    private static long kb(String line) {      // "VmRSS:\t  5204204 kB"
+        String digits = line.replaceAll("[^0-9]", "");
+        return digits.isEmpty() ? -1 : Long.parseLong(digits);
     }
 }
