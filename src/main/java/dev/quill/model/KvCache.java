@@ -2,6 +2,7 @@ package dev.quill.model;
 
 import dev.quill.autograd.MemoryScope;
 import dev.quill.config.ModelConfig;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,6 +26,11 @@ public final class KvCache {
     private int length;
     private DecoderWeights weights; // the Java row path's weights: given, or made from the model on first use
     private RowDecoder decoder;     // the Java row path, made on first use
+    // the row path's Java copies of the keys and values, [layer][head] -> (block_size * hs), made on first use and
+    // kept by reuse(); positions 0 .. rowsValid[layer] - 1 of a layer match the arrays above. The general path
+    // appends past them (the row path copies those positions in when it next runs); clear() empties them.
+    private final float[][][][] rows;
+    private final int[] rowsValid;
 
     /**
      * Allocates the whole cache: 2 x n_layer arrays of (B, nh, block_size, hs).
@@ -51,6 +57,8 @@ public final class KvCache {
         this.capacity = cfg.blockSize();
         this.keys = new INDArray[cfg.nLayer()];
         this.values = new INDArray[cfg.nLayer()];
+        this.rows = new float[cfg.nLayer()][][][];
+        this.rowsValid = new int[cfg.nLayer()];
         for (int i = 0; i < cfg.nLayer(); i++) {
             keys[i] = MemoryScope.outside(() -> Nd4j.zeros(type, batch, cfg.nHead(), capacity, cfg.headSize()));
             values[i] = MemoryScope.outside(() -> Nd4j.zeros(type, batch, cfg.nHead(), capacity, cfg.headSize()));
@@ -62,6 +70,8 @@ public final class KvCache {
         this.values = storage.values;
         this.capacity = storage.capacity;
         this.weights = weights;
+        this.rows = storage.rows;
+        this.rowsValid = new int[storage.rowsValid.length];
     }
 
     /**
@@ -120,6 +130,28 @@ public final class KvCache {
     /** Forgets every position (the memory and the weights' copy are kept). */
     public void clear() {
         length = 0;
+        Arrays.fill(rowsValid, 0);
+    }
+
+    /**
+     * The row path's Java copy of one layer's keys (index 0) and values (index 1), per head, each of
+     * block_size * hs floats; made on first use.
+     */
+    float[][][] rows(int layer, int heads, int headSize) {
+        if (rows[layer] == null) {
+            rows[layer] = new float[][][] {new float[heads][capacity * headSize], new float[heads][capacity * headSize]};
+        }
+        return rows[layer];
+    }
+
+    /** {@return how many positions of {@code layer}, from 0, the Java copy holds as the arrays do} */
+    int rowsValid(int layer) {
+        return rowsValid[layer];
+    }
+
+    /** The Java copy of {@code layer} now matches the arrays for positions 0 .. n - 1. */
+    void rowsValid(int layer, int n) {
+        rowsValid[layer] = n;
     }
 
     /**

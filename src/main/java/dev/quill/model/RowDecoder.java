@@ -52,8 +52,6 @@ final class RowDecoder {
     private float[][] att = new float[0][];     // (t, C) heads side by side
     private float[][] proj = new float[0][];    // (t, C) a sublayer's output
     private float[][] hid = new float[0][];     // (t, H) the MLP's hidden layer
-    private final float[][] kRows;              // (nh, n * hs) each head's keys 0 .. n-1
-    private final float[][] vRows;
     private final float[][] scores;             // (nh, n)
     private final float[][] acc;                // (nh, hs) one head's output for one position
 
@@ -66,8 +64,6 @@ final class RowDecoder {
         this.hidden = cfg.mlpWidth();
         this.vocab = cfg.vocabSize();
         this.pos = new float[c];
-        this.kRows = new float[nh][cfg.blockSize() * hs];
-        this.vRows = new float[nh][cfg.blockSize() * hs];
         this.scores = new float[nh][cfg.blockSize()];
         this.acc = new float[nh][hs];
     }
@@ -148,33 +144,44 @@ final class RowDecoder {
         layer.attn().apply(xn, t, layer.attnBias(), qkv);              // (t, C) -> (t, 3C): q | k | v
         FloatBuffer keys = cache.keys(l).data().asNioFloat();         // (1, nh, cap, hs)
         FloatBuffer values = cache.values(l).data().asNioFloat();
+        float[][][] rows = cache.rows(l, nh, hs);                       // their Java copy: keys, values per head
         int cap = cache.capacity();
+        int valid = Math.min(cache.rowsValid(l), pos);                 // positions valid .. pos-1 came from elsewhere
         if (w.large) {
-            Parallel.forEach(nh, head -> attendHead(head, keys, values, cap, pos, t));
+            Parallel.forEach(nh, head -> attendHead(head, keys, values, rows, cap, valid, pos, t));
         } else {
             for (int head = 0; head < nh; head++) {
-                attendHead(head, keys, values, cap, pos, t);
+                attendHead(head, keys, values, rows, cap, valid, pos, t);
             }
         }
+        cache.rowsValid(l, pos + t);
         layer.attnProj().apply(att, t, layer.attnProjBias(), proj);
     }
 
-    /** One head of {@link #attention}: its own scratch rows, its own columns of att. */
-    private void attendHead(int head, FloatBuffer keys, FloatBuffer values, int cap, int pos, int t) {
-        int n = pos + t;
+    /**
+     * One head of {@link #attention}: its own scratch rows, its own columns of att. The head's keys and values
+     * are read from the cache's Java copy, which holds positions 0 .. valid-1; positions valid .. pos-1 (written
+     * by the general path) are copied in first, and the new ones go to both the cache and the copy, so a token
+     * copies only what is new instead of the head's whole history.
+     */
+    private void attendHead(int head, FloatBuffer keys, FloatBuffer values, float[][][] rows, int cap, int valid,
+                            int pos, int t) {
         float scale = (float) (1.0 / Math.sqrt(hs));
-        float[] kr = kRows[head];
-        float[] vr = vRows[head];
+        float[] kr = rows[0][head];                                    // (cap * hs) keys 0 .. pos+t-1 once filled
+        float[] vr = rows[1][head];
         float[] sc = scores[head];
         float[] ac = acc[head];
         boolean vector = RowDots.vector();
         int base = head * cap * hs;
+        keys.get(base + valid * hs, kr, valid * hs, (pos - valid) * hs);
+        values.get(base + valid * hs, vr, valid * hs, (pos - valid) * hs);
         for (int r = 0; r < t; r++) {                                  // the new keys and values
-            keys.put(base + (pos + r) * hs, qkv[r], c + head * hs, hs);
-            values.put(base + (pos + r) * hs, qkv[r], 2 * c + head * hs, hs);
+            int at = (pos + r) * hs;
+            System.arraycopy(qkv[r], c + head * hs, kr, at, hs);
+            System.arraycopy(qkv[r], 2 * c + head * hs, vr, at, hs);
+            keys.put(base + at, kr, at, hs);
+            values.put(base + at, vr, at, hs);
         }
-        keys.get(base, kr, 0, n * hs);                                 // keys and values 0 .. n-1, one bulk copy each
-        values.get(base, vr, 0, n * hs);
         int q = head * hs;
         for (int r = 0; r < t; r++) {
             float[] qr = qkv[r];

@@ -99,6 +99,39 @@ class KvCacheTest {
         }
     }
 
+    @Test
+    void theJavaCopyOfTheCacheFollowsEveryWriterAndAClear() {
+        // the row path keeps a Java copy of the keys and values: positions the ND4J path appends in between must
+        // be read from the cache, and after a clear (a window slide) new tokens must not meet the old copy
+        ModelConfig c = new ModelConfig(21, 12, 2, 2, 16, 0.0, true, ModelConfig.Norm.LAYERNORM, 1e-5,
+                ModelConfig.Positions.LEARNED, true, ModelConfig.Activation.GELU, 4);
+        Gpt model = shiftedGainsAndBiases(new Gpt(c, 12));
+        int[][] seq = {{7, 20, 3, 3, 0, 14, 9, 1, 5, 11, 2, 17}};
+        int[][] other = {{4, 4, 19, 6, 13, 8, 2, 0}};
+        try (GradMode g = GradMode.off()) {
+            KvCache cache = new KvCache(c, 1, DataType.FLOAT);
+            model.forward(slice(seq, 0, 3), cache);                                      // 0..2 by Java
+            nd4jForward(model, slice(seq, 3, 6), cache);                                 // 3..5 by ND4J
+            INDArray step = model.forward(slice(seq, 6, 8), cache).value();              // 6..7 by Java
+            INDArray all = model.forward(slice(seq, 0, 8)).value();
+            assertThat(maxAbs(step, all.get(NDArrayIndex.all(), NDArrayIndex.interval(6, 8), NDArrayIndex.all())))
+                    .isLessThan(1e-5);
+            cache.clear();
+            nd4jForward(model, slice(other, 0, 3), cache);                               // 0..2 again, by ND4J
+            model.forward(slice(other, 3, 5), cache);                                    // 3..4 by Java
+            step = model.forward(slice(other, 5, 8), cache).value();
+            all = model.forward(slice(other, 0, 8)).value();
+            assertThat(maxAbs(step, all.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 8), NDArrayIndex.all())))
+                    .as("after clear()").isLessThan(1e-5);
+            KvCache again = cache.reuse(null);                                           // the same storage, emptied
+            model.forward(slice(seq, 0, 4), again);
+            step = model.forward(slice(seq, 4, 5), again).value();
+            all = model.forward(slice(seq, 0, 5)).value();
+            assertThat(maxAbs(step, all.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 5), NDArrayIndex.all())))
+                    .as("after reuse()").isLessThan(1e-5);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void javaArrayOverloadsEqualTheFullForwardOnBothPaths(boolean javaKernels) {
