@@ -43,6 +43,7 @@ final class TrainSetup {
     final int accum;
 
     final int sequences;
+    private final long scopeBytes;      // the step's scope reserved at its expected size, as Trainer does
 
     TrainSetup(Shape shape) {
         this(shape, 0);
@@ -67,6 +68,7 @@ final class TrainSetup {
         this.sampler = RandomWindowSampler.create(split.train(), sequences / this.accum, model.blockSize(), train.seed());
         this.schedule = LrSchedule.of(train);
         this.params = gpt.parameters().values();
+        this.scopeBytes = MemoryBudget.stepScopeBytes(model, sequences / this.accum);
         gpt.train(true);
     }
 
@@ -85,7 +87,7 @@ final class TrainSetup {
         double lr = schedule.lr(it);
         double l = 0;
         for (int micro = 0; micro < accum; micro++) {
-            try (MemoryScope scope = MemoryScope.open("train-step", MemoryBudget.stepScopeBytes(model, sequences / accum))) {
+            try (MemoryScope scope = MemoryScope.open("train-step", scopeBytes)) {
                 Batch batch = sampler.next();
                 Tensor loss = gpt.loss(batch.inputs(), batch.targets());
                 if (accum > 1) {

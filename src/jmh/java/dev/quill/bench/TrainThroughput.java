@@ -1,15 +1,13 @@
 package dev.quill.bench;
 
-import dev.quill.autograd.Kernels;
-import dev.quill.autograd.Parallel;
-
 import dev.quill.autograd.GradMode;
+import dev.quill.autograd.Kernels;
 import dev.quill.autograd.MemoryScope;
+import dev.quill.autograd.Parallel;
+import dev.quill.autograd.ProcessMemory;
 import dev.quill.data.RandomWindowSampler;
 import dev.quill.data.TokenSplit;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
@@ -169,15 +167,6 @@ public final class TrainThroughput {
 
     /** VmRSS of this process in MB, from /proc/self/status (-1 where unavailable). */
     static long rssMb() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmRSS:")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return ProcessMemory.read().residentMb();
     }
 }

@@ -1,10 +1,5 @@
 package dev.quill.autograd;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
@@ -26,22 +21,13 @@ import org.bytedeco.javacpp.Pointer;
  * </pre>
  * A grown address space is the allocator taking new memory instead of reusing what was freed; grown resident
  * memory is the same inside space reserved earlier. The first pass always trims. Where the sizes cannot be
- * read (no {@code /proc/self/status}, as on macOS or Windows), every pass trims. Concurrent passes on several
+ * read ({@link ProcessMemory}: no {@code /proc/self/status}, as on macOS or Windows), every pass trims. Concurrent passes on several
  * threads share one record of the last pass.
  *
  * <p>{@code -Dquill.backward.trim=always} trims after every big pass, {@code off} never (for measuring);
  * {@code grown} is the rule above and the default.
  */
 final class HeapTrim {
-
-    /** The process's address space and resident memory in KB, each -1 where unknown. */
-    record Sizes(long virtualKb, long residentKb) {
-        static final Sizes UNKNOWN = new Sizes(-1, -1);
-
-        boolean known() {
-            return virtualKb >= 0 && residentKb >= 0;
-        }
-    }
 
     /** {@code -Dquill.backward.trim}: when a big pass trims. */
     enum Mode {
@@ -63,15 +49,13 @@ final class HeapTrim {
         }
     }
 
-    private static final Path STATUS = Path.of("/proc/self/status");
-    private static final HeapTrim PROCESS = new HeapTrim(HeapTrim::processSizes, Pointer::trimMemory);
-    private static volatile boolean statusUnreadable;
+    private static final HeapTrim PROCESS = new HeapTrim(ProcessMemory::read, Pointer::trimMemory);
 
-    private final Supplier<Sizes> sizes;
+    private final Supplier<ProcessMemory> sizes;
     private final Runnable trim;
-    private Sizes last = Sizes.UNKNOWN;   // at the end of the last big pass, before its trim
+    private ProcessMemory last = ProcessMemory.UNKNOWN;   // at the end of the last big pass, before its trim
 
-    HeapTrim(Supplier<Sizes> sizes, Runnable trim) {
+    HeapTrim(Supplier<ProcessMemory> sizes, Runnable trim) {
         this.sizes = sizes;
         this.trim = trim;
     }
@@ -91,7 +75,7 @@ final class HeapTrim {
         if (mode == Mode.OFF) {
             return false;
         }
-        Sizes now = sizes.get();
+        ProcessMemory now = sizes.get();
         boolean grew = !now.known() || !last.known()
                 || now.virtualKb() - last.virtualKb() > now.residentKb() / 16
                 || now.residentKb() - last.residentKb() > now.residentKb() / 16;
@@ -101,36 +85,5 @@ final class HeapTrim {
             return true;
         }
         return false;
-    }
-
-    /** {@return VmSize and VmRSS of this process (Linux), unknown where they cannot be read} */
-    static Sizes processSizes() {
-        if (statusUnreadable) {
-            return Sizes.UNKNOWN;
-        }
-        try {
-            return parse(Files.readAllLines(STATUS, StandardCharsets.ISO_8859_1));
-        } catch (IOException | RuntimeException e) {
-            statusUnreadable = true;                    // not Linux: every pass trims, without asking again
-            return Sizes.UNKNOWN;
-        }
-    }
-
-    /** {@return VmSize and VmRSS read from the lines of a /proc/PID/status file, -1 each where absent} */
-    static Sizes parse(List<String> lines) {
-        long virtualKb = -1, residentKb = -1;
-        for (String l : lines) {
-            if (l.startsWith("VmSize:")) {
-                virtualKb = kb(l);
-            } else if (l.startsWith("VmRSS:")) {
-                residentKb = kb(l);
-            }
-        }
-        return new Sizes(virtualKb, residentKb);
-    }
-
-    private static long kb(String line) {      // "VmRSS:\t  5204204 kB"
-        String digits = line.replaceAll("[^0-9]", "");
-        return digits.isEmpty() ? -1 : Long.parseLong(digits);
     }
 }

@@ -137,9 +137,10 @@ public final class KvCache {
      * The row path's Java copy of one layer's keys (index 0) and values (index 1), per head, each of
      * block_size * hs floats; made on first use.
      */
-    float[][][] rows(int layer, int heads, int headSize) {
+    float[][][] rows(int layer) {
         if (rows[layer] == null) {
-            rows[layer] = new float[][][] {new float[heads][capacity * headSize], new float[heads][capacity * headSize]};
+            int heads = (int) keys[layer].size(1), n = capacity * (int) keys[layer].size(3);
+            rows[layer] = new float[][][] {new float[heads][n], new float[heads][n]};
         }
         return rows[layer];
     }

@@ -137,10 +137,10 @@ public final class MemoryBudget {
      * @return bytes to reserve for the step's scope, or 0 to let it learn them
      */
     public static long stepScopeBytes(ModelConfig c, int sequences) {
-        double all = activationBytes(c, sequences), big = MemoryScope.bigPassBytes();
         if (sequences <= 0) {
             return 0;
         }
+        double all = activationBytes(c, sequences), big = MemoryScope.bigPassBytes();
         if (all < big) {
             return (long) all;
         }

@@ -144,7 +144,7 @@ final class RowDecoder {
         layer.attn().apply(xn, t, layer.attnBias(), qkv);              // (t, C) -> (t, 3C): q | k | v
         FloatBuffer keys = cache.keys(l).data().asNioFloat();         // (1, nh, cap, hs)
         FloatBuffer values = cache.values(l).data().asNioFloat();
-        float[][][] rows = cache.rows(l, nh, hs);                       // their Java copy: keys, values per head
+        float[][][] rows = cache.rows(l);                       // their Java copy: keys, values per head
         int cap = cache.capacity();
         int valid = Math.min(cache.rowsValid(l), pos);                 // positions valid .. pos-1 came from elsewhere
         if (w.large) {
@@ -159,7 +159,7 @@ final class RowDecoder {
     }
 
     /**
-     * One head of {@link #attention}: its own scratch rows, its own columns of att. The head's keys and values
+     * One head of {@link #attention}: its own scores and columns of att. The head's keys and values
      * are read from the cache's Java copy, which holds positions 0 .. valid-1; positions valid .. pos-1 (written
      * by the general path) are copied in first, and the new ones go to both the cache and the copy, so a token
      * copies only what is new instead of the head's whole history.

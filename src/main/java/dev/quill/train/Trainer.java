@@ -3,6 +3,7 @@ package dev.quill.train;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quill.autograd.GradMode;
 import dev.quill.autograd.MemoryScope;
+import dev.quill.autograd.ProcessMemory;
 import dev.quill.autograd.Tensor;
 import dev.quill.autograd.Warmup;
 import dev.quill.config.BadInputException;
@@ -14,7 +15,6 @@ import dev.quill.data.Tokens;
 import dev.quill.model.CheckpointChecksums;
 import dev.quill.model.Safetensors;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -380,15 +380,6 @@ public final class Trainer {
 
     /** Resident memory of this process in MB (Linux), or -1. */
     static long rssMb() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmRSS:")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return ProcessMemory.read().residentMb();
     }
 }

@@ -23,12 +23,12 @@ class HeapTrimTest {
     private static final long GB = 1 << 20;   // in KB
 
     private final AtomicInteger trims = new AtomicInteger();
-    private final Deque<HeapTrim.Sizes> feed = new ArrayDeque<>();
+    private final Deque<ProcessMemory> feed = new ArrayDeque<>();
     private final HeapTrim rule = new HeapTrim(feed::removeFirst, trims::incrementAndGet);
 
     /** Runs one pass whose end finds the given sizes; returns whether it trimmed. */
     private boolean pass(Mode mode, long virtualKb, long residentKb) {
-        feed.addLast(new HeapTrim.Sizes(virtualKb, residentKb));
+        feed.addLast(new ProcessMemory(virtualKb, residentKb));
         return rule.afterPass(mode);
     }
 
@@ -95,14 +95,14 @@ class HeapTrimTest {
     void theSizesAreReadFromAStatusFile() {
         List<String> status = List.of("Name:\tjava", "VmPeak:\t16039168 kB", "VmSize:\t14275172 kB",
                 "VmHWM:\t 5297344 kB", "VmRSS:\t 5204204 kB", "Threads:\t42");
-        assertThat(HeapTrim.parse(status)).isEqualTo(new HeapTrim.Sizes(14_275_172, 5_204_204));
-        assertThat(HeapTrim.parse(List.of("Name:\tjava"))).isEqualTo(new HeapTrim.Sizes(-1, -1));
+        assertThat(ProcessMemory.parse(status)).isEqualTo(new ProcessMemory(14_275_172, 5_204_204));
+        assertThat(ProcessMemory.parse(List.of("Name:\tjava"))).isEqualTo(new ProcessMemory(-1, -1));
     }
 
     @Test
     void theProcessSizesAreReadOnLinux() {
         assumeTrue(Files.isReadable(Path.of("/proc/self/status")));
-        HeapTrim.Sizes s = HeapTrim.processSizes();
+        ProcessMemory s = ProcessMemory.read();
         assertThat(s.residentKb()).isPositive();
         assertThat(s.virtualKb()).isGreaterThan(s.residentKb());
     }

@@ -1,8 +1,5 @@
 package dev.quill.autograd;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -70,16 +67,7 @@ public final class MemoryFlatness {
 
     /** Resident set size of this process, from /proc/self/status (Linux). */
     static long rssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        return -1;
+        return ProcessMemory.read().residentMb();
     }
 
     public static void main(String[] args) {
