@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * y = a + b, with NumPy broadcasting.
  * dL/da = sumTo(dL/dy, shape(a)), dL/db = sumTo(dL/dy, shape(b)): a broadcast input was used once per
  * copy, so its gradient sums the copies (see {@link Shapes#sumTo}).
+ * On the CPU, FLOAT sums run in {@link AddKernel}'s Java loops over Quill's threads.
  */
 final class Add extends Function {
 
@@ -17,7 +18,7 @@ final class Add extends Function {
         Add f = new Add();
         f.aShape = a.shape();
         f.bShape = b.shape();
-        return f.output(a.value().add(b.value()), a, b);
+        return f.output(AddKernel.add(a.value(), b.value()), a, b);
     }
 
     @Override

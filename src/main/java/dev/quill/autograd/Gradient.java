@@ -105,15 +105,15 @@ final class Gradient {
             if (zero) {
                 array.assign(g);
             } else {
-                array.addi(g);
+                AddKernel.addi(array, g);
             }
             freeIfOwned(g, owned);
         } else if (array != null && !zero) {               // shared: the sum goes into a new array
             INDArray old = array;
             if (owned && plain && !outside) {
-                array = g.addi(old);                                           // g + old, in g
+                array = AddKernel.addi(g, old);                                // g + old, in g
             } else {
-                array = outside ? MemoryScope.outside(() -> old.add(g)) : old.add(g);
+                array = outside ? MemoryScope.outside(() -> AddKernel.add(old, g)) : AddKernel.add(old, g);
                 freeIfOwned(g, owned);
             }
             GradientBuffers.hold(array);
