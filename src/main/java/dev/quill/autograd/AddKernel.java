@@ -21,6 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
 final class AddKernel {
 
     private static final int PIECE = 1 << 15; // elements worth handing to another thread (~10 us of work)
+    // a repeated operand shorter than this (a bias of a few values) would make the chunks as short: ND4J's
+    // broadcast then costs less
+    private static final int MIN_REPEAT = 64;
 
     private AddKernel() {
     }
@@ -39,9 +42,15 @@ final class AddKernel {
         return g.dataType() == DataType.FLOAT && Kernels.usable(g) && repeats(g.shape(), shape);
     }
 
-    /** {@return true when {@code small} is {@code big}'s shape or the shape of its last axes} */
+    /**
+     * {@return true when {@code small} is {@code big}'s shape, or the shape of its last axes with at least
+     * {@value #MIN_REPEAT} elements}
+     */
     static boolean repeats(long[] big, long[] small) {
         if (small.length > big.length) {
+            return false;
+        }
+        if (small.length < big.length && Shapes.length(small) < MIN_REPEAT) {
             return false;
         }
         int extra = big.length - small.length;
