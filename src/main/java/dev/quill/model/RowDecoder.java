@@ -215,10 +215,7 @@ final class RowDecoder {
         for (int r = 0; r < t; r++) {
             float[] h = hid[r];
             if (cfg.activation() == ModelConfig.Activation.GELU_TANH) {
-                for (int i = 0; i < hidden; i++) {                     // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3)))
-                    double v = h[i];
-                    h[i] = (float) (0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))));
-                }
+                FastMath.geluTanh(h, h, hidden);                       // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3)))
             } else {
                 FastMath.gelu(h, h, hidden);                           // v Phi(v)
             }
