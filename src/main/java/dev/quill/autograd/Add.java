@@ -6,7 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * y = a + b, with NumPy broadcasting.
  * dL/da = sumTo(dL/dy, shape(a)), dL/db = sumTo(dL/dy, shape(b)): a broadcast input was used once per
  * copy, so its gradient sums the copies (see {@link Shapes#sumTo}).
- * On the CPU, FLOAT sums run in {@link AddKernel}'s Java loops over Quill's threads.
+ * On the CPU, FLOAT sums (here, in {@link Shapes#sumTo} and in every gradient accumulation) run in
+ * {@link AddKernel}'s Java loops over Quill's threads.
  */
 final class Add extends Function {
 

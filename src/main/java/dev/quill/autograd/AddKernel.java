@@ -6,21 +6,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Sums of FLOAT arrays in Java loops split over Quill's threads: the residual additions of a step and the
- * accumulation of gradients ({@code grad += g}), which ND4J runs on one thread with a per-call cost of its own.
+ * {@link Add}'s sums on the CPU, for FLOAT arrays, in Java loops split over Quill's threads:
  * <ul>
- *   <li>{@link #sum}: out = a + b, where b has a's shape or the shape of a's last axes (b repeats, as when
- *       positions (T, C) are added to every sequence of (B, T, C));</li>
- *   <li>{@link #sumLeading}: the reverse of that repetition, out[j] = sum over r of g[r * m + j], the
- *       gradient of the repeated input (rows summed in order, r = 0, 1, ...).</li>
+ *   <li>{@link #plus}: out[i] = a[i] + b[i mod m], where b (m elements) has a's shape or the shape of a's last
+ *       axes, so it repeats (positions (T, C) added to every sequence of (B, T, C)). Each element is one float
+ *       addition, as in ND4J's add: the same bits.</li>
+ *   <li>{@link #sumRows}: the gradient of a repeated input, out[j] = sum over r of g[r m + j], rows added in
+ *       order r = 0, 1, ... (ND4J's sum may add in another order: equal within rounding).</li>
  * </ul>
- * Each element is one float addition, as ND4J's add computes it, so {@link #sum} gives the same bits;
- * {@link #sumLeading} adds in its own order. The ops ask {@link #takes} and fall back to ND4J otherwise;
- * {@code FusedOpTest} holds both paths equal.
+ * The residual connections of a step, the accumulation of gradients ({@code grad += g}) and the positions'
+ * gradient go through here: ND4J runs each on one thread, with a cost per call of its own. {@link #add} and
+ * {@link #addi} fall back to ND4J for other arrays (views, DOUBLE, a stretched axis, an empty array, a short
+ * repeated operand); {@code AddKernelTest} holds both paths equal.
  */
 final class AddKernel {
 
-    private static final int PIECE = 1 << 15; // elements worth handing to another thread (~10 us of work)
+    private static final int PIECE = 1 << 15; // elements worth handing to another thread
     // a repeated operand shorter than this (a bias of a few values) would make the chunks as short: ND4J's
     // broadcast then costs less
     private static final int MIN_REPEAT = 64;
@@ -28,18 +29,36 @@ final class AddKernel {
     private AddKernel() {
     }
 
-    /**
-     * @param a the larger operand
-     * @param b the other: a's shape, or the shape of a's last axes
-     * @return true when the Java loops run on these arrays (Java kernels on, both plain FLOAT)
-     */
-    static boolean takes(INDArray a, INDArray b) {
-        return a.dataType() == DataType.FLOAT && Kernels.usable(a, b) && repeats(a.shape(), b.shape());
+    /** {@return x + y in a new array of the broadcast shape: here when {@link #takes} them, else by ND4J} */
+    static INDArray add(INDArray x, INDArray y) {
+        if (takes(x, y)) {
+            return plus(x, y, Nd4j.createUninitialized(DataType.FLOAT, x.shape()));
+        }
+        if (takes(y, x)) {
+            return plus(y, x, Nd4j.createUninitialized(DataType.FLOAT, y.shape()));   // float + commutes: same bits
+        }
+        return x.add(y);
     }
 
-    /** {@return true when {@link #sumLeading} runs on g, summed down to {@code shape}} */
-    static boolean takes(INDArray g, long[] shape) {
-        return g.dataType() == DataType.FLOAT && Kernels.usable(g) && repeats(g.shape(), shape);
+    /** {@return x, after x += y (y has x's shape or repeats into it): here when {@link #takes} them, else by ND4J} */
+    static INDArray addi(INDArray x, INDArray y) {
+        return takes(x, y) ? plus(x, y, x) : x.addi(y);
+    }
+
+    /**
+     * @param a the larger operand
+     * @param b the other
+     * @return true when {@link #plus} runs on them: Java kernels on, both plain FLOAT and not empty, and b
+     *         {@link #repeats} into a
+     */
+    static boolean takes(INDArray a, INDArray b) {
+        return a.dataType() == DataType.FLOAT && !a.isEmpty() && !b.isEmpty() && Kernels.usable(a, b)
+                && repeats(a.shape(), b.shape());
+    }
+
+    /** {@return true when {@link #sumRows} runs on g summed down to {@code shape}, the shape of g's last axes} */
+    static boolean takesRows(INDArray g, long[] shape) {
+        return g.dataType() == DataType.FLOAT && !g.isEmpty() && Kernels.usable(g) && repeats(g.shape(), shape);
     }
 
     /**
@@ -66,11 +85,11 @@ final class AddKernel {
      * out = a + b, b repeated over a's leading axes.
      *
      * @param a   a plain FLOAT array
-     * @param b   a plain FLOAT array, {@link #repeats repeating} into a's shape
+     * @param b   a plain FLOAT array that {@link #repeats} into a's shape
      * @param out a's shape; may be a itself (a += b), or b when b has a's shape
      * @return out
      */
-    static INDArray sum(INDArray a, INDArray b, INDArray out) {
+    static INDArray plus(INDArray a, INDArray b, INDArray out) {
         int n = (int) a.length(), m = (int) b.length();
         FloatBuffer as = Scratch.floats(a), bs = Scratch.floats(b), os = Scratch.floats(out);
         Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
@@ -90,32 +109,14 @@ final class AddKernel {
         return out;
     }
 
-    /** {@return a new array a + b (see {@link #sum(INDArray, INDArray, INDArray)})} */
-    static INDArray sum(INDArray a, INDArray b) {
-        return sum(a, b, Nd4j.createUninitialized(DataType.FLOAT, a.shape()));
-    }
-
-    /** {@return x + y in a new array, x's shape: here when {@link #takes} them, else by ND4J (broadcasting)} */
-    static INDArray add(INDArray x, INDArray y) {
-        if (takes(x, y)) {
-            return sum(x, y);
-        }
-        return takes(y, x) ? sum(y, x) : x.add(y);          // float addition commutes: the same bits
-    }
-
-    /** {@return x, after x += y (y has x's shape or repeats into it): here when {@link #takes} them, else by ND4J} */
-    static INDArray addi(INDArray x, INDArray y) {
-        return takes(x, y) ? sum(x, y, x) : x.addi(y);
-    }
-
     /**
-     * out = g summed over its leading axes down to {@code shape} (its last axes).
+     * out = g summed over its leading axes down to {@code shape} (its last axes), rows in order.
      *
-     * @param g     a plain FLOAT array
+     * @param g     a plain FLOAT array, not empty
      * @param shape the shape of g's last axes
      * @return a new array of {@code shape}
      */
-    static INDArray sumLeading(INDArray g, long[] shape) {
+    static INDArray sumRows(INDArray g, long[] shape) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
         int m = (int) out.length(), rows = (int) (g.length() / m);
         FloatBuffer gs = Scratch.floats(g), os = Scratch.floats(out);

@@ -8,8 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The one place that decides whether an op runs its plain path (ND4J ops, written beside the math in the
  * op's own file) or its fast CPU kernel (Java loops that read and write ND4J's host buffers directly, in a
  * {@code *Kernel} class beside the op: {@code GeluKernel}, {@code LayerNormKernel}, {@code RmsNormKernel},
- * {@code CrossEntropyKernel}, {@code AttentionKernel}, and {@code VectorAttention} with the Vector API). An op
- * asks {@link #usable} once, in its forward, and remembers the answer for its backward.
+ * {@code CrossEntropyKernel}, {@code AttentionKernel}, {@code AddKernel}, and {@code VectorAttention} with the
+ * Vector API). An op asks {@link #usable} once, in its forward, and remembers the answer for its backward
+ * (sums, whose two paths agree within rounding whatever the forward took, ask where they run).
  *
  * <p>Java kernels need host memory, so they run only on the CPU backend; {@code -Dquill.kernels=nd4j} forces
  * the plain path everywhere (the GPU fallback, tested on the CPU). Cutting work over Quill's threads is

@@ -70,8 +70,8 @@ public final class Shapes {
                 axes[n++] = i;
             }
         }
-        if (n == extra && extra > 0 && AddKernel.takes(g, shape)) {       // only new leading axes: rows summed
-            return AddKernel.sumLeading(g, shape);
+        if (n == extra && extra > 0 && AddKernel.takesRows(g, shape)) {   // only new leading axes: rows summed
+            return AddKernel.sumRows(g, shape);
         }
         INDArray summed = n == 0 ? g : g.sum(true, Arrays.copyOf(axes, n));
         return summed.reshape(shape);
