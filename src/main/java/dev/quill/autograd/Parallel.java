@@ -26,12 +26,10 @@ public final class Parallel {
     private static final Worker[] WORKERS = startWorkers(THREADS - 1);
     // one caller at a time uses the workers; another thread that finds them taken runs its work itself
     private static final ReentrantLock POOL = new ReentrantLock();
-    // how long a caller polls for a worker to finish, and a worker for its next task, before it sleeps:
+    // how long a worker polls for its next task before it sleeps, and a caller polls for a worker to finish:
     // waking a sleeping thread costs tens to hundreds of microseconds on a VM, and a step hands work over
-    // every millisecond or so. A worker polls longer (quill.poll.idle.us, default 1,000) while the JIT's
-    // compiler threads are quiet: while they run, polling would hold a core they need (CompilerActivity)
+    // every millisecond or so
     private static final long SPIN_NANOS = 100_000;
-    private static final long QUIET_SPIN_NANOS = configuredQuietSpin();
     /** Pieces per thread that {@link #split} makes at most: more pieces balance a busy machine better. */
     public static final int MAX_PIECES_PER_THREAD = 2;
 
@@ -65,27 +63,6 @@ public final class Parallel {
             // reported below
         }
         throw new IllegalArgumentException("quill.threads: " + p + " is not a thread count (an integer >= 1)");
-    }
-
-    private static long configuredQuietSpin() {
-        return quietSpinNanos(System.getProperty("quill.poll.idle.us"));
-    }
-
-    /** {@return the worker's polling time while the JIT is quiet, in ns, from quill.poll.idle.us's value (null: 1 ms)} */
-    static long quietSpinNanos(String p) {
-        if (p == null || p.isBlank()) {
-            return 1_000_000;
-        }
-        try {
-            long us = Long.parseLong(p.trim());
-            if (us >= 0 && us <= 100_000) {
-                return us * 1000;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("quill.poll.idle.us: " + p
-                + " is not a polling time (microseconds, 0 to 100000; 100 polls as briefly as while the JIT runs)");
     }
 
     /** {@return how many threads Quill splits work over (the caller's included)} */
@@ -254,10 +231,9 @@ public final class Parallel {
         public void run() {
             IS_WORKER.set(Boolean.TRUE);
             long idleSince = System.nanoTime();
-            long spin = SPIN_NANOS;
             while (true) {
                 if (task.get() == null) {
-                    if (System.nanoTime() - idleSince < spin) {
+                    if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
                         LockSupport.park(this);
@@ -271,7 +247,6 @@ public final class Parallel {
                 }
                 busy = false;
                 idleSince = System.nanoTime();
-                spin = CompilerActivity.jitRecentlyActive(idleSince) ? SPIN_NANOS : QUIET_SPIN_NANOS;
             }
         }
     }
