@@ -31,10 +31,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * (6x384 at 64 sequences: a peak of 9,088 MB after four passes instead of 5,894 MB), so such a pass ends with
  * {@code malloc_trim}, which hands the free pages back to the system ({@link HeapTrim} says when). A small
  * pass (the baby model's, a gradient check's) stays in the scope's arena, where an allocation is a pointer
- * bump and the memory is reused from step to step: freeing early would save little and cost allocator calls. The threshold sits
- * where the cost shows: the 6x384 recipe's micro-batch of 8 sequences (a ~600 MB graph) took 12.6 s a step
- * freeing early against 8.2 s in the arena (fresh pages for every array of every pass), while 64 sequences
- * at once need the freeing to fit (5.9 GB).
+ * bump and the memory is reused from step to step: freeing early would save little and cost allocator calls.
+ * The threshold sits where the cost shows: the 6x384 recipe's micro-batch of 8 sequences (a ~600 MB graph)
+ * took 12.6 s a step freeing early against 8.2 s in the arena (fresh pages for every array of every pass),
+ * while 64 sequences at once need the freeing to fit (5.9 GB).
  */
 final class Backward {
 

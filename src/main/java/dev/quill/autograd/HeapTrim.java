@@ -21,8 +21,8 @@ import org.bytedeco.javacpp.Pointer;
  * </pre>
  * A grown address space is the allocator taking new memory instead of reusing what was freed; grown resident
  * memory is the same inside space reserved earlier. The first pass always trims. Where the sizes cannot be
- * read ({@link ProcessMemory}: no {@code /proc/self/status}, as on macOS or Windows), every pass trims. Concurrent passes on several
- * threads share one record of the last pass.
+ * read ({@link ProcessMemory}: no {@code /proc/self/status}, as on macOS or Windows), every
+ * pass trims. Concurrent passes on several threads share one record of the last pass.
  *
  * <p>{@code -Dquill.backward.trim=always} trims after every big pass, {@code off} never (for measuring);
  * {@code grown} is the rule above and the default.
@@ -44,7 +44,8 @@ final class HeapTrim {
             try {
                 return valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("quill.backward.trim: '" + value + "' is not one of grown, always, off");
+                throw new IllegalArgumentException(
+                        "quill.backward.trim: '" + value + "' is not one of grown, always, off");
             }
         }
     }

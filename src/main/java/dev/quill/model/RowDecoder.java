@@ -215,7 +215,7 @@ final class RowDecoder {
         for (int r = 0; r < t; r++) {
             float[] h = hid[r];
             if (cfg.activation() == ModelConfig.Activation.GELU_TANH) {
-                FastMath.geluTanh(h, h, hidden);                       // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3)))
+                FastMath.geluTanh(h, h, hidden);       // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3)))
             } else {
                 FastMath.gelu(h, h, hidden);                           // v Phi(v)
             }
