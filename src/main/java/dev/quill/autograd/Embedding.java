@@ -27,17 +27,21 @@ final class Embedding extends Function {
         Embedding f = new Embedding();
         f.tableShape = t.shape();
         f.ids = idArray.reshape(-1).toIntVector();
-        long v = t.size(0);
-        for (int i = 0; i < f.ids.length; i++) {
-            if (f.ids[i] < 0 || f.ids[i] >= v) {
-                throw new IllegalArgumentException("embedding: id " + f.ids[i] + " at position " + i
-                        + " is outside the table's " + v + " rows");
-            }
-        }
+        checkIds(f.ids, t.size(0));
         long[] outShape = Arrays.copyOf(idArray.shape(), idArray.rank() + 1);
         outShape[idArray.rank()] = t.size(1);
         INDArray rows = Nd4j.pullRows(Shapes.contiguous(t), 1, f.ids); // (N, C)
         return f.output(rows.reshape(outShape), table);                  // (S..., C)
+    }
+
+    /** Fails on an id outside the table's v rows (a loop of its own: see CrossEntropy's note on loops). */
+    private static void checkIds(int[] ids, long v) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= v) {
+                throw new IllegalArgumentException("embedding: id " + ids[i] + " at position " + i
+                        + " is outside the table's " + v + " rows");
+            }
+        }
     }
 
     @Override
