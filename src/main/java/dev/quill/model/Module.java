@@ -145,8 +145,9 @@ public abstract class Module {
         return training;
     }
 
-    /** Zeroes every parameter's gradient. */
+    /** Zeroes every parameter's gradient (walking the tree: no names built, as {@link #parameters()} does). */
     public void zeroGrad() {
-        parameters().values().forEach(Tensor::zeroGrad);
+        params.values().forEach(Tensor::zeroGrad);            // a tensor shared by two modules is zeroed twice: the same
+        children.values().forEach(Module::zeroGrad);
     }
 }
