@@ -30,27 +30,28 @@ final class MatMul extends Function {
         INDArray bv = b.value();
         long[] as = av.shape();
         long[] bs = bv.shape();
-        String what = "matmul: " + Shapes.str(as) + (ta ? "^T" : "") + " x " + Shapes.str(bs) + (tb ? "^T" : "");
         if (av.dataType() != bv.dataType()) {
-            throw new IllegalArgumentException(what + ": data types differ (" + av.dataType() + ", " + bv.dataType() + ")");
+            throw new IllegalArgumentException(what(as, bs, ta, tb) + ": data types differ (" + av.dataType() + ", "
+                    + bv.dataType() + ")");
         }
         if (as.length < 2 || bs.length < 2) {
-            throw new IllegalArgumentException(what + ": both operands need at least 2 axes");
+            throw new IllegalArgumentException(what(as, bs, ta, tb) + ": both operands need at least 2 axes");
         }
         long k1 = ta ? as[as.length - 2] : as[as.length - 1];
         long k2 = tb ? bs[bs.length - 1] : bs[bs.length - 2];
         if (k1 != k2) {
-            throw new IllegalArgumentException(what + ": inner dims differ (" + k1 + " vs " + k2 + ")");
+            throw new IllegalArgumentException(what(as, bs, ta, tb) + ": inner dims differ (" + k1 + " vs " + k2 + ")");
         }
         boolean batched = as.length == bs.length && as.length > 2;
         if (batched && !Arrays.equals(Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2))) {
-            throw new IllegalArgumentException(what + ": batch axes differ");
+            throw new IllegalArgumentException(what(as, bs, ta, tb) + ": batch axes differ");
         }
         if (!batched && bs.length != 2) {
-            throw new IllegalArgumentException(what + ": ranks must be equal, or the right operand 2-D");
+            throw new IllegalArgumentException(what(as, bs, ta, tb) + ": ranks must be equal, or the right operand 2-D");
         }
         if (!batched && as.length > 2 && ta) {
-            throw new IllegalArgumentException(what + ": a transposed left operand needs a 2-D or batched product");
+            throw new IllegalArgumentException(what(as, bs, ta, tb)
+                    + ": a transposed left operand needs a 2-D or batched product");
         }
         MatMul f = new MatMul();
         f.a = Shapes.contiguous(av);
@@ -68,6 +69,11 @@ final class MatMul extends Function {
             y = product(f.a, f.b, ta, tb);
         }
         return f.output(y, a, b);
+    }
+
+    /** The product named in an error message (built only when one is thrown: apply runs ~24 times a step). */
+    private static String what(long[] as, long[] bs, boolean ta, boolean tb) {
+        return "matmul: " + Shapes.str(as) + (ta ? "^T" : "") + " x " + Shapes.str(bs) + (tb ? "^T" : "");
     }
 
     @Override
