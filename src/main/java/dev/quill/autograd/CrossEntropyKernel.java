@@ -34,14 +34,8 @@ final class CrossEntropyKernel {
         double[] rowLoss = new double[rows];
         if (flat.dataType() == DataType.FLOAT) {
             FloatBuffer xs = Scratch.floats(flat), ps = Scratch.floats(probs);
-            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
-                float[] x = row(v);
-                for (int i = from; i < to; i++) {
-                    xs.get(i * v, x, 0, v);
-                    rowLoss[i] = softmaxRow(x, v, targets[i], ignoreIndex);
-                    ps.put(i * v, x, 0, v);
-                }
-            });
+            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1,
+                    (from, to) -> forwardRows(xs, ps, from, to, v, targets, ignoreIndex, rowLoss));
             return rowLoss;
         }
         HostBuffer xs = HostBuffer.of(flat), ps = HostBuffer.of(probs);     // DOUBLE: the gradient checks
@@ -67,6 +61,17 @@ final class CrossEntropyKernel {
             }
         });
         return rowLoss;
+    }
+
+    /** FLOAT rows [from, to) of the logits xs (N, v): softmax into ps, each row's loss into rowLoss. */
+    static void forwardRows(FloatBuffer xs, FloatBuffer ps, int from, int to, int v, int[] targets, int ignoreIndex,
+                            double[] rowLoss) {
+        float[] x = row(v);
+        for (int i = from; i < to; i++) {
+            xs.get(i * v, x, 0, v);
+            rowLoss[i] = softmaxRow(x, v, targets[i], ignoreIndex);
+            ps.put(i * v, x, 0, v);
+        }
     }
 
     /** One float row x (v) becomes its softmax, in place; returns its loss for target t (0 if ignored). */
@@ -112,24 +117,8 @@ final class CrossEntropyKernel {
         int rows = (int) probs.size(0), v = (int) probs.size(1);
         if (probs.dataType() == DataType.FLOAT) {
             FloatBuffer ps = Scratch.floats(probs), gs = Scratch.floats(g);
-            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1, (from, to) -> {
-                float[] x = row(v);
-                for (int i = from; i < to; i++) {
-                    int t = targets[i];
-                    if (t == ignoreIndex) {                                             // 0, even where p is NaN
-                        Arrays.fill(x, 0, v, 0f);
-                    } else {
-                        float s = (float) scale;
-                        ps.get(i * v, x, 0, v);
-                        float pt = x[t];
-                        for (int j = 0; j < v; j++) {
-                            x[j] *= s;
-                        }
-                        x[t] = (pt - 1f) * s;                                           // softmax - onehot
-                    }
-                    gs.put(i * v, x, 0, v);
-                }
-            });
+            Parallel.range(rows, Math.max(1, PIECE_ELEMENTS / v), 1,
+                    (from, to) -> backwardRows(ps, gs, from, to, v, targets, ignoreIndex, (float) scale));
             return;
         }
         HostBuffer ps = HostBuffer.of(probs), gs = HostBuffer.of(g);
@@ -145,5 +134,25 @@ final class CrossEntropyKernel {
                 }
             }
         });
+    }
+
+    /** FLOAT rows [from, to): g = (p - onehot(t)) * scale, 0 for an ignored row (even where p is NaN). */
+    static void backwardRows(FloatBuffer ps, FloatBuffer gs, int from, int to, int v, int[] targets, int ignoreIndex,
+                             float scale) {
+        float[] x = row(v);
+        for (int i = from; i < to; i++) {
+            int t = targets[i];
+            if (t == ignoreIndex) {
+                Arrays.fill(x, 0, v, 0f);
+            } else {
+                ps.get(i * v, x, 0, v);
+                float pt = x[t];
+                for (int j = 0; j < v; j++) {
+                    x[j] *= scale;
+                }
+                x[t] = (pt - 1f) * scale;                                               // softmax - onehot
+            }
+            gs.put(i * v, x, 0, v);
+        }
     }
 }

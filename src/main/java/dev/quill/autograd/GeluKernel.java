@@ -63,19 +63,7 @@ final class GeluKernel {
         int n = (int) x.length();
         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer xs = Scratch.floats(x), ys = Scratch.floats(y);
-        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
-            float[] a = Scratch.get(0);
-            for (int s = from; s < to; s += Scratch.CHUNK) {
-                int m = Math.min(Scratch.CHUNK, to - s);
-                xs.get(s, a, 0, m);
-                if (tanhForm) {
-                    FastMath.geluTanh(a, a, m);
-                } else {
-                    FastMath.gelu(a, a, m);
-                }
-                ys.put(s, a, 0, m);
-            }
-        });
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> forwardRange(xs, ys, from, to, tanhForm));
         return y;
     }
 
@@ -83,21 +71,39 @@ final class GeluKernel {
         int n = (int) x.length();
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = Scratch.floats(dx);
-        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
-            float[] a = Scratch.get(0), g = Scratch.get(1), r = Scratch.get(2), q = Scratch.get(3);
-            for (int s = from; s < to; s += Scratch.CHUNK) {
-                int m = Math.min(Scratch.CHUNK, to - s);
-                xs.get(s, a, 0, m);
-                dys.get(s, g, 0, m);
-                if (tanhForm) {
-                    FastMath.geluTanhBackward(a, g, g, r, m);
-                } else {
-                    FastMath.geluBackward(a, g, g, r, q, m);
-                }
-                dxs.put(s, g, 0, m);
-            }
-        });
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> backwardRange(xs, dys, dxs, from, to, tanhForm));
         return dx;
+    }
+
+    /** y = gelu(x) over elements [from, to), a chunk at a time. */
+    static void forwardRange(FloatBuffer xs, FloatBuffer ys, int from, int to, boolean tanhForm) {
+        float[] a = Scratch.get(0);
+        for (int s = from; s < to; s += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, to - s);
+            xs.get(s, a, 0, m);
+            if (tanhForm) {
+                FastMath.geluTanh(a, a, m);
+            } else {
+                FastMath.gelu(a, a, m);
+            }
+            ys.put(s, a, 0, m);
+        }
+    }
+
+    /** dx = dy * gelu'(x) over elements [from, to), a chunk at a time. */
+    static void backwardRange(FloatBuffer xs, FloatBuffer dys, FloatBuffer dxs, int from, int to, boolean tanhForm) {
+        float[] a = Scratch.get(0), g = Scratch.get(1), r = Scratch.get(2), q = Scratch.get(3);
+        for (int s = from; s < to; s += Scratch.CHUNK) {
+            int m = Math.min(Scratch.CHUNK, to - s);
+            xs.get(s, a, 0, m);
+            dys.get(s, g, 0, m);
+            if (tanhForm) {
+                FastMath.geluTanhBackward(a, g, g, r, m);
+            } else {
+                FastMath.geluBackward(a, g, g, r, q, m);
+            }
+            dxs.put(s, g, 0, m);
+        }
     }
 
     private INDArray forwardJava() {

@@ -73,29 +73,33 @@ final class LayerNormKernel {
         float[] gain = g.toFloatVector();
         float[] shift = b == null ? new float[c] : b.toFloatVector();
         FloatBuffer xs = Scratch.floats(x), ys = Scratch.floats(y);
-        Parallel.range(rows, MIN_ROWS, 1, (from, to) -> {
-            float[] row = Scratch.get(0);
-            for (int r = from; r < to; r++) {
-                xs.get(r * c, row, 0, c);
-                double sum = 0;
-                for (int j = 0; j < c; j++) {
-                    sum += row[j];
-                }
-                float mu = (float) (sum / c);
-                double sq = 0;
-                for (int j = 0; j < c; j++) {
-                    float d = row[j] - mu;
-                    sq += d * d;
-                }
-                float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
-                for (int j = 0; j < c; j++) {
-                    row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
-                }
-                ys.put(r * c, row, 0, c);
-                mean[r] = mu;
-                rstdRows[r] = rs;
+        Parallel.range(rows, MIN_ROWS, 1, (from, to) -> forwardRows(xs, ys, from, to, c, gain, shift, eps, mean, rstdRows));
+    }
+
+    /** Rows [from, to) of x (rows, c) normalized into y; mu and rstd of each row kept in mean and rstd. */
+    static void forwardRows(FloatBuffer xs, FloatBuffer ys, int from, int to, int c, float[] gain, float[] shift,
+                            double eps, double[] mean, double[] rstd) {
+        float[] row = Scratch.get(0);
+        for (int r = from; r < to; r++) {
+            xs.get(r * c, row, 0, c);
+            double sum = 0;
+            for (int j = 0; j < c; j++) {
+                sum += row[j];
             }
-        });
+            float mu = (float) (sum / c);
+            double sq = 0;
+            for (int j = 0; j < c; j++) {
+                float d = row[j] - mu;
+                sq += d * d;
+            }
+            float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
+            for (int j = 0; j < c; j++) {
+                row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
+            }
+            ys.put(r * c, row, 0, c);
+            mean[r] = mu;
+            rstd[r] = rs;
+        }
     }
 
     /**
@@ -144,36 +148,43 @@ final class LayerNormKernel {
         FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = dx == null ? null : Scratch.floats(dx);
         int[] cut = Parallel.split(rows, MIN_ROWS, 1);
         float[][] dgs = new float[cut.length - 1][c], dbs = new float[cut.length - 1][c]; // per piece, summed below
-        Parallel.forEach(cut.length - 1, piece -> {
-            float[] xr = Scratch.get(0), dyr = Scratch.get(1), dxhat = Scratch.get(2);
-            float[] dg = dgs[piece], db = dbs[piece];
-            for (int r = cut[piece]; r < cut[piece + 1]; r++) {
-                xs.get(r * c, xr, 0, c);
-                dys.get(r * c, dyr, 0, c);
-                float mu = (float) mean[r], rs = (float) rstdRows[r];
-                for (int j = 0; j < c; j++) {
-                    float xhat = (xr[j] - mu) * rs;
-                    xr[j] = xhat;
-                    dxhat[j] = dyr[j] * gain[j];
-                    dg[j] += dyr[j] * xhat;
-                    db[j] += dyr[j];
-                }
-                if (dxs == null) {
-                    continue;
-                }
-                double sumD = 0, sumDX = 0;
-                for (int j = 0; j < c; j++) {
-                    sumD += dxhat[j];
-                    sumDX += dxhat[j] * xr[j];
-                }
-                float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
-                for (int j = 0; j < c; j++) {
-                    dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);
-                }
-                dxs.put(r * c, dxhat, 0, c);
-            }
-        });
+        Parallel.forEach(cut.length - 1, piece -> backwardRows(xs, dys, dxs, cut[piece], cut[piece + 1], c, gain, mean,
+                rstdRows, dgs[piece], dbs[piece]));
         return new NormChecks.Grads(dx, sum(dgs, c), sum(dbs, c));
+    }
+
+    /**
+     * Rows [from, to): dx (when dxs is not null) and this piece's sums of dg and db, from x, dy and the rows'
+     * mu and rstd.
+     */
+    static void backwardRows(FloatBuffer xs, FloatBuffer dys, FloatBuffer dxs, int from, int to, int c, float[] gain,
+                             double[] mean, double[] rstd, float[] dg, float[] db) {
+        float[] xr = Scratch.get(0), dyr = Scratch.get(1), dxhat = Scratch.get(2);
+        for (int r = from; r < to; r++) {
+            xs.get(r * c, xr, 0, c);
+            dys.get(r * c, dyr, 0, c);
+            float mu = (float) mean[r], rs = (float) rstd[r];
+            for (int j = 0; j < c; j++) {
+                float xhat = (xr[j] - mu) * rs;
+                xr[j] = xhat;
+                dxhat[j] = dyr[j] * gain[j];
+                dg[j] += dyr[j] * xhat;
+                db[j] += dyr[j];
+            }
+            if (dxs == null) {
+                continue;
+            }
+            double sumD = 0, sumDX = 0;
+            for (int j = 0; j < c; j++) {
+                sumD += dxhat[j];
+                sumDX += dxhat[j] * xr[j];
+            }
+            float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
+            for (int j = 0; j < c; j++) {
+                dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);
+            }
+            dxs.put(r * c, dxhat, 0, c);
+        }
     }
 
     private static double[] sum(float[][] pieces, int c) {

@@ -2,6 +2,7 @@ package dev.quill.cli;
 
 import dev.quill.config.BadInputException;
 import dev.quill.config.ConfigJson;
+import dev.quill.config.ModelConfig;
 import dev.quill.autograd.Warmup;
 import dev.quill.config.RunConfig;
 import dev.quill.train.Collective;
@@ -42,9 +43,13 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         peak.check();
+        // compiles the step's Java kernels on the idle core while the config and ND4J load and the model is
+        // built (see Warmup): on a small shape first, on the run's once the config is read
+        Warmup.compile(Warmup.Shape.SMALL);
         RunConfig cfg = run.loadForTrain(resume);
-        // compiles the attention kernel on the idle core while ND4J loads and the model is built (see Warmup)
-        Warmup.attention(cfg.model().blockSize(), cfg.model().nEmbd() / cfg.model().nHead(), cfg.model().dropout());
+        ModelConfig m = cfg.model();
+        Warmup.compile(new Warmup.Shape(m.blockSize(), m.nEmbd(), m.nHead(), m.mlpWidth(), m.vocabSize(),
+                m.activation() == ModelConfig.Activation.GELU_TANH, m.dropout()));
         Path outDir = run.outDir(cfg);
         // under quill launch, torchrun, srun or mpirun: one process of a data-parallel group (docs/09-distributed.md);
         // the ranks of one launch are one run, so only rank 0 takes the directory's lock

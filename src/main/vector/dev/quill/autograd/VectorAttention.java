@@ -72,6 +72,10 @@ final class VectorAttention {
      * @param stop    asked after every head
      */
     static void warmUp(int t, int d, boolean dropout, BooleanSupplier stop) {
+        warmUp(t, d, dropout, () -> { }, stop);
+    }
+
+    static void warmUp(int t, int d, boolean dropout, Runnable alsoEachRound, BooleanSupplier stop) {
         FloatBuffer qkv = CpuBlas.directFloats(t * 3 * d), p = CpuBlas.directFloats(t * t);
         FloatBuffer y = CpuBlas.directFloats(t * d), dy = CpuBlas.directFloats(t * d);
         FloatBuffer dq = CpuBlas.directFloats(t * d), dk = CpuBlas.directFloats(t * d), dv = CpuBlas.directFloats(t * d);
@@ -94,6 +98,7 @@ final class VectorAttention {
             Dropout.Draws m = dropout && (round & 1) == 1 ? new Dropout.Draws(round, 0.1) : null;
             forward(hq, hk, hv, hp, m, hy, t, d, scale, 0, 1);
             backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, t, d, scale, 0, 1);
+            alsoEachRound.run();
             long t1 = System.nanoTime();
             fastest = Math.min(fastest, t1 - t0);
             if (round % 256 == 0) {
