@@ -92,20 +92,7 @@ final class AddKernel {
     static INDArray plus(INDArray a, INDArray b, INDArray out) {
         int n = (int) a.length(), m = (int) b.length();
         FloatBuffer as = Scratch.floats(a), bs = Scratch.floats(b), os = Scratch.floats(out);
-        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> {
-            float[] x = Scratch.get(0), y = Scratch.get(1);
-            for (int s = from; s < to; ) {
-                int j = s % m;                                         // where in b this chunk starts
-                int len = Math.min(Scratch.CHUNK, Math.min(to - s, m - j));
-                as.get(s, x, 0, len);
-                bs.get(j, y, 0, len);
-                for (int i = 0; i < len; i++) {
-                    x[i] += y[i];
-                }
-                os.put(s, x, 0, len);
-                s += len;
-            }
-        });
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> plusRange(as, bs, os, m, from, to));
         return out;
     }
 
@@ -120,20 +107,39 @@ final class AddKernel {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
         int m = (int) out.length(), rows = (int) (g.length() / m);
         FloatBuffer gs = Scratch.floats(g), os = Scratch.floats(out);
-        Parallel.range(m, Math.max(1, PIECE / rows), Scratch.CHUNK, (from, to) -> {
-            float[] acc = Scratch.get(0), x = Scratch.get(1);
-            for (int s = from; s < to; s += Scratch.CHUNK) {
-                int len = Math.min(Scratch.CHUNK, to - s);
-                gs.get(s, acc, 0, len);                                // row 0
-                for (int r = 1; r < rows; r++) {
-                    gs.get(r * m + s, x, 0, len);
-                    for (int i = 0; i < len; i++) {
-                        acc[i] += x[i];
-                    }
-                }
-                os.put(s, acc, 0, len);
-            }
-        });
+        Parallel.range(m, Math.max(1, PIECE / rows), Scratch.CHUNK, (from, to) -> sumRowsRange(gs, os, m, rows, from, to));
         return out;
+    }
+
+    /** Elements [from, to) of out = a + b, b (m values) repeated: a chunk at a time, never across b's end. */
+    static void plusRange(FloatBuffer as, FloatBuffer bs, FloatBuffer os, int m, int from, int to) {
+        float[] x = Scratch.get(0), y = Scratch.get(1);
+        for (int s = from; s < to; ) {
+            int j = s % m;                                             // where in b this chunk starts
+            int len = Math.min(Scratch.CHUNK, Math.min(to - s, m - j));
+            as.get(s, x, 0, len);
+            bs.get(j, y, 0, len);
+            for (int i = 0; i < len; i++) {
+                x[i] += y[i];
+            }
+            os.put(s, x, 0, len);
+            s += len;
+        }
+    }
+
+    /** Elements [from, to) of out (m values): the sum of g's rows of m values, added in row order. */
+    static void sumRowsRange(FloatBuffer gs, FloatBuffer os, int m, int rows, int from, int to) {
+        float[] acc = Scratch.get(0), x = Scratch.get(1);
+        for (int s = from; s < to; s += Scratch.CHUNK) {
+            int len = Math.min(Scratch.CHUNK, to - s);
+            gs.get(s, acc, 0, len);                                    // row 0
+            for (int r = 1; r < rows; r++) {
+                gs.get(r * m + s, x, 0, len);
+                for (int i = 0; i < len; i++) {
+                    acc[i] += x[i];
+                }
+            }
+            os.put(s, acc, 0, len);
+        }
     }
 }

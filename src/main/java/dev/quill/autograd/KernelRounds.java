@@ -5,7 +5,8 @@ import java.nio.FloatBuffer;
 /**
  * One round of a training step's scalar Java kernels on made-up data at a model's shape, for {@link Warmup}:
  * LayerNorm forward and backward over one sequence's rows, GELU forward and backward over its MLP
- * activations, and cross-entropy forward and backward over its logits. It calls the same static row and range
+ * activations, cross-entropy forward and backward over its logits, and the sums of {@link AddKernel} (a
+ * residual addition, positions added to two sequences and their gradient summed back). It calls the same static row and range
  * methods that the ops' threads call, on direct buffers of its own, so it needs no ND4J array and can run
  * while ND4J loads. The results are thrown away.
  */
@@ -23,6 +24,7 @@ final class KernelRounds implements Runnable {
     private final FloatBuffer x, y, dy, dx;        // (t, c)
     private final FloatBuffer h, hy, hdy, hdx;     // (t, hidden)
     private final FloatBuffer logits, probs, dLogits;
+    private final FloatBuffer two, twoSum;         // (2, t, c) and (t, c)
     private final float[] gain, shift, dg, db;
     private final double[] mean, rstd, rowLoss;
     private final int[] targets;
@@ -53,6 +55,8 @@ final class KernelRounds implements Runnable {
         logits = filled(logitRows * vocab, 0.19);
         probs = CpuBlas.directFloats(logitRows * vocab);
         dLogits = CpuBlas.directFloats(logitRows * vocab);
+        two = filled(2 * t * c, 0.29);
+        twoSum = CpuBlas.directFloats(t * c);
         gain = new float[c];
         shift = new float[c];
         java.util.Arrays.fill(gain, 1f);
@@ -106,5 +110,8 @@ final class KernelRounds implements Runnable {
         GeluKernel.backwardRange(h, hdy, hdx, 0, activations, geluTanh);
         CrossEntropyKernel.forwardRows(logits, probs, 0, logitRows, vocab, targets, -1, rowLoss);
         CrossEntropyKernel.backwardRows(probs, dLogits, 0, logitRows, vocab, targets, -1, 1f / logitRows);
+        AddKernel.plusRange(x, dy, dx, t * c, 0, t * c);                   // a residual addition
+        AddKernel.plusRange(two, x, two, t * c, 0, 2 * t * c);             // positions added to two sequences
+        AddKernel.sumRowsRange(two, twoSum, t * c, 2, 0, t * c);           // and their gradient summed
     }
 }
