@@ -1,14 +1,15 @@
 package dev.quill.autograd;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * One round of a training step's scalar Java kernels on made-up data at a model's shape, for {@link Warmup}:
  * LayerNorm forward and backward over one sequence's rows, GELU forward and backward over its MLP
  * activations, cross-entropy forward and backward over its logits, and the sums of {@link AddKernel} (a
- * residual addition, positions added to two sequences and their gradient summed back). It calls the same static row and range
- * methods that the ops' threads call, on direct buffers of its own, so it needs no ND4J array and can run
- * while ND4J loads. The results are thrown away.
+ * residual addition, positions added to two sequences and their gradient summed back). It calls the same
+ * static row and range methods that the ops' threads call, on direct buffers of its own, so it needs no ND4J
+ * array and can run while ND4J loads. The results are thrown away.
  */
 final class KernelRounds implements Runnable {
 
@@ -59,7 +60,7 @@ final class KernelRounds implements Runnable {
         twoSum = CpuBlas.directFloats(t * c);
         gain = new float[c];
         shift = new float[c];
-        java.util.Arrays.fill(gain, 1f);
+        Arrays.fill(gain, 1f);
         dg = new float[c];
         db = new float[c];
         mean = new double[t];

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * until a few hundred heads have passed; in a cold baby run the first step took ~1.3 s, ~0.9 s of it attention.
  * Start-up before that step (reading the config, loading ND4J's native libraries, reading the data, building
  * the model) keeps one thread busy for ~2.5 s. {@link #compile} uses that time: a daemon thread runs one
- * made-up head's attention forward and backward and one sequence's LayerNorm, GELU and cross-entropy
+ * made-up head's attention forward and backward and one sequence's LayerNorm, GELU, cross-entropy and sums
  * ({@link KernelRounds}) until the rounds run at compiled speed or {@link #stop} is called, which the trainer
  * does before its first step and the GEMM peak measurement before it measures. The results are thrown away;
  * nothing the run computes depends on it.
