@@ -13,7 +13,6 @@ import java.util.Arrays;
  */
 final class KernelRounds implements Runnable {
 
-    private static final int MAX_ROWS = 64;          // a round's rows (the code compiled is the same for more)
     private static final int MAX_LOGITS = 1 << 18;   // floats: a big vocabulary gets fewer rows
 
     private final int t;
@@ -22,29 +21,33 @@ final class KernelRounds implements Runnable {
     private final int vocab;
     private final int logitRows;
     private final boolean geluTanh;
+    private final boolean layerNorm;               // rows of c values fit a scratch array (as in LayerNormKernel)
     private final FloatBuffer x, y, dy, dx;        // (t, c)
     private final FloatBuffer h, hy, hdy, hdx;     // (t, hidden)
-    private final FloatBuffer logits, probs, dLogits;
-    private final FloatBuffer two, twoSum;         // (2, t, c) and (t, c)
-    private final float[] gain, shift, dg, db;
-    private final double[] mean, rstd, rowLoss;
-    private final int[] targets;
+    private final FloatBuffer logits, probs, dLogits;   // (logitRows, vocab)
+    private final FloatBuffer twoSequences;        // (2, t, c): x added to each, then summed back
+    private final FloatBuffer summed;              // (t, c)
+    private final float[] gain, shift, dg, db;     // (c)
+    private final double[] mean, rstd;             // (t)
+    private final double[] rowLoss;                // (logitRows)
+    private final int[] targets;                   // (logitRows), never the ignore index
 
     /**
-     * @param blockSize the block size (rows, at most {@value #MAX_ROWS} of them)
+     * @param blockSize the block size (rows, at most {@link Warmup#MAX_ROWS} of them)
      * @param c         n_embd
      * @param hidden    the MLP's width
      * @param vocab     the vocabulary size
      * @param geluTanh  GELU's tanh form (else the exact one)
      */
     KernelRounds(int blockSize, int c, int hidden, int vocab, boolean geluTanh) {
-        int t = Math.min(blockSize, MAX_ROWS);
+        int t = Math.min(blockSize, Warmup.MAX_ROWS);
         this.t = t;
         this.c = c;
         this.activations = t * hidden;
         this.vocab = vocab;
         this.logitRows = Math.max(1, Math.min(t, MAX_LOGITS / vocab));
         this.geluTanh = geluTanh;
+        this.layerNorm = c <= Scratch.CHUNK;
         x = filled(t * c, 0.37);
         dy = filled(t * c, 0.11);
         y = CpuBlas.directFloats(t * c);
@@ -56,8 +59,8 @@ final class KernelRounds implements Runnable {
         logits = filled(logitRows * vocab, 0.19);
         probs = CpuBlas.directFloats(logitRows * vocab);
         dLogits = CpuBlas.directFloats(logitRows * vocab);
-        two = filled(2 * t * c, 0.29);
-        twoSum = CpuBlas.directFloats(t * c);
+        twoSequences = filled(2 * t * c, 0.29);
+        summed = CpuBlas.directFloats(t * c);
         gain = new float[c];
         shift = new float[c];
         Arrays.fill(gain, 1f);
@@ -80,7 +83,7 @@ final class KernelRounds implements Runnable {
         return b;
     }
 
-    /** {@return the rows of a round's LayerNorm, GELU and attention-sized arrays} */
+    /** {@return the rows of a round's LayerNorm, GELU and sums} */
     int rows() {
         return t;
     }
@@ -105,14 +108,16 @@ final class KernelRounds implements Runnable {
 
     @Override
     public void run() {
-        LayerNormKernel.forwardRows(x, y, 0, t, c, gain, shift, 1e-5, mean, rstd);
-        LayerNormKernel.backwardRows(x, dy, dx, 0, t, c, gain, mean, rstd, dg, db);
+        if (layerNorm) {                                                   // wider rows take LayerNorm's plain path
+            LayerNormKernel.forwardRows(x, y, 0, t, c, gain, shift, 1e-5, mean, rstd);
+            LayerNormKernel.backwardRows(x, dy, dx, 0, t, c, gain, mean, rstd, dg, db);
+        }
         GeluKernel.forwardRange(h, hy, 0, activations, geluTanh);
         GeluKernel.backwardRange(h, hdy, hdx, 0, activations, geluTanh);
         CrossEntropyKernel.forwardRows(logits, probs, 0, logitRows, vocab, targets, -1, rowLoss);
         CrossEntropyKernel.backwardRows(probs, dLogits, 0, logitRows, vocab, targets, -1, 1f / logitRows);
         AddKernel.plusRange(x, dy, dx, t * c, 0, t * c);                   // a residual addition
-        AddKernel.plusRange(two, x, two, t * c, 0, 2 * t * c);             // positions added to two sequences
-        AddKernel.sumRowsRange(two, twoSum, t * c, 2, 0, t * c);           // and their gradient summed
+        AddKernel.plusRange(twoSequences, x, twoSequences, t * c, 0, 2 * t * c);   // positions added to two sequences
+        AddKernel.sumRowsRange(twoSequences, summed, t * c, 2, 0, t * c);          // and their gradient summed
     }
 }

@@ -44,11 +44,11 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         peak.check();
         // compiles the step's Java kernels on the idle core while the config and ND4J load and the model is
-        // built (see Warmup): on a small shape first, on the run's once the config is read
-        Warmup.compile(Warmup.Shape.SMALL);
+        // built (see Warmup): on a small model's sizes first, on the run's once the config is read
+        Warmup.compile(Warmup.ModelSizes.SMALL);
         RunConfig cfg = run.loadForTrain(resume);
         ModelConfig m = cfg.model();
-        Warmup.compile(new Warmup.Shape(m.blockSize(), m.nEmbd(), m.nHead(), m.mlpWidth(), m.vocabSize(),
+        Warmup.compile(new Warmup.ModelSizes(m.blockSize(), m.nEmbd(), m.nHead(), m.mlpWidth(), m.vocabSize(),
                 m.activation() == ModelConfig.Activation.GELU_TANH, m.dropout()));
         Path outDir = run.outDir(cfg);
         // under quill launch, torchrun, srun or mpirun: one process of a data-parallel group (docs/09-distributed.md);

@@ -147,7 +147,7 @@ public abstract class Module {
 
     /** Zeroes every parameter's gradient (walking the tree: no names built, as {@link #parameters()} does). */
     public void zeroGrad() {
-        params.values().forEach(Tensor::zeroGrad);            // a tensor shared by two modules is zeroed twice: the same
+        params.values().forEach(Tensor::zeroGrad);            // a tensor shared by two modules is zeroed twice, harmlessly
         children.values().forEach(Module::zeroGrad);
     }
 }

@@ -198,7 +198,7 @@ public final class Trainer {
         long scopeBytes = task.stepScopeBytes(data.tokensPerBatch() / parallel.worldSize());
 
         try (MetricsLog metrics = writer ? new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1) : null) {
-            Warmup.stop();                                  // the attention kernel's start-up compile (if any) ends here
+            Warmup.stop();                                  // the kernels' start-up compile (if any) ends here
             while (step < cfg.maxIters()) {
                 if (parallel.worldSize() == 1 ? stopRequested : parallel.stopAgreed()) {
                     stop = Stop.INTERRUPTED;

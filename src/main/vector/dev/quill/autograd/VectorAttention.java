@@ -66,7 +66,7 @@ final class VectorAttention {
      * (B, T, 3C) projection), over and over until the rounds run at compiled speed or {@code stop} says so:
      * until C2 has compiled these loops they run as Vector API objects, tens of times slower ({@link Warmup}).
      *
-     * @param t       rows of a head (the model's block size)
+     * @param t       rows of a head
      * @param d       its width (the head size)
      * @param dropout whether to draw a dropout mask too (its branch then gets compiled as well)
      * @param stop    asked after every head
@@ -75,6 +75,16 @@ final class VectorAttention {
         warmUp(t, d, dropout, () -> { }, stop);
     }
 
+    /**
+     * As {@link #warmUp(int, int, boolean, BooleanSupplier)}, running {@code alsoEachRound} after each head's
+     * forward and backward (the scalar kernels' rounds), so the rounds stop once all of it runs compiled.
+     *
+     * @param t             rows of a head
+     * @param d             its width (the head size)
+     * @param dropout       whether to draw a dropout mask too
+     * @param alsoEachRound more work for each round
+     * @param stop          asked after every round
+     */
     static void warmUp(int t, int d, boolean dropout, Runnable alsoEachRound, BooleanSupplier stop) {
         FloatBuffer qkv = CpuBlas.directFloats(t * 3 * d), p = CpuBlas.directFloats(t * t);
         FloatBuffer y = CpuBlas.directFloats(t * d), dy = CpuBlas.directFloats(t * d);
