@@ -110,7 +110,7 @@ final class AttentionKernel {
 
         /** (B, nh, X, Y) as views over the heads of each piece, each (heads, X, Y), made on the calling thread. */
         INDArray[] views(INDArray a) {
-            return slices(a.reshape(a.size(0) * a.size(1), a.size(2), a.size(3)), 0, cut);
+            return slices(Shapes.reshape(a, a.size(0) * a.size(1), a.size(2), a.size(3)), 0, cut);
         }
     }
 

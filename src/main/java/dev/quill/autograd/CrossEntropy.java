@@ -42,12 +42,12 @@ final class CrossEntropy extends Function {
         CrossEntropy f = new CrossEntropy();
         f.logitShape = x.shape();
         f.ignoreIndex = ignoreIndex;
-        f.targets = targetArray.reshape(-1).toIntVector();
+        f.targets = Shapes.reshape(targetArray, -1).toIntVector();
         f.count = countScored(f.targets, v, ignoreIndex);
         if (rows == 0) {                                                       // nothing to score: loss 0, no gradient
             return f.output(Nd4j.scalar(x.dataType(), 0.0), logits);
         }
-        INDArray flat = Shapes.contiguous(x).reshape(rows, v);                 // (N, V)
+        INDArray flat = Shapes.reshape(Shapes.contiguous(x), rows, v);         // (N, V)
         double[] rowLoss;
         if (Kernels.usable(flat)) {
             f.probs = Nd4j.createUninitialized(flat.dataType(), rows, v);
@@ -114,7 +114,7 @@ final class CrossEntropy extends Function {
         } else {
             backward(g, scale);
         }
-        accumulateOwned(0, g.reshape(logitShape));
+        accumulateOwned(0, Shapes.reshape(g, logitShape));
     }
 
     /** g = (softmax(x) - onehot(t)) * scale, row by row; rows whose target is ignored are 0. */

@@ -26,12 +26,12 @@ final class Embedding extends Function {
         }
         Embedding f = new Embedding();
         f.tableShape = t.shape();
-        f.ids = idArray.reshape(-1).toIntVector();
+        f.ids = Shapes.reshape(idArray, -1).toIntVector();
         checkIds(f.ids, t.size(0));
         long[] outShape = Arrays.copyOf(idArray.shape(), idArray.rank() + 1);
         outShape[idArray.rank()] = t.size(1);
         INDArray rows = Nd4j.pullRows(Shapes.contiguous(t), 1, f.ids); // (N, C)
-        return f.output(rows.reshape(outShape), table);                  // (S..., C)
+        return f.output(Shapes.reshape(rows, outShape), table);          // (S..., C)
     }
 
     /** Fails on an id outside the table's v rows (a loop of its own: see CrossEntropy's note on loops). */

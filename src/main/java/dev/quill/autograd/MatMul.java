@@ -60,11 +60,11 @@ final class MatMul extends Function {
         f.tb = tb;
         INDArray y;
         if (as.length > 2 && !batched) {
-            INDArray rows = f.a.reshape(-1, as[as.length - 1]);           // (rows, K)
+            INDArray rows = Shapes.reshape(f.a, -1, as[as.length - 1]);   // (rows, K)
             INDArray y2 = product(rows, f.b, false, tb);                     // (rows, N)
             long[] ys = as.clone();
             ys[ys.length - 1] = y2.size(1);
-            y = y2.reshape(ys);                                              // (..., N)
+            y = Shapes.reshape(y2, ys);                                      // (..., N)
         } else {
             y = product(f.a, f.b, ta, tb);
         }
@@ -80,8 +80,8 @@ final class MatMul extends Function {
     protected void backward(INDArray dy) {
         dy = Shapes.contiguous(dy);
         if (a.rank() > 2 && b.rank() == 2) {
-            INDArray a2 = a.reshape(-1, a.size(-1));                      // (rows, K)
-            INDArray dy2 = dy.reshape(-1, dy.size(-1));                   // (rows, N)
+            INDArray a2 = Shapes.reshape(a, -1, a.size(-1));              // (rows, K)
+            INDArray dy2 = Shapes.reshape(dy, -1, dy.size(-1));           // (rows, N)
             // dx = dy op(b)^T and dW += ... are independent: dx on a worker (into an array made here),
             // the weight's on this thread (it may allocate the parameter's gradient)
             INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(a.dataType(), a2.shape()) : null;
@@ -99,7 +99,7 @@ final class MatMul extends Function {
                 }
             });
             if (dx != null) {
-                accumulateOwned(0, dx.reshape(a.shape()));
+                accumulateOwned(0, Shapes.reshape(dx, a.shape()));
             }
             return;
         }
@@ -153,9 +153,9 @@ final class MatMul extends Function {
             return Nd4j.gemm(x, y, out, tx, ty, 1.0, beta);                         // (M, N)
         }
         long m = out.size(r - 2), n = out.size(r - 1), batch = out.length() / (m * n);
-        INDArray x3 = x.reshape(batch, x.size(r - 2), x.size(r - 1));
-        INDArray y3 = y.reshape(batch, y.size(r - 2), y.size(r - 1));
-        Nd4j.matmul(x3, y3, out.reshape(batch, m, n), tx, ty, false);               // (batch, M, N)
+        INDArray x3 = Shapes.reshape(x, batch, x.size(r - 2), x.size(r - 1));
+        INDArray y3 = Shapes.reshape(y, batch, y.size(r - 2), y.size(r - 1));
+        Nd4j.matmul(x3, y3, Shapes.reshape(out, batch, m, n), tx, ty, false);       // (batch, M, N)
         return out;
     }
 }

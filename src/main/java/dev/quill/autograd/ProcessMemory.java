@@ -56,8 +56,18 @@ public record ProcessMemory(long virtualKb, long residentKb) {
         return new ProcessMemory(virtualKb, residentKb);
     }
 
-    private static long kb(String line) {      // "VmRSS:\t  5204204 kB"
-        String digits = line.replaceAll("[^0-9]", "");
-        return digits.isEmpty() ? -1 : Long.parseLong(digits);
+    private static long kb(String line) {      // "VmRSS:\t  5204204 kB": the digits after the colon
+        long kb = 0;
+        boolean any = false;
+        for (int i = line.indexOf(':') + 1; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (ch >= '0' && ch <= '9') {
+                kb = kb * 10 + (ch - '0');
+                any = true;
+            } else if (any) {
+                break;
+            }
+        }
+        return any ? kb : -1;
     }
 }

@@ -37,13 +37,13 @@ final class QkvAttentionOp extends Function {
             return f.output(f.forwardInPlace(x, dropout, rng, training), qkv);
         }
         INDArray heads = Nd4j.createUninitialized(qkv.dataType(), 3, b, nHead, t, hs); // (3, B, nh, T, hs)
-        AttentionKernel.copy(heads, x.reshape(b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
+        AttentionKernel.copy(heads, Shapes.reshape(x, b, t, 3, nHead, hs).permute(2, 0, 3, 1, 4), 1);
         f.core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
         INDArray y = Nd4j.createUninitialized(qkv.dataType(), b, nHead, t, hs);
         f.core.forward(y, dropout, rng, training);                                  // (B, nh, T, hs)
         INDArray merged = Nd4j.createUninitialized(qkv.dataType(), b, t, nHead, hs);
         AttentionKernel.copy(merged, y.permute(0, 2, 1, 3), 0);                                    // (B, T, nh, hs) = (B, T, C)
-        merged = merged.reshape(b, t, nHead * hs);
+        merged = Shapes.reshape(merged, b, t, nHead * hs);
         return f.output(merged, qkv);
     }
 
@@ -60,12 +60,12 @@ final class QkvAttentionOp extends Function {
             return;
         }
         INDArray g = Nd4j.createUninitialized(dy.dataType(), b, nh, t, hs);
-        AttentionKernel.copy(g, Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3), 0); // (B, nh, T, hs)
+        AttentionKernel.copy(g, Shapes.reshape(Shapes.contiguous(dy), b, t, nh, hs).permute(0, 2, 1, 3), 0); // (B, nh, T, hs)
         INDArray dHeads = Nd4j.createUninitialized(dy.dataType(), 3, b, nh, t, hs);
         core.backward(g, part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
         INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
         AttentionKernel.copy(dQkv, dHeads.permute(1, 3, 0, 2, 4), 0);                               // (B, T, 3, nh, hs)
-        accumulateOwned(0, dQkv.reshape(b, t, 3 * nh * hs));                         // (B, T, 3C)
+        accumulateOwned(0, Shapes.reshape(dQkv, b, t, 3 * nh * hs));                 // (B, T, 3C)
     }
 
     // The Vector API kernels read and write heads in place through strided views: no copies at all.
@@ -74,11 +74,11 @@ final class QkvAttentionOp extends Function {
     private INDArray forwardInPlace(INDArray x, double dropout, Rng rng, boolean training) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
         inPlace = true;
-        INDArray heads = x.reshape(b, t, 3, nh, hs).permute(2, 0, 3, 1, 4);         // (3, B, nh, T, hs) view
+        INDArray heads = Shapes.reshape(x, b, t, 3, nh, hs).permute(2, 0, 3, 1, 4); // (3, B, nh, T, hs) view
         core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
         INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nh, hs);     // (B, T, nh, hs)
         core.forward(merged.permute(0, 2, 1, 3), dropout, rng, training);          // written as (B, nh, T, hs)
-        return merged.reshape(b, t, nh * hs);
+        return Shapes.reshape(merged, b, t, nh * hs);
     }
 
     /** {@return dqkv (B, T, 3C)}, written through a (3, B, nh, T, hs) view */
@@ -86,8 +86,8 @@ final class QkvAttentionOp extends Function {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
         INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
         INDArray dHeads = dQkv.permute(2, 0, 3, 1, 4);                             // (3, B, nh, T, hs) view
-        core.backward(Shapes.contiguous(dy).reshape(b, t, nh, hs).permute(0, 2, 1, 3),
+        core.backward(Shapes.reshape(Shapes.contiguous(dy), b, t, nh, hs).permute(0, 2, 1, 3),
                 part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
-        return dQkv.reshape(b, t, 3 * nh * hs);                                     // (B, T, 3C)
+        return Shapes.reshape(dQkv, b, t, 3 * nh * hs);                             // (B, T, 3C)
     }
 }

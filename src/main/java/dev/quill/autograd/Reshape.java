@@ -12,7 +12,7 @@ final class Reshape extends Function {
         INDArray v = x.value();
         f.xShape = v.shape();
         long[] target = resolve(shape, v.length(), f.xShape);
-        return f.output(v.reshape('c', target), x);
+        return f.output(Shapes.reshape(v, target), x);
     }
 
     private static long[] resolve(long[] shape, long length, long[] from) {
@@ -41,6 +41,6 @@ final class Reshape extends Function {
 
     @Override
     protected void backward(INDArray dy) {
-        accumulate(0, dy.reshape('c', xShape));
+        accumulate(0, Shapes.reshape(dy, xShape));
     }
 }

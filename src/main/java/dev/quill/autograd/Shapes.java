@@ -2,6 +2,7 @@ package dev.quill.autograd;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Shape arithmetic shared by the ops: broadcasting, reduction back to an input's shape, checks. */
 public final class Shapes {
@@ -74,7 +75,7 @@ public final class Shapes {
             return AddKernel.sumRows(g, shape);
         }
         INDArray summed = n == 0 ? g : g.sum(true, Arrays.copyOf(axes, n));
-        return summed.reshape(shape);
+        return reshape(summed, shape);
     }
 
     /**
@@ -135,5 +136,42 @@ public final class Shapes {
             expected *= shape[i];
         }
         return true;
+    }
+
+    /**
+     * {@code x.reshape(shape)} in c order, as a view where one is possible. A {@link #dense dense} c-order
+     * {@code x} gets a new array over its own buffer object, with c-order strides; ND4J's reshape wraps
+     * the buffer in a new view buffer first (a native object and a deallocation record each time) and
+     * runs NumPy's general stride search. Any other {@code x} goes to ND4J's reshape.
+     *
+     * @param x     any array
+     * @param shape the new shape, of x's length; one size may be -1 (the rest of the length)
+     * @return a view of x with that shape, or ND4J's result where x's strides need its search or a copy
+     */
+    static INDArray reshape(INDArray x, long... shape) {
+        long[] s = shape.clone();
+        long known = 1;
+        int free = -1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1 && free < 0) {
+                free = i;
+            } else {
+                known *= s[i];
+            }
+        }
+        long n = x.length();
+        if (free >= 0 && known > 0) {
+            s[free] = n / known;
+        }
+        if (x.ordering() != 'c' || !dense(x) || x.isEmpty() || length(s) != n || s.length == 0) {
+            return x.reshape(shape);
+        }
+        long[] stride = new long[s.length];
+        long step = 1;
+        for (int i = s.length - 1; i >= 0; i--) {   // c order: the last axis is the fastest
+            stride[i] = step;
+            step *= s[i];
+        }
+        return Nd4j.create(x.data(), s, stride, 0L, 1L, 'c');
     }
 }

@@ -30,14 +30,14 @@ final class Sum extends Function {
             y.muli(f.scale);
         }
         if (!keepDims) {
-            y = y.reshape(dropAxes(f.keptShape, dims));
+            y = Shapes.reshape(y, dropAxes(f.keptShape, dims));
         }
         return f.output(y, x);
     }
 
     @Override
     protected void backward(INDArray dy) {
-        INDArray kept = dy.reshape(keptShape);
+        INDArray kept = Shapes.reshape(dy, keptShape);
         if (Arrays.equals(keptShape, xShape)) { // only size-1 axes were reduced: nothing to copy back
             accumulate(0, scale == 1.0 ? kept : kept.mul(scale));
             return;

@@ -58,7 +58,10 @@ class MatMulKernelTest {
         INDArray out = Nd4j.createUninitialized(t, m, n);
         assertThat(MatMulKernel.product(x, y, out, tx, ty, 0.0)).isTrue();
         assertClose(out, naive(x, y, tx, ty), dbl ? 1e-12 : 1e-4);
-        if (!dbl) {                       // FLOAT: ND4J calls the same sgemm, so the bits agree (DOUBLE it may do itself)
+        // FLOAT with a matrix on both sides: ND4J calls the same sgemm, so the bits agree. A single row or
+        // column (m or n is 1) goes another way in ND4J, with its own summation order (at k 32 and 39 the last
+        // bit differs), and DOUBLE it may do itself: those are checked against the definition only.
+        if (!dbl && m > 1 && n > 1) {
             INDArray nd4j = Nd4j.gemm(x, y, Nd4j.create(t, m, n), tx, ty, 1.0, 0.0);
             assertThat(out.ravel().toDoubleVector()).containsExactly(nd4j.ravel().toDoubleVector());
         }
