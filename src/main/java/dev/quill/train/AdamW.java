@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * with two or more axes (weight matrices, embeddings) decays; biases and norm gains, vectors, do not,
  * since shrinking a gain toward 0 is not a simpler model, just a different one.
  *
- * <p>On the CPU the update is one fused Java loop per parameter (no temporaries); elsewhere it is the
- * same formula in ND4J ops (see {@link Kernels}).
+ * <p>On the CPU the update is one fused Java loop (no temporaries) over blocks of every parameter's
+ * elements, which Quill's threads share; elsewhere it is the same formula in ND4J ops (see {@link Kernels}).
  */
 public final class AdamW {
 
@@ -111,6 +111,9 @@ public final class AdamW {
         t++;
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = Math.sqrt(1 - Math.pow(beta2, t));
+        List<FloatBuffer[]> floats = new ArrayList<>();   // w, g, m, v of each parameter the Java loop updates
+        List<int[]> blocks = new ArrayList<>();           // {index into floats, from, to}
+        List<Float> floatDecay = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             INDArray g = p.grad();
@@ -121,8 +124,13 @@ public final class AdamW {
             INDArray w = p.value();
             if (Kernels.java() && Kernels.plain(w) && Kernels.plain(g) && w.dataType() == DataType.FLOAT
                     && g.dataType() == DataType.FLOAT) {
-                updateFloat(w.data().asNioFloat(), g.data().asNioFloat(), m.get(i).data().asNioFloat(),
-                        v.get(i).data().asNioFloat(), (int) w.length(), lr, wd, bc1, bc2);
+                int n = (int) w.length();
+                for (int from = 0; from < n; from += BLOCK) {
+                    blocks.add(new int[] {floats.size(), from, Math.min(n, from + BLOCK)});
+                }
+                floats.add(new FloatBuffer[] {w.data().asNioFloat(), g.data().asNioFloat(), m.get(i).data().asNioFloat(),
+                        v.get(i).data().asNioFloat()});
+                floatDecay.add((float) (1 - lr * wd));
             } else if (Kernels.java() && Kernels.plain(w) && Kernels.plain(g) && w.dataType() == DataType.DOUBLE
                     && g.dataType() == DataType.DOUBLE) {
                 updateDouble(w.data().asNioDouble(), g.data().asNioDouble(), m.get(i).data().asNioDouble(),
@@ -131,37 +139,42 @@ public final class AdamW {
                 updateNd4j(w, g, m.get(i), v.get(i), lr, wd, bc1, bc2);
             }
         }
+        // the FLOAT parameters' blocks, all of them shared among Quill's threads, which take them in turn: a
+        // small model's tensors are too small to split one by one, so one tensor per call left a thread idle
+        float b1 = (float) beta1, b2 = (float) beta2, stepSize = (float) (lr / bc1), c2 = (float) bc2, e = (float) eps;
+        Parallel.forEach(blocks.size(), k -> {
+            int[] b = blocks.get(k);
+            FloatBuffer[] f = floats.get(b[0]);
+            updateFloat(f[0], f[1], f[2], f[3], b[1], b[2], floatDecay.get(b[0]), b1, b2, stepSize, c2, e);
+        });
     }
 
-    private void updateFloat(FloatBuffer w, FloatBuffer g, FloatBuffer m1, FloatBuffer m2, int n, double lr,
-                             double wd, double bc1, double bc2) {
-        float decay = (float) (1 - lr * wd);
-        float b1 = (float) beta1, b2 = (float) beta2;
-        float stepSize = (float) (lr / bc1);
-        float c2 = (float) bc2, e = (float) eps;
-        // chunks copied into float arrays, where the loop vectorizes; big tensors split over Quill's threads
-        Parallel.range(n, 1 << 15, CHUNK, (from, to) -> {
-            float[][] buf = BUFFERS.get();
-            float[] ws = buf[0], gs = buf[1], ms = buf[2], vs = buf[3];
-            for (int s = from; s < to; s += CHUNK) {
-                int len = Math.min(CHUNK, to - s);
-                w.get(s, ws, 0, len);
-                g.get(s, gs, 0, len);
-                m1.get(s, ms, 0, len);
-                m2.get(s, vs, 0, len);
-                for (int i = 0; i < len; i++) {
-                    float gi = gs[i];
-                    float mi = b1 * ms[i] + (1 - b1) * gi;
-                    float vi = b2 * vs[i] + (1 - b2) * gi * gi;
-                    ms[i] = mi;
-                    vs[i] = vi;
-                    ws[i] = ws[i] * decay - stepSize * mi / ((float) Math.sqrt(vi) / c2 + e);
-                }
-                w.put(s, ws, 0, len);
-                m1.put(s, ms, 0, len);
-                m2.put(s, vs, 0, len);
+    // elements per block: ~50 blocks for the baby model's 0.8M parameters, so the threads' shares even out
+    private static final int BLOCK = 1 << 14;
+
+    /** The update of elements [from, to) of one FLOAT parameter, in chunks copied into float arrays (they vectorize). */
+    private static void updateFloat(FloatBuffer w, FloatBuffer g, FloatBuffer m1, FloatBuffer m2, int from, int to,
+                                    float decay, float b1, float b2, float stepSize, float c2, float e) {
+        float[][] buf = BUFFERS.get();
+        float[] ws = buf[0], gs = buf[1], ms = buf[2], vs = buf[3];
+        for (int s = from; s < to; s += CHUNK) {
+            int len = Math.min(CHUNK, to - s);
+            w.get(s, ws, 0, len);
+            g.get(s, gs, 0, len);
+            m1.get(s, ms, 0, len);
+            m2.get(s, vs, 0, len);
+            for (int i = 0; i < len; i++) {
+                float gi = gs[i];
+                float mi = b1 * ms[i] + (1 - b1) * gi;
+                float vi = b2 * vs[i] + (1 - b2) * gi * gi;
+                ms[i] = mi;
+                vs[i] = vi;
+                ws[i] = ws[i] * decay - stepSize * mi / ((float) Math.sqrt(vi) / c2 + e);
             }
-        });
+            w.put(s, ws, 0, len);
+            m1.put(s, ms, 0, len);
+            m2.put(s, vs, 0, len);
+        }
     }
 
     private static final int CHUNK = 2048;
