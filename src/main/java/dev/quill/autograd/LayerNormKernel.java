@@ -69,9 +69,16 @@ final class LayerNormKernel {
         return y;
     }
 
+    /** The c floats of a plain FLOAT vector, read from its storage (ND4J's toFloatVector runs a copy op first). */
+    private static float[] vector(INDArray v, int c) {
+        float[] out = new float[c];
+        Scratch.floats(v).get(0, out, 0, c);
+        return out;
+    }
+
     private void forwardFloat(INDArray b, INDArray y, int c, int rows) {
-        float[] gain = g.toFloatVector();
-        float[] shift = b == null ? new float[c] : b.toFloatVector();
+        float[] gain = vector(g, c);
+        float[] shift = b == null ? new float[c] : vector(b, c);
         FloatBuffer xs = Scratch.floats(x), ys = Scratch.floats(y);
         Parallel.range(rows, MIN_ROWS, 1, (from, to) -> forwardRows(xs, ys, from, to, c, gain, shift, eps, mean, rstdRows));
     }
@@ -143,7 +150,7 @@ final class LayerNormKernel {
     }
 
     private NormChecks.Grads backwardFloat(INDArray dy, int c, int rows, boolean wantDx) {
-        float[] gain = g.toFloatVector();
+        float[] gain = vector(g, c);
         INDArray dx = wantDx ? Nd4j.createUninitialized(DataType.FLOAT, x.shape()) : null;
         FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = dx == null ? null : Scratch.floats(dx);
         int[] cut = Parallel.split(rows, MIN_ROWS, 1);
