@@ -34,9 +34,6 @@ public final class Backend {
         out.put("device", Kernels.isCpuBackend() ? "CPU: " + Runtime.getRuntime().availableProcessors() + " cores"
                 : String.valueOf(env.getOrDefault("cuda.deviceName", "GPU")));
         out.put("blas", String.valueOf(env.getOrDefault("blas.vendor", "unknown")));
-        // the library JavaCPP's OpenBLAS preset loads, whose cblas_sgemm Quill's products call: mkl_rt with
-        // -Dorg.bytedeco.openblas.load=mkl_rt and Intel's MKL on the classpath (QUILL_BLAS=mkl, docs/performance.md)
-        out.put("blas_library", System.getProperty("org.bytedeco.openblas.load", "openblas"));
         out.put("nd4j_threads", Integer.toString(Nd4j.getEnvironment().maxThreads()));
         out.put("java_kernels", Boolean.toString(Kernels.java()));
         out.put("max_heap_mb", Long.toString(Runtime.getRuntime().maxMemory() >> 20));

@@ -12,7 +12,8 @@ final class Reshape extends Function {
         INDArray v = x.value();
         f.xShape = v.shape();
         long[] target = resolve(shape, v.length(), f.xShape);
-        return f.output(Shapes.reshape(v, target), x);
+        // ND4J's reshape: its view wraps the buffer, so releasing the output never frees x's memory
+        return f.output(v.reshape('c', target), x);
     }
 
     private static long[] resolve(long[] shape, long length, long[] from) {

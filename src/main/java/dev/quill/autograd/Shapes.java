@@ -142,7 +142,8 @@ public final class Shapes {
      * {@code x.reshape(shape)} in c order, as a view where one is possible. A {@link #dense dense} c-order
      * {@code x} gets a new array over its own buffer object, with c-order strides; ND4J's reshape wraps
      * the buffer in a new view buffer first (a native object and a deallocation record each time) and
-     * runs NumPy's general stride search. Any other {@code x} goes to ND4J's reshape.
+     * runs NumPy's general stride search. Any other {@code x} goes to ND4J's reshape. The result shares x's
+     * buffer object, and ND4J may not count it as a view: never close it while x is in use.
      *
      * @param x     any array
      * @param shape the new shape, of x's length; one size may be -1 (the rest of the length)
@@ -164,7 +165,7 @@ public final class Shapes {
             s[free] = n / known;
         }
         if (x.ordering() != 'c' || !dense(x) || x.isEmpty() || length(s) != n || s.length == 0) {
-            return x.reshape(shape);
+            return x.reshape('c', shape);
         }
         long[] stride = new long[s.length];
         long step = 1;

@@ -111,9 +111,7 @@ public final class AdamW {
         t++;
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = Math.sqrt(1 - Math.pow(beta2, t));
-        List<FloatBuffer[]> floats = new ArrayList<>();   // w, g, m, v of each parameter the Java loop updates
-        List<int[]> blocks = new ArrayList<>();           // {index into floats, from, to}
-        List<Float> floatDecay = new ArrayList<>();
+        List<Block> blocks = new ArrayList<>();           // the FLOAT parameters' elements, cut for Quill's threads
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             INDArray g = p.grad();
@@ -125,12 +123,11 @@ public final class AdamW {
             if (Kernels.java() && Kernels.plain(w) && Kernels.plain(g) && w.dataType() == DataType.FLOAT
                     && g.dataType() == DataType.FLOAT) {
                 int n = (int) w.length();
+                FloatBuffer[] wgmv = {w.data().asNioFloat(), g.data().asNioFloat(), m.get(i).data().asNioFloat(),
+                        v.get(i).data().asNioFloat()};
                 for (int from = 0; from < n; from += BLOCK) {
-                    blocks.add(new int[] {floats.size(), from, Math.min(n, from + BLOCK)});
+                    blocks.add(new Block(wgmv, from, Math.min(n, from + BLOCK), (float) (1 - lr * wd)));
                 }
-                floats.add(new FloatBuffer[] {w.data().asNioFloat(), g.data().asNioFloat(), m.get(i).data().asNioFloat(),
-                        v.get(i).data().asNioFloat()});
-                floatDecay.add((float) (1 - lr * wd));
             } else if (Kernels.java() && Kernels.plain(w) && Kernels.plain(g) && w.dataType() == DataType.DOUBLE
                     && g.dataType() == DataType.DOUBLE) {
                 updateDouble(w.data().asNioDouble(), g.data().asNioDouble(), m.get(i).data().asNioDouble(),
@@ -139,17 +136,21 @@ public final class AdamW {
                 updateNd4j(w, g, m.get(i), v.get(i), lr, wd, bc1, bc2);
             }
         }
-        // the FLOAT parameters' blocks, all of them shared among Quill's threads, which take them in turn: a
-        // small model's tensors are too small to split one by one, so one tensor per call left a thread idle
+        // all the blocks in one parallel region, taken in turn by Quill's threads: a small model has many
+        // tensors below the size worth splitting alone, which one call per tensor left to a single thread
         float b1 = (float) beta1, b2 = (float) beta2, stepSize = (float) (lr / bc1), c2 = (float) bc2, e = (float) eps;
         Parallel.forEach(blocks.size(), k -> {
-            int[] b = blocks.get(k);
-            FloatBuffer[] f = floats.get(b[0]);
-            updateFloat(f[0], f[1], f[2], f[3], b[1], b[2], floatDecay.get(b[0]), b1, b2, stepSize, c2, e);
+            Block b = blocks.get(k);
+            FloatBuffer[] f = b.wgmv();
+            updateFloat(f[0], f[1], f[2], f[3], b.from(), b.to(), b.decay(), b1, b2, stepSize, c2, e);
         });
     }
 
-    // elements per block: ~50 blocks for the baby model's 0.8M parameters, so the threads' shares even out
+    /** Elements [from, to) of one FLOAT parameter: its w, g, m and v storage, and its decay factor 1 - lr wd. */
+    private record Block(FloatBuffer[] wgmv, int from, int to, float decay) {
+    }
+
+    // elements per block: 59 blocks for the baby model's 0.8M parameters, so the threads' shares even out
     private static final int BLOCK = 1 << 14;
 
     /** The update of elements [from, to) of one FLOAT parameter, in chunks copied into float arrays (they vectorize). */

@@ -96,4 +96,13 @@ class ShapesReshapeTest {
         assertThat(s.rank()).isZero();
         assertThat(s.getDouble(0)).isEqualTo(3.0);
     }
+
+    @Test
+    void releasingAReshapedTensorLeavesItsInputAlone() {
+        Tensor a = Tensor.leaf(Nd4j.createFromArray(new double[][] {{1, 2, 3}, {4, 5, 6}}));   // a plain array, not a view
+        Tensor b = a.reshape(3, 2);
+        b.release();
+        assertThat(a.value().wasClosed()).isFalse();
+        assertThat(a.value().getDouble(1, 2)).isEqualTo(6.0);
+    }
 }

@@ -22,7 +22,10 @@ class LauncherBlasTest {
         pb.environment().put("QUILL_BLAS", blas);
         pb.environment().put("QUILL_BACKEND", backend);
         Process p = pb.start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the launcher did not exit within 30 s");
+        }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         return new String[] {Integer.toString(p.exitValue()), out};
     }
