@@ -89,16 +89,8 @@ final class LayerNormKernel {
         float[] row = Scratch.get(0);
         for (int r = from; r < to; r++) {
             xs.get(r * c, row, 0, c);
-            double sum = 0;
-            for (int j = 0; j < c; j++) {
-                sum += row[j];
-            }
-            float mu = (float) (sum / c);
-            double sq = 0;
-            for (int j = 0; j < c; j++) {
-                float d = row[j] - mu;
-                sq += d * d;
-            }
+            float mu = (float) (sum(row, c) / c);
+            double sq = sumOfSquares(row, c, mu);
             float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
             for (int j = 0; j < c; j++) {
                 row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
@@ -181,17 +173,66 @@ final class LayerNormKernel {
             if (dxs == null) {
                 continue;
             }
-            double sumD = 0, sumDX = 0;
-            for (int j = 0; j < c; j++) {
-                sumD += dxhat[j];
-                sumDX += dxhat[j] * xr[j];
-            }
+            double sumD = sum(dxhat, c), sumDX = dot(dxhat, xr, c);
             float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
             for (int j = 0; j < c; j++) {
                 dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);
             }
             dxs.put(r * c, dxhat, 0, c);
         }
+    }
+
+    // The row sums below keep four partial sums in double, added in a fixed order: one running sum waits on
+    // the addition before it (4 cycles each), four run side by side. The result does not depend on threads.
+
+    /** {@return a[0] + ... + a[n - 1], in double} */
+    static double sum(float[] a, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            s0 += a[j];
+            s1 += a[j + 1];
+            s2 += a[j + 2];
+            s3 += a[j + 3];
+        }
+        for (; j < n; j++) {
+            s0 += a[j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@return the sum of (a[j] - mu)^2 over j < n, each square in float as the row loop makes it, summed in double} */
+    static double sumOfSquares(float[] a, int n, float mu) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            float d0 = a[j] - mu, d1 = a[j + 1] - mu, d2 = a[j + 2] - mu, d3 = a[j + 3] - mu;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; j < n; j++) {
+            float d = a[j] - mu;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@return the sum of a[j] * b[j] over j < n, each product in float, summed in double} */
+    static double dot(float[] a, float[] b, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            s0 += a[j] * b[j];
+            s1 += a[j + 1] * b[j + 1];
+            s2 += a[j + 2] * b[j + 2];
+            s3 += a[j + 3] * b[j + 3];
+        }
+        for (; j < n; j++) {
+            s0 += a[j] * b[j];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static double[] sum(float[][] pieces, int c) {
