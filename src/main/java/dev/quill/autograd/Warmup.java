@@ -72,8 +72,8 @@ public final class Warmup {
         if (stopped || !sizes.valid() || !Kernels.vectorRequested() || "off".equals(System.getProperty("quill.warmup"))) {
             return;
         }
-        if (!sizes.equals(wanted)) {
-            wanted = sizes;
+        if (!sizes.equals(wanted)) {                             // equal sizes keep the object: the thread
+            wanted = sizes;                                      // compares by identity to see a switch
         }
         if (thread != null && (!done || sizes.equals(running))) {
             return;                                              // running (it picks up the new sizes), or done with these
