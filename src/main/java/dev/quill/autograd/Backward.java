@@ -73,19 +73,23 @@ final class Backward {
 
     /** The chain rule over {@code order}, from its end: each op's backward once, each used gradient let go of. */
     private static void propagate(Tensor root, INDArray seed, List<Tensor> order) {
-        root.gradient().add(seed, true);
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Tensor t = order.get(i);
-            Gradient g = t.gradient();
-            if (t.creator() == null || g.array() == null) {
-                continue;
+        try {
+            root.gradient().add(seed, true);
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Gradient g = t.gradient();
+                if (t.creator() == null || g.array() == null) {
+                    continue;
+                }
+                t.creator().backward(g.array());
+                if (!t.retainsGrad() && t != root) {
+                    g.forget(); // an intermediate's gradient is not needed once its op has used it
+                } else {
+                    g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
+                }
             }
-            t.creator().backward(g.array());
-            if (!t.retainsGrad() && t != root) {
-                g.forget(); // an intermediate's gradient is not needed once its op has used it
-            } else {
-                g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
-            }
+        } finally {
+            Parallel.awaitLater(); // the weight gradients' products still running (Function#accumulateProductLater)
         }
     }
 

@@ -99,6 +99,23 @@ public abstract class Function {
     }
 
     /**
+     * As {@link #accumulateProduct}, for a product the rest of the backward pass does not wait for: when it can go
+     * straight into a parameter's gradient, a worker runs the GEMM while this thread goes on
+     * ({@link Gradient#addProductLater}).
+     *
+     * @param i  the input's index, as passed to {@link #output}
+     * @param x  the left operand, 2-D, alive until the pass ends
+     * @param y  the right operand, 2-D, alive until the pass ends
+     * @param tx whether to use x transposed
+     * @param ty whether to use y transposed; op(x) @ op(y) must have the input's shape
+     */
+    protected final void accumulateProductLater(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
+        if (!inputs[i].gradient().addProductLater(x, y, tx, ty)) {
+            accumulateProduct(i, x, y, tx, ty);
+        }
+    }
+
+    /**
      * {@code inputs[i].grad += values}, for a small gradient summed on the Java heap (a norm's gain and bias,
      * an embedding table's rows), in c order: added straight into the input's own gradient array when it
      * has one (a parameter's), else made into an array shaped and typed like the input.

@@ -23,6 +23,7 @@ final class Gradient {
     private INDArray array;
     private boolean zero;   // markZero() was called: the contents are stale and count as zero
     private boolean shared; // the array may be held elsewhere too: never written in place
+    private boolean later;  // a product into the array was handed to Parallel.later and may still be running
 
     Gradient(Tensor owner) {
         this.owner = owner;
@@ -30,11 +31,21 @@ final class Gradient {
 
     /** {@return the array as it is (null before any), for the backward pass: it only reads it} */
     INDArray array() {
+        settle();
         return array;
+    }
+
+    /** Waits for a product handed over by {@link #addProductLater}, before the array is read or written again. */
+    private void settle() {
+        if (later) {
+            later = false;
+            Parallel.awaitLater();
+        }
     }
 
     /** {@return the gradient for a caller who may write into it: an own copy if shared, zeroed if marked zero} */
     INDArray read() {
+        settle();
         if (array != null && shared) { // callers may write into what they get (clipping scales in place)
             INDArray old = array;
             array = ownCopy(old);
@@ -54,6 +65,7 @@ final class Gradient {
      * instead of adding, which saves a pass over every parameter.
      */
     void markZero() {
+        settle();
         if (array != null) {
             zero = true;
         }
@@ -66,12 +78,14 @@ final class Gradient {
 
     /** Lets go of the array (an intermediate's, once its op has used it). */
     void forget() {
+        settle();
         GradientBuffers.drop(array);
         array = null;
     }
 
     /** Lets go of the array and its marks (a leaf being frozen). */
     void clear() {
+        settle();
         GradientBuffers.drop(array);
         array = null;
         zero = false;
@@ -80,6 +94,7 @@ final class Gradient {
 
     /** Frees the array now unless it is shared or a view (the GC frees those), then lets go of it. */
     void close() {
+        settle();
         if (array != null && !shared && !array.isView() && !array.wasClosed()) {
             array.close();
         }
@@ -93,6 +108,7 @@ final class Gradient {
      * @param owned true when nothing else holds g (the caller just allocated it)
      */
     void add(INDArray g, boolean owned) {
+        settle();
         owner.checkUsable();
         INDArray value = owner.array();
         if (!java.util.Arrays.equals(g.shape(), value.shape())) {
@@ -145,6 +161,7 @@ final class Gradient {
      *         (in a training step: a parameter, from the second step on)
      */
     boolean addProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
+        settle();
         owner.checkUsable();
         if (array == null || shared || array.rank() != 2 || x.rank() != 2 || !Kernels.plain(array)
                 || array.dataType() != x.dataType()) {
@@ -162,12 +179,40 @@ final class Gradient {
     }
 
     /**
+     * As {@link #addProduct}, with the GEMM handed to {@link Parallel#later}: a worker runs it while the backward
+     * pass goes on (the optimizer is the first to read a parameter's gradient). Only in a pass whose arrays stay
+     * alive to its end, which x and y must (a big pass frees its arrays early: {@link GradientBuffers}); the
+     * next use of this gradient, and the end of the pass, wait for it.
+     *
+     * @return false, having done nothing, when {@link #addProduct} would decline, in a big pass, or for operands
+     *         the CPU kernel does not take
+     */
+    boolean addProductLater(INDArray x, INDArray y, boolean tx, boolean ty) {
+        settle();
+        owner.checkUsable();
+        if (array == null || shared || array.rank() != 2 || x.rank() != 2 || !Kernels.plain(array)
+                || array.dataType() != x.dataType() || GradientBuffers.counting()
+                || (tx ? x.size(1) : x.size(0)) != array.size(0) || (ty ? y.size(0) : y.size(1)) != array.size(1)) {
+            return false;
+        }
+        Runnable product = MatMulKernel.later(x, y, array, tx, ty, zero ? 0.0 : 1.0);
+        if (product == null) {
+            return false;
+        }
+        zero = false;
+        later = true;
+        Parallel.later(product);
+        return true;
+    }
+
+    /**
      * grad += values, by a Java loop straight into the gradient array (after {@link #markZero}: grad = values),
      * sparing a temporary array and a native call per norm gain and bias.
      *
      * @return false, having done nothing, unless the owner has a plain FLOAT or DOUBLE gradient array of its own
      */
     boolean addValues(double[] values) {
+        settle();
         owner.checkUsable();
         if (array == null || shared || !Kernels.usable(array)) {
             return false;

@@ -49,6 +49,11 @@ final class GradientBuffers {
         return ledger == null ? 0 : ledger.freedBytes;
     }
 
+    /** {@return true while this thread counts (a big backward pass, whose arrays may be freed before it ends)} */
+    static boolean counting() {
+        return CURRENT.get() != null;
+    }
+
     /** A gradient now holds {@code a}. */
     static void hold(INDArray a) {
         GradientBuffers ledger = CURRENT.get();

@@ -82,23 +82,17 @@ final class MatMul extends Function {
         if (a.rank() > 2 && b.rank() == 2) {
             INDArray a2 = Shapes.reshape(a, -1, a.size(-1));              // (rows, K)
             INDArray dy2 = Shapes.reshape(dy, -1, dy.size(-1));           // (rows, N)
-            // dx = dy op(b)^T and dW += ... are independent: dx on a worker (into an array made here),
-            // the weight's on this thread (it may allocate the parameter's gradient)
-            INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(a.dataType(), a2.shape()) : null;
-            Parallel.both(() -> {
-                if (dx != null) {
-                    productInto(dy2, b, dx, false, !tb);
+            // dW += ... goes to a worker first (only the optimizer reads it, so the pass does not wait for
+            // it); dx = dy op(b)^T, which the next op needs, is made here meanwhile
+            if (needsGrad(1)) {
+                if (tb) {
+                    accumulateProductLater(1, dy2, a2, true, false);
+                } else {
+                    accumulateProductLater(1, a2, dy2, true, false);
                 }
-            }, () -> {
-                if (needsGrad(1)) { // the weight: written by the GEMM straight into its gradient
-                    if (tb) {
-                        accumulateProduct(1, dy2, a2, true, false);
-                    } else {
-                        accumulateProduct(1, a2, dy2, true, false);
-                    }
-                }
-            });
-            if (dx != null) {
+            }
+            if (needsGrad(0)) {
+                INDArray dx = productInto(dy2, b, Nd4j.createUninitialized(a.dataType(), a2.shape()), false, !tb);
                 accumulateOwned(0, Shapes.reshape(dx, a.shape()));
             }
             return;

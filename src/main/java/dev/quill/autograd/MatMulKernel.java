@@ -66,4 +66,23 @@ final class MatMulKernel {
         });
         return true;
     }
+
+    /**
+     * The 2-D {@link #product} out = op(x) @ op(y) + beta * out as one task to run later, on any thread (see
+     * {@link Parallel#later}): the operands are located here, on the calling thread, so the task itself only
+     * calls BLAS. It is one GEMM, the call {@link #product} makes for a transposed x or for beta 1, so it gives
+     * the same bits as that route.
+     *
+     * @return the task, or null when {@link #product} would not take these arrays
+     */
+    static Runnable later(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
+        if (!Kernels.java() || x.rank() != 2 || y.rank() != 2 || out.rank() != 2 || x.dataType() != out.dataType()
+                || y.dataType() != out.dataType() || out.isEmpty() || x.isEmpty() || y.isEmpty()
+                || !CpuBlas.rowMajor(x) || !CpuBlas.rowMajor(y) || !CpuBlas.rowMajor(out)) {
+            return null;
+        }
+        int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
+        CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
+        return () -> CpuBlas.gemm(a, tx, b, ty, c, m, n, k, beta);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.quill.autograd;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -18,6 +19,13 @@ import java.util.function.IntConsumer;
  * the calling thread). Work handed to a worker must not allocate ND4J arrays: ND4J's memory scopes belong to
  * the thread that opened them, so a caller allocates every output before it splits the work. A worker's own
  * call to {@link #both} or {@link #range} runs inline (no nesting, no deadlock).
+ *
+ * <p>Work whose result nobody needs yet can also be handed over without waiting ({@link #later}): a
+ * Linear's weight gradient during the backward pass, which only the optimizer reads. A worker runs it when it
+ * has nothing else to do, while the caller goes on along the pass; {@link #awaitLater} (at the end of the
+ * pass, or before anything touches what the task writes) takes back what no worker has started and waits
+ * for the rest. The caller's own split work goes first: a worker busy with a later task simply takes no
+ * pieces of it, and the caller runs them all.
  */
 public final class Parallel {
 
@@ -30,6 +38,9 @@ public final class Parallel {
     // waking a sleeping thread costs tens to hundreds of microseconds on a VM, and a step hands work over
     // every millisecond or so
     private static final long SPIN_NANOS = 100_000;
+    // tasks handed over by later(), each with the thread that handed it over
+    private static final ConcurrentLinkedQueue<Later> LATER = new ConcurrentLinkedQueue<>();
+    private static final ThreadLocal<LaterCount> MY_LATER = ThreadLocal.withInitial(LaterCount::new);
     /** Pieces per thread that {@link #split} makes at most: more pieces balance a busy machine better. */
     public static final int MAX_PIECES_PER_THREAD = 2;
 
@@ -158,13 +169,21 @@ public final class Parallel {
                     }
                 }
             };
-            int helpers = Math.min(WORKERS.length, pieces - 1);
-            for (int w = 0; w < helpers; w++) {
-                WORKERS[w].submit(drain);
+            // work cut into one piece per thread (a split product) is offered to no worker in the middle of a
+            // later() task: it would take its piece only when that task ends, and the caller would wait for it
+            // (with more pieces than threads, a late worker just takes fewer)
+            boolean coarse = pieces <= THREADS;
+            Worker[] helpers = new Worker[Math.min(WORKERS.length, pieces - 1)];
+            int n = 0;
+            for (int w = 0; n < helpers.length && w < WORKERS.length; w++) {
+                if (!coarse || !WORKERS[w].inLater) {
+                    helpers[n++] = WORKERS[w];
+                    WORKERS[w].submit(drain);
+                }
             }
             drain.run();
-            for (int w = 0; w < helpers; w++) {
-                WORKERS[w].retractOrAwait();
+            for (int w = 0; w < n; w++) {
+                helpers[w].retractOrAwait();
             }
             rethrow(failure.get());
         } finally {
@@ -185,6 +204,70 @@ public final class Parallel {
         forEach(cut.length - 1, i -> body.run(cut[i], cut[i + 1]));
     }
 
+    /**
+     * Runs {@code task} on a worker when one is free, or later on this thread, and returns at once; the
+     * task's effects are certain only after this thread's next {@link #awaitLater}. With no worker (one
+     * thread), on a worker, or while this thread is splitting work, the task runs now.
+     *
+     * @param task work that allocates no ND4J array, reads only arrays that stay alive until
+     *             {@link #awaitLater}, and writes what nothing reads or writes before then
+     */
+    public static void later(Runnable task) {
+        if (inline()) {
+            task.run();
+            return;
+        }
+        LaterCount mine = MY_LATER.get();
+        mine.pending.incrementAndGet();
+        LATER.add(new Later(task, mine));
+        for (Worker w : WORKERS) {
+            w.wake();
+        }
+    }
+
+    /**
+     * Returns once every task this thread handed to {@link #later} has run: this thread runs the ones no
+     * worker has started (and any other thread's it finds first), then waits for the rest. The first failure
+     * of those tasks is rethrown here.
+     */
+    public static void awaitLater() {
+        LaterCount mine = MY_LATER.get();
+        if (mine.pending.get() == 0 && mine.failure.get() == null) {
+            return;
+        }
+        for (Later l; mine.pending.get() > 0 && (l = LATER.poll()) != null; ) {
+            l.run();
+        }
+        long start = System.nanoTime();
+        while (mine.pending.get() > 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        rethrow(mine.failure.getAndSet(null));
+    }
+
+    /** The tasks a thread handed to {@link #later} that have not finished, and the first failure among them. */
+    private static final class LaterCount {
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+    }
+
+    /** A task from {@link #later} and the count of the thread that handed it over. */
+    private record Later(Runnable task, LaterCount owner) {
+        void run() {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                owner.failure.compareAndSet(null, e);
+            } finally {
+                owner.pending.decrementAndGet();
+            }
+        }
+    }
+
     private static void rethrow(Throwable first) {
         if (first instanceof RuntimeException re) {
             throw re;
@@ -201,6 +284,7 @@ public final class Parallel {
     private static final class Worker extends Thread {
         private final AtomicReference<Runnable> task = new AtomicReference<>();
         private volatile boolean busy;
+        private volatile boolean inLater; // running a task from later()
 
         Worker(int id) {
             super("quill-worker-" + id);
@@ -209,6 +293,10 @@ public final class Parallel {
 
         void submit(Runnable r) {
             task.set(r);
+            LockSupport.unpark(this);
+        }
+
+        void wake() {
             LockSupport.unpark(this);
         }
 
@@ -233,6 +321,14 @@ public final class Parallel {
             long idleSince = System.nanoTime();
             while (true) {
                 if (task.get() == null) {
+                    Later l = LATER.poll();             // split work first; then what was handed over for later
+                    if (l != null) {
+                        inLater = true;
+                        l.run();
+                        inLater = false;
+                        idleSince = System.nanoTime();
+                        continue;
+                    }
                     if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {

@@ -91,8 +91,8 @@ class ParallelTest {
     @Test
     void splitProductsEqualOneWholeProduct() {
         // (600, 256) @ (384, 256)^T: 59M multiply-adds, split by rows; and its backward through a Linear-shaped
-        // (2, 300, 256) input, whose dx and dW run side by side: with fresh gradients, with the GEMM writing
-        // over a zeroed gradient (beta 0), and adding into it (beta 1)
+        // (2, 300, 256) input: with fresh gradients, with the GEMM writing over a zeroed gradient (beta 0), and
+        // adding into it (beta 1); in the last two dW goes to Parallel.later while dx is made
         INDArray x = TestArrays.randn(51, 2, 300, 256).castTo(DataType.FLOAT);
         INDArray w = TestArrays.randn(52, 384, 256).castTo(DataType.FLOAT);
         INDArray dy = TestArrays.randn(53, 2, 300, 384).castTo(DataType.FLOAT);
@@ -137,6 +137,82 @@ class ParallelTest {
         for (int i = 0; i < 3; i++) {
             assertThat(maxDiff(fused[i].grad(), comp[i].grad())).as("gradient %d", i).isLessThan(1e-4);
         }
+    }
+
+    @Test
+    void everyLaterTaskHasRunWhenAwaitLaterReturns() {
+        AtomicInteger done = new AtomicInteger();
+        var threads = ConcurrentHashMap.<String>newKeySet();
+        for (int i = 0; i < 64; i++) {
+            Parallel.later(() -> {
+                long until = System.nanoTime() + 20_000;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+                threads.add(Thread.currentThread().getName());
+                done.incrementAndGet();
+            });
+        }
+        Parallel.awaitLater();
+        assertThat(done.get()).isEqualTo(64);
+        assertThat(threads.size()).isBetween(1, Parallel.threads());
+        Parallel.awaitLater(); // nothing left: returns at once
+    }
+
+    @Test
+    void aLaterFailureReachesTheNextAwaitLaterOnce() {
+        AtomicInteger done = new AtomicInteger();
+        Parallel.later(() -> {
+            throw new ArithmeticException("later task failed");
+        });
+        Parallel.later(done::incrementAndGet);
+        assertThatThrownBy(Parallel::awaitLater).isInstanceOf(ArithmeticException.class)
+                .hasMessageContaining("later task failed");
+        assertThat(done.get()).isEqualTo(1);     // the other task still ran
+        Parallel.awaitLater();                   // reported once
+    }
+
+    @Test
+    void aWeightUsedByTwoProductsGetsBothInEveryPass() {
+        // W (384, 256) used by two Linear products in one graph: its two weight-gradient GEMMs are each handed to
+        // Parallel.later from the second pass on, back to back (the inputs want no gradient, so no dx is made
+        // between them), and the second must wait for the first
+        INDArray x1 = TestArrays.randn(71, 2, 300, 256).castTo(DataType.FLOAT);
+        INDArray x2 = TestArrays.randn(72, 2, 300, 256).castTo(DataType.FLOAT);
+        INDArray w = TestArrays.randn(73, 384, 256).castTo(DataType.FLOAT);
+        INDArray dy = TestArrays.randn(74, 2, 300, 384).castTo(DataType.FLOAT);
+        INDArray dy2 = dy.reshape(600, 384);
+        INDArray dwRef = Nd4j.gemm(dy2, x1.reshape(600, 256), true, false)
+                .add(Nd4j.gemm(dy2, x2.reshape(600, 256), true, false));
+        Tensor wt = Tensor.leaf(w);
+        for (int pass = 0; pass < 3; pass++) {
+            if (pass == 1) {
+                wt.zeroGrad();
+            }
+            Tensor y = Tensor.of(x1).matmul(wt, false, true).add(Tensor.of(x2).matmul(wt, false, true));
+            y.backward(dy);
+            double times = pass == 2 ? 2 : 1;
+            assertThat(maxDiff(wt.grad(), dwRef.mul(times))).as("dW, pass %d", pass).isLessThan(4e-3);
+        }
+    }
+
+    @Test
+    void aBigPassMakesItsWeightProductsAtOnce() {
+        // a big pass frees its arrays before it ends, so a product must not read them later
+        Tensor wt = Tensor.leaf(TestArrays.randn(75, 8, 4).castTo(DataType.FLOAT));
+        Tensor x = Tensor.leaf(TestArrays.randn(76, 3, 5, 4).castTo(DataType.FLOAT));
+        x.matmul(wt, false, true).backward(Nd4j.ones(DataType.FLOAT, 3, 5, 8));      // wt now has a gradient array
+        INDArray a = TestArrays.randn(77, 15, 4).castTo(DataType.FLOAT), d = TestArrays.randn(78, 15, 8).castTo(DataType.FLOAT);
+        GradientBuffers.begin();
+        try {
+            assertThat(wt.gradient().addProductLater(d, a, true, false)).isFalse();
+        } finally {
+            GradientBuffers.end();
+        }
+        assertThat(wt.gradient().addProductLater(d, a, true, false)).isTrue();
+        INDArray expected = Nd4j.ones(DataType.FLOAT, 15, 8).transpose().mmul(x.value().reshape(15, 4))
+                .add(Nd4j.gemm(d, a, true, false));
+        assertThat(maxDiff(wt.grad(), expected)).isLessThan(1e-4);       // read() waits for the product
     }
 
     private static double maxDiff(INDArray a, INDArray b) {
