@@ -73,6 +73,7 @@ final class Backward {
 
     /** The chain rule over {@code order}, from its end: each op's backward once, each used gradient let go of. */
     private static void propagate(Tensor root, INDArray seed, List<Tensor> order) {
+        Throwable failed = null;
         try {
             root.gradient().add(seed, true);
             for (int i = order.size() - 1; i >= 0; i--) {
@@ -88,8 +89,18 @@ final class Backward {
                     g.markShared(); // kept, and the op may have passed it on to its inputs unchanged
                 }
             }
+        } catch (RuntimeException | Error e) {
+            failed = e;
+            throw e;
         } finally {
-            Parallel.awaitLater(); // the weight gradients' products still running (Function#accumulateProductLater)
+            try {
+                Parallel.awaitLater(); // the weight gradients' products still running (Function#accumulateProductLater)
+            } catch (RuntimeException | Error e) {
+                if (failed == null) {
+                    throw e;
+                }
+                failed.addSuppressed(e);  // the pass's own failure comes first
+            }
         }
     }
 

@@ -99,20 +99,19 @@ public abstract class Function {
     }
 
     /**
-     * As {@link #accumulateProduct}, for a product the rest of the backward pass does not wait for: when it can go
-     * straight into a parameter's gradient, a worker runs the GEMM while this thread goes on
+     * As {@link #accumulateProduct}, for a product the rest of the backward pass does not wait for, when it can go
+     * straight into a parameter's gradient: a worker runs the GEMM while this thread goes on
      * ({@link Gradient#addProductLater}).
      *
      * @param i  the input's index, as passed to {@link #output}
-     * @param x  the left operand, 2-D, alive until the pass ends
-     * @param y  the right operand, 2-D, alive until the pass ends
+     * @param x  the left operand, 2-D, not written before the pass ends
+     * @param y  the right operand, 2-D, not written before the pass ends
      * @param tx whether to use x transposed
      * @param ty whether to use y transposed; op(x) @ op(y) must have the input's shape
+     * @return false, having done nothing, when the product cannot be handed over (then call accumulateProduct)
      */
-    protected final void accumulateProductLater(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
-        if (!inputs[i].gradient().addProductLater(x, y, tx, ty)) {
-            accumulateProduct(i, x, y, tx, ty);
-        }
+    protected final boolean accumulateProductLater(int i, INDArray x, INDArray y, boolean tx, boolean ty) {
+        return inputs[i].gradient().addProductLater(x, y, tx, ty);
     }
 
     /**

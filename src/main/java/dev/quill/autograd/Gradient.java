@@ -23,7 +23,7 @@ final class Gradient {
     private INDArray array;
     private boolean zero;   // markZero() was called: the contents are stale and count as zero
     private boolean shared; // the array may be held elsewhere too: never written in place
-    private boolean later;  // a product into the array was handed to Parallel.later and may still be running
+    private Parallel.Pending inFlight; // a product into the array handed to Parallel.later, or null
 
     Gradient(Tensor owner) {
         this.owner = owner;
@@ -37,9 +37,10 @@ final class Gradient {
 
     /** Waits for a product handed over by {@link #addProductLater}, before the array is read or written again. */
     private void settle() {
-        if (later) {
-            later = false;
-            Parallel.awaitLater();
+        if (inFlight != null) {
+            Parallel.Pending p = inFlight;
+            inFlight = null;
+            p.await();
         }
     }
 
@@ -180,9 +181,9 @@ final class Gradient {
 
     /**
      * As {@link #addProduct}, with the GEMM handed to {@link Parallel#later}: a worker runs it while the backward
-     * pass goes on (the optimizer is the first to read a parameter's gradient). Only in a pass whose arrays stay
-     * alive to its end, which x and y must (a big pass frees its arrays early: {@link GradientBuffers}); the
-     * next use of this gradient, and the end of the pass, wait for it.
+     * pass goes on (the optimizer is the first to read a parameter's gradient). Not in a big pass, which frees
+     * its arrays before it ends ({@link GradientBuffers}), so x and y might be gone; the next use of this
+     * gradient, and the end of the pass, wait for it.
      *
      * @return false, having done nothing, when {@link #addProduct} would decline, in a big pass, or for operands
      *         the CPU kernel does not take
@@ -200,8 +201,7 @@ final class Gradient {
             return false;
         }
         zero = false;
-        later = true;
-        Parallel.later(product);
+        inFlight = Parallel.later(product);
         return true;
     }
 

@@ -82,17 +82,32 @@ final class MatMul extends Function {
         if (a.rank() > 2 && b.rank() == 2) {
             INDArray a2 = Shapes.reshape(a, -1, a.size(-1));              // (rows, K)
             INDArray dy2 = Shapes.reshape(dy, -1, dy.size(-1));           // (rows, N)
-            // dW += ... goes to a worker first (only the optimizer reads it, so the pass does not wait for
-            // it); dx = dy op(b)^T, which the next op needs, is made here meanwhile
-            if (needsGrad(1)) {
-                if (tb) {
-                    accumulateProductLater(1, dy2, a2, true, false);
-                } else {
-                    accumulateProductLater(1, a2, dy2, true, false);
+            // dW += ... goes to a worker when it can (only the optimizer reads it, so the pass does not wait for
+            // it), and dx = dy op(b)^T, which the next op needs, is made here meanwhile
+            boolean handed = needsGrad(1) && (tb ? accumulateProductLater(1, dy2, a2, true, false)
+                    : accumulateProductLater(1, a2, dy2, true, false));
+            if (handed || !needsGrad(1)) {
+                if (needsGrad(0)) {
+                    INDArray dx = productInto(dy2, b, Nd4j.createUninitialized(a.dataType(), a2.shape()), false, !tb);
+                    accumulateOwned(0, Shapes.reshape(dx, a.shape()));
                 }
+                return;
             }
-            if (needsGrad(0)) {
-                INDArray dx = productInto(dy2, b, Nd4j.createUninitialized(a.dataType(), a2.shape()), false, !tb);
+            // else dx and dW side by side: dx on a worker (into an array made here), the weight's on this
+            // thread (it may allocate the parameter's gradient)
+            INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(a.dataType(), a2.shape()) : null;
+            Parallel.both(() -> {
+                if (dx != null) {
+                    productInto(dy2, b, dx, false, !tb);
+                }
+            }, () -> {
+                if (tb) {
+                    accumulateProduct(1, dy2, a2, true, false);
+                } else {
+                    accumulateProduct(1, a2, dy2, true, false);
+                }
+            });
+            if (dx != null) {
                 accumulateOwned(0, Shapes.reshape(dx, a.shape()));
             }
             return;

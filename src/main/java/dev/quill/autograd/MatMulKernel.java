@@ -1,5 +1,6 @@
 package dev.quill.autograd;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -41,8 +42,8 @@ final class MatMulKernel {
             }
             int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
             CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
-            // rows of op(x) and out; a transposed x or an accumulation (beta 1) stays whole, as a Linear's
-            // backward already runs its two products side by side (Parallel.both)
+            // rows of op(x) and out; a transposed x or an accumulation (beta 1), a Linear's weight gradient,
+            // stays whole: the Linear's backward runs it beside dx (Parallel.later or Parallel.both)
             int[] cut = !tx && beta == 0.0 && (long) m * n * k >= SPLIT_WORK
                     ? Parallel.split(m, MIN_ROWS, 8, 1) : new int[] {0, m};
             Parallel.forEach(cut.length - 1, i -> {
@@ -83,6 +84,13 @@ final class MatMulKernel {
         }
         int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
         CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
-        return () -> CpuBlas.gemm(a, tx, b, ty, c, m, n, k, beta);
+        return () -> {
+            CpuBlas.gemm(a, tx, b, ty, c, m, n, k, beta);
+            // the operands' NIO views do not keep their arrays alive: these do, until the GEMM is done (an
+            // array outside every scope is freed when the GC collects it)
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(y);
+            Reference.reachabilityFence(out);
+        };
     }
 }

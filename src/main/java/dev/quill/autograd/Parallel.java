@@ -10,9 +10,8 @@ import java.util.function.IntConsumer;
 /**
  * Quill's own threads. A small model's step is a chain of products and elementwise passes, each too short
  * for a multi-threaded BLAS call to pay for its hand-off (measured: the baby step got slower with two
- * OpenBLAS threads). Quill instead splits its work in two at the level it understands: the two products of
- * a Linear's backward (dx and dW) run at the same time, a big product is split by rows, and a Java kernel
- * by ranges of elements, each piece single-threaded. With BLAS and ND4J set to one thread (the launcher's
+ * OpenBLAS threads). Quill instead splits its work in two at the level it understands: a big product is
+ * split by rows, a Java kernel by ranges of elements, and attention by heads, each piece single-threaded. With BLAS and ND4J set to one thread (the launcher's
  * default), this keeps every core busy without oversubscribing them.
  *
  * <p>The number of threads is {@code -Dquill.threads=N} (default: the number of cores; 1 runs everything on
@@ -24,8 +23,7 @@ import java.util.function.IntConsumer;
  * Linear's weight gradient during the backward pass, which only the optimizer reads. A worker runs it when it
  * has nothing else to do, while the caller goes on along the pass; {@link #awaitLater} (at the end of the
  * pass, or before anything touches what the task writes) takes back what no worker has started and waits
- * for the rest. The caller's own split work goes first: a worker busy with a later task simply takes no
- * pieces of it, and the caller runs them all.
+ * for the rest. A worker takes split work before later tasks.
  */
 public final class Parallel {
 
@@ -170,8 +168,9 @@ public final class Parallel {
                 }
             };
             // work cut into one piece per thread (a split product) is offered to no worker in the middle of a
-            // later() task: it would take its piece only when that task ends, and the caller would wait for it
-            // (with more pieces than threads, a late worker just takes fewer)
+            // later() task: the worker would take the last piece when that task ends, perhaps just before the
+            // caller would have, and the caller, done with its own piece, would wait for all of it (with more
+            // pieces than threads, a late worker takes a smaller share)
             boolean coarse = pieces <= THREADS;
             Worker[] helpers = new Worker[Math.min(WORKERS.length, pieces - 1)];
             int n = 0;
@@ -206,22 +205,64 @@ public final class Parallel {
 
     /**
      * Runs {@code task} on a worker when one is free, or later on this thread, and returns at once; the
-     * task's effects are certain only after this thread's next {@link #awaitLater}. With no worker (one
-     * thread), on a worker, or while this thread is splitting work, the task runs now.
+     * task's effects are certain after this thread's next {@link #awaitLater}, or after {@link Pending#await}
+     * of what this returns. With no worker (one thread), on a worker, or while this thread is splitting work,
+     * the task runs now. A failure is rethrown by {@link #awaitLater}.
      *
-     * @param task work that allocates no ND4J array, reads only arrays that stay alive until
-     *             {@link #awaitLater}, and writes what nothing reads or writes before then
+     * @param task work that allocates no ND4J array, reads only memory that nothing frees or overwrites until
+     *             it has run, and writes what nothing reads or writes before then
+     * @return the task's completion
      */
-    public static void later(Runnable task) {
+    public static Pending later(Runnable task) {
         if (inline()) {
             task.run();
-            return;
+            return Pending.DONE;
         }
         LaterCount mine = MY_LATER.get();
         mine.pending.incrementAndGet();
-        LATER.add(new Later(task, mine));
+        Later l = new Later(task, mine, new Pending());
+        l.pending.task = l;
+        LATER.add(l);
         for (Worker w : WORKERS) {
             w.wake();
+        }
+        return l.pending;
+    }
+
+    /** The completion of one task handed to {@link #later}. */
+    public static final class Pending {
+        static final Pending DONE = new Pending();
+
+        static {
+            DONE.done = true;
+        }
+
+        private volatile boolean done;
+        private Later task;
+
+        private Pending() {
+        }
+
+        /**
+         * Returns once the task has run: runs it on this thread when no worker has started it, else waits.
+         * A failure is not thrown here but by the next {@link #awaitLater} of the thread that handed it over.
+         */
+        public void await() {
+            if (done) {
+                return;
+            }
+            if (LATER.remove(task)) {
+                task.run();
+                return;
+            }
+            long start = System.nanoTime();
+            while (!done) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(20_000);
+                }
+            }
         }
     }
 
@@ -255,14 +296,15 @@ public final class Parallel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
     }
 
-    /** A task from {@link #later} and the count of the thread that handed it over. */
-    private record Later(Runnable task, LaterCount owner) {
+    /** A task from {@link #later}, the count of the thread that handed it over, and its completion. */
+    private record Later(Runnable task, LaterCount owner, Pending pending) {
         void run() {
             try {
                 task.run();
             } catch (RuntimeException | Error e) {
                 owner.failure.compareAndSet(null, e);
             } finally {
+                pending.done = true;
                 owner.pending.decrementAndGet();
             }
         }

@@ -160,6 +160,24 @@ class ParallelTest {
     }
 
     @Test
+    void awaitingOneLaterTaskReturnsOnceItHasRun() {
+        AtomicInteger first = new AtomicInteger(), second = new AtomicInteger();
+        Parallel.Pending p = Parallel.later(() -> {
+            long until = System.nanoTime() + 2_000_000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            first.set(1);
+        });
+        Parallel.Pending q = Parallel.later(() -> second.set(1));
+        q.await();                               // taken back and run here, or waited for
+        assertThat(second.get()).isEqualTo(1);
+        p.await();
+        assertThat(first.get()).isEqualTo(1);
+        Parallel.awaitLater();
+    }
+
+    @Test
     void aLaterFailureReachesTheNextAwaitLaterOnce() {
         AtomicInteger done = new AtomicInteger();
         Parallel.later(() -> {
