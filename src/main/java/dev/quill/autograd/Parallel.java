@@ -11,8 +11,9 @@ import java.util.function.IntConsumer;
  * Quill's own threads. A small model's step is a chain of products and elementwise passes, each too short
  * for a multi-threaded BLAS call to pay for its hand-off (measured: the baby step got slower with two
  * OpenBLAS threads). Quill instead splits its work in two at the level it understands: a big product is
- * split by rows, a Java kernel by ranges of elements, and attention by heads, each piece single-threaded. With BLAS and ND4J set to one thread (the launcher's
- * default), this keeps every core busy without oversubscribing them.
+ * split by rows, a Java kernel by ranges of elements, and attention by heads, each piece single-threaded.
+ * With BLAS and ND4J set to one thread (the launcher's default), this keeps every core busy without
+ * oversubscribing them.
  *
  * <p>The number of threads is {@code -Dquill.threads=N} (default: the number of cores; 1 runs everything on
  * the calling thread). Work handed to a worker must not allocate ND4J arrays: ND4J's memory scopes belong to
@@ -207,7 +208,7 @@ public final class Parallel {
      * Runs {@code task} on a worker when one is free, or later on this thread, and returns at once; the
      * task's effects are certain after this thread's next {@link #awaitLater}, or after {@link Pending#await}
      * of what this returns. With no worker (one thread), on a worker, or while this thread is splitting work,
-     * the task runs now. A failure is rethrown by {@link #awaitLater}.
+     * the task runs now (and a failure is thrown now); otherwise a failure is rethrown by {@link #awaitLater}.
      *
      * @param task work that allocates no ND4J array, reads only memory that nothing frees or overwrites until
      *             it has run, and writes what nothing reads or writes before then
