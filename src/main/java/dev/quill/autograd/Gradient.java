@@ -163,16 +163,8 @@ final class Gradient {
      */
     boolean addProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
         settle();
-        owner.checkUsable();
-        if (array == null || shared || array.rank() != 2 || x.rank() != 2 || !Kernels.plain(array)
-                || array.dataType() != x.dataType()) {
+        if (!takesProduct(x, y, tx, ty)) {
             return false;
-        }
-        long rows = tx ? x.size(1) : x.size(0);
-        long cols = ty ? y.size(0) : y.size(1);
-        if (rows != array.size(0) || cols != array.size(1)) {
-            throw new IllegalStateException("gradient product of shape (" + rows + ", " + cols + ") for "
-                    + owner.describe() + " of shape " + Shapes.str(array.shape()) + " (a backward bug)");
         }
         MatMul.productInto(x, y, array, tx, ty, zero ? 0.0 : 1.0);
         zero = false;
@@ -190,10 +182,7 @@ final class Gradient {
      */
     boolean addProductLater(INDArray x, INDArray y, boolean tx, boolean ty) {
         settle();
-        owner.checkUsable();
-        if (array == null || shared || array.rank() != 2 || x.rank() != 2 || !Kernels.plain(array)
-                || array.dataType() != x.dataType() || GradientBuffers.counting()
-                || (tx ? x.size(1) : x.size(0)) != array.size(0) || (ty ? y.size(0) : y.size(1)) != array.size(1)) {
+        if (GradientBuffers.counting() || !takesProduct(x, y, tx, ty)) {
             return false;
         }
         Runnable product = MatMulKernel.later(x, y, array, tx, ty, zero ? 0.0 : 1.0);
@@ -202,6 +191,22 @@ final class Gradient {
         }
         zero = false;
         inFlight = Parallel.later(product);
+        return true;
+    }
+
+    /** {@return true when op(x) @ op(y) can be written straight into the array: a plain 2-D one of our own} */
+    private boolean takesProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
+        owner.checkUsable();
+        if (array == null || shared || array.rank() != 2 || x.rank() != 2 || !Kernels.plain(array)
+                || array.dataType() != x.dataType()) {
+            return false;
+        }
+        long rows = tx ? x.size(1) : x.size(0);
+        long cols = ty ? y.size(0) : y.size(1);
+        if (rows != array.size(0) || cols != array.size(1)) {
+            throw new IllegalStateException("gradient product of shape (" + rows + ", " + cols + ") for "
+                    + owner.describe() + " of shape " + Shapes.str(array.shape()) + " (a backward bug)");
+        }
         return true;
     }
 

@@ -31,13 +31,12 @@ final class MatMulKernel {
      * @return true when it did the product; false, having done nothing, when the caller should make the ND4J call
      */
     static boolean product(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
-        if (!Kernels.java() || x.dataType() != out.dataType() || y.dataType() != out.dataType() || out.isEmpty()
-                || x.isEmpty() || y.isEmpty()) {
+        if (!javaTypes(x, y, out)) {
             return false;
         }
         int r = x.rank();
         if (r == 2) {
-            if (!CpuBlas.rowMajor(x) || !CpuBlas.rowMajor(y) || !CpuBlas.rowMajor(out)) {
+            if (!rowMajor(x, y, out)) {
                 return false;
             }
             int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
@@ -77,9 +76,7 @@ final class MatMulKernel {
      * @return the task, or null when {@link #product} would not take these arrays
      */
     static Runnable later(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
-        if (!Kernels.java() || x.rank() != 2 || y.rank() != 2 || out.rank() != 2 || x.dataType() != out.dataType()
-                || y.dataType() != out.dataType() || out.isEmpty() || x.isEmpty() || y.isEmpty()
-                || !CpuBlas.rowMajor(x) || !CpuBlas.rowMajor(y) || !CpuBlas.rowMajor(out)) {
+        if (!javaTypes(x, y, out) || !rowMajor(x, y, out)) {
             return null;
         }
         int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
@@ -92,5 +89,16 @@ final class MatMulKernel {
             Reference.reachabilityFence(y);
             Reference.reachabilityFence(out);
         };
+    }
+
+    /** {@return true when Java kernels run and x, y, out are non-empty arrays of one data type} */
+    private static boolean javaTypes(INDArray x, INDArray y, INDArray out) {
+        return Kernels.java() && x.dataType() == out.dataType() && y.dataType() == out.dataType() && !out.isEmpty()
+                && !x.isEmpty() && !y.isEmpty();
+    }
+
+    /** {@return true when x, y and out are 2-D with rows that BLAS can read in place} */
+    private static boolean rowMajor(INDArray x, INDArray y, INDArray out) {
+        return CpuBlas.rowMajor(x) && CpuBlas.rowMajor(y) && CpuBlas.rowMajor(out);
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
@@ -38,7 +39,7 @@ public final class Parallel {
     // every millisecond or so
     private static final long SPIN_NANOS = 100_000;
     // tasks handed over by later(), each with the thread that handed it over
-    private static final ConcurrentLinkedQueue<Later> LATER = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<Pending> LATER = new ConcurrentLinkedQueue<>();
     private static final ThreadLocal<LaterCount> MY_LATER = ThreadLocal.withInitial(LaterCount::new);
     /** Pieces per thread that {@link #split} makes at most: more pieces balance a busy machine better. */
     public static final int MAX_PIECES_PER_THREAD = 2;
@@ -173,17 +174,15 @@ public final class Parallel {
             // caller would have, and the caller, done with its own piece, would wait for all of it (with more
             // pieces than threads, a late worker takes a smaller share)
             boolean coarse = pieces <= THREADS;
-            Worker[] helpers = new Worker[Math.min(WORKERS.length, pieces - 1)];
-            int n = 0;
-            for (int w = 0; n < helpers.length && w < WORKERS.length; w++) {
+            int helpers = Math.min(WORKERS.length, pieces - 1);
+            for (int w = 0; w < helpers; w++) {
                 if (!coarse || !WORKERS[w].inLater) {
-                    helpers[n++] = WORKERS[w];
                     WORKERS[w].submit(drain);
                 }
             }
             drain.run();
-            for (int w = 0; w < n; w++) {
-                helpers[w].retractOrAwait();
+            for (int w = 0; w < helpers; w++) {
+                WORKERS[w].retractOrAwait(); // returns at once for a worker that was not offered the drain
             }
             rethrow(failure.get());
         } finally {
@@ -221,27 +220,26 @@ public final class Parallel {
         }
         LaterCount mine = MY_LATER.get();
         mine.pending.incrementAndGet();
-        Later l = new Later(task, mine, new Pending());
-        l.pending.task = l;
-        LATER.add(l);
+        Pending p = new Pending(task, mine);
+        LATER.add(p);
         for (Worker w : WORKERS) {
             w.wake();
         }
-        return l.pending;
+        return p;
     }
 
-    /** The completion of one task handed to {@link #later}. */
+    /** A task handed to {@link #later}, with the count of the thread that handed it over, and its completion. */
     public static final class Pending {
-        static final Pending DONE = new Pending();
+        static final Pending DONE = new Pending(null, null);
 
-        static {
-            DONE.done = true;
-        }
-
+        private final Runnable task;
+        private final LaterCount owner;
         private volatile boolean done;
-        private Later task;
 
-        private Pending() {
+        private Pending(Runnable task, LaterCount owner) {
+            this.task = task;
+            this.owner = owner;
+            this.done = task == null;
         }
 
         /**
@@ -249,20 +247,20 @@ public final class Parallel {
          * A failure is not thrown here but by the next {@link #awaitLater} of the thread that handed it over.
          */
         public void await() {
-            if (done) {
-                return;
+            if (!done && LATER.remove(this)) {
+                run();
             }
-            if (LATER.remove(task)) {
+            waitUntil(() -> done);
+        }
+
+        private void run() {
+            try {
                 task.run();
-                return;
-            }
-            long start = System.nanoTime();
-            while (!done) {
-                if (System.nanoTime() - start < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.parkNanos(20_000);
-                }
+            } catch (RuntimeException | Error e) {
+                owner.failure.compareAndSet(null, e);
+            } finally {
+                done = true;
+                owner.pending.decrementAndGet();
             }
         }
     }
@@ -277,17 +275,10 @@ public final class Parallel {
         if (mine.pending.get() == 0 && mine.failure.get() == null) {
             return;
         }
-        for (Later l; mine.pending.get() > 0 && (l = LATER.poll()) != null; ) {
-            l.run();
+        for (Pending p; mine.pending.get() > 0 && (p = LATER.poll()) != null; ) {
+            p.run();
         }
-        long start = System.nanoTime();
-        while (mine.pending.get() > 0) {
-            if (System.nanoTime() - start < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(20_000);
-            }
-        }
+        waitUntil(() -> mine.pending.get() == 0);
         rethrow(mine.failure.getAndSet(null));
     }
 
@@ -297,16 +288,14 @@ public final class Parallel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
     }
 
-    /** A task from {@link #later}, the count of the thread that handed it over, and its completion. */
-    private record Later(Runnable task, LaterCount owner, Pending pending) {
-        void run() {
-            try {
-                task.run();
-            } catch (RuntimeException | Error e) {
-                owner.failure.compareAndSet(null, e);
-            } finally {
-                pending.done = true;
-                owner.pending.decrementAndGet();
+    /** Polls {@code done} for {@link #SPIN_NANOS}, then every 20 us, until it is true. */
+    private static void waitUntil(BooleanSupplier done) {
+        long start = System.nanoTime();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
             }
         }
     }
@@ -336,7 +325,7 @@ public final class Parallel {
 
         void submit(Runnable r) {
             task.set(r);
-            LockSupport.unpark(this);
+            wake();
         }
 
         void wake() {
@@ -348,14 +337,7 @@ public final class Parallel {
             if (task.getAndSet(null) != null) {
                 return;
             }
-            long start = System.nanoTime();
-            while (busy) {
-                if (System.nanoTime() - start < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.parkNanos(20_000);
-                }
-            }
+            waitUntil(() -> !busy);
         }
 
         @Override
@@ -364,7 +346,7 @@ public final class Parallel {
             long idleSince = System.nanoTime();
             while (true) {
                 if (task.get() == null) {
-                    Later l = LATER.poll();             // split work first; then what was handed over for later
+                    Pending l = LATER.poll();           // split work first; then what was handed over for later
                     if (l != null) {
                         inLater = true;
                         l.run();
