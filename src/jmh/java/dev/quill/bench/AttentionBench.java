@@ -22,7 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The fused causal attention {@code Tensor.attention(q, k, v)} on (B, nh, T, hs) inputs, without dropout:
  * baby (12, 4, 64, 32), 6x384 (64, 6, 256, 64). FLOP counted as the dense products (causality not
  * exploited): forward 4*B*nh*T^2*hs (q k^T and P v), backward 8*B*nh*T^2*hs (four products).
- * The backward includes the += into the three persistent leaves' gradients.
+ * The backward includes the += into the three persistent leaves' gradients. The {@code qkv} benchmarks run the
+ * model's own form, {@code Tensor.causalSelfAttention} on the packed (B, T, 3C) projection, whose heads are
+ * read and written in place through strided views.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,8 +37,9 @@ public class AttentionBench {
     @Param({"baby", "6x384"})
     public String shape;
 
-    private Tensor q, k, v;
-    private INDArray dy;
+    private Tensor q, k, v, qkv;
+    private INDArray dy, dyMerged;
+    private int nh;
     private final Rng rng = new Rng(1);
 
     @Setup
@@ -48,6 +51,9 @@ public class AttentionBench {
         k = Tensor.leaf(Nd4j.randn(DataType.FLOAT, dims));
         v = Tensor.leaf(Nd4j.randn(DataType.FLOAT, dims));
         dy = Nd4j.randn(DataType.FLOAT, dims);
+        nh = s.nh();
+        qkv = Tensor.leaf(Nd4j.randn(DataType.FLOAT, s.b(), s.t(), 3L * s.c()));
+        dyMerged = Nd4j.randn(DataType.FLOAT, s.b(), s.t(), s.c());
     }
 
     @Benchmark
@@ -58,5 +64,15 @@ public class AttentionBench {
     @Benchmark
     public double forwardBackward() {
         return Defaults.forwardBackward(() -> Tensor.attention(q, k, v, 0.0, rng, true), dy);
+    }
+
+    @Benchmark
+    public double qkvForward() {
+        return Defaults.forward(() -> Tensor.causalSelfAttention(qkv, nh, 0.0, rng, true));
+    }
+
+    @Benchmark
+    public double qkvForwardBackward() {
+        return Defaults.forwardBackward(() -> Tensor.causalSelfAttention(qkv, nh, 0.0, rng, true), dyMerged);
     }
 }

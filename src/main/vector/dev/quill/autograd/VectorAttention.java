@@ -1,6 +1,8 @@
 package dev.quill.autograd;
 
 import dev.quill.autograd.HeadCopies.Head;
+import dev.quill.autograd.HeadCopies.Rows;
+import dev.quill.autograd.HeadCopies.Span;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -28,7 +30,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * each keeping a block of 2 rows x 2 or 4 vectors of outputs in registers while it runs over the sum. A
  * head is first copied into per-thread arrays whose rows and columns are padded with zeros to whole
- * vectors (so no loop has a scalar tail, and a padded row or column adds nothing to a sum).
+ * vectors (so no loop has a scalar tail, and a padded row or column adds nothing to a sum). Where T and hs
+ * are whole vectors already, a sequence's heads are read in place from one copy of the whole sequence
+ * instead, and written back the same way ({@link HeadCopies.Span}): in the baby model that took a layer's
+ * forward and backward from 2.6-3.2 to 2.2-2.3 ms on one thread ({@code AttentionBench.qkvForwardBackward}).
  */
 final class VectorAttention {
 
@@ -45,20 +50,35 @@ final class VectorAttention {
      */
     static void forward(INDArray q, INDArray k, INDArray v, INDArray p, Dropout.Draws m, INDArray y, double scale) {
         int t = (int) q.size(2), d = (int) q.size(3);
-        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hy = head(y);
-        int[] cut = split(q);
-        Parallel.forEach(cut.length - 1, i -> forward(hq, hk, hv, hp, m, hy, t, d, (float) scale, cut[i], cut[i + 1]));
+        Head[] h = heads(q, k, v, p, y);
+        Span in = Span.of(t, d, L, h[0], h[1], h[2]), out = outputs(t, d, h[4]);
+        int[] cut = split(q, in != null);
+        Parallel.forEach(cut.length - 1, i -> forward(h[0], h[1], h[2], h[3], m, h[4], in, out, t, d, (float) scale,
+                cut[i], cut[i + 1]));
     }
 
     /** dq, dk, dv (each may be null) from dy, with p and m as the forward left them. */
     static void backward(INDArray q, INDArray k, INDArray v, INDArray p, Dropout.Draws m, INDArray dy,
                          INDArray dq, INDArray dk, INDArray dv, double scale) {
         int t = (int) q.size(2), d = (int) q.size(3);
-        Head hq = head(q), hk = head(k), hv = head(v), hp = head(p), hdy = head(dy);
-        Head hdq = head(dq), hdk = head(dk), hdv = head(dv);
-        int[] cut = split(q);
-        Parallel.forEach(cut.length - 1, i -> backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, t, d, (float) scale,
-                cut[i], cut[i + 1]));
+        Head[] h = heads(q, k, v, p, dy, dq, dk, dv);
+        Span in = Span.of(t, d, L, h[0], h[1], h[2]), grad = Span.of(t, d, L, h[4]);
+        Span out = outputs(t, d, h[5], h[6], h[7]);
+        int[] cut = split(q, in != null);
+        Parallel.forEach(cut.length - 1, i -> backward(h[0], h[1], h[2], h[3], m, h[4], h[5], h[6], h[7], in, grad,
+                out, t, d, (float) scale, cut[i], cut[i + 1]));
+    }
+
+    /** Whether the sequences of these heads (each (B, nh, T, hs), views of one array) are copied in whole. */
+    static boolean copiesWhole(INDArray q, INDArray k, INDArray v) {
+        Head[] h = heads(q, k, v);
+        return Span.of((int) q.size(2), (int) q.size(3), L, h) != null;
+    }
+
+    /** The stretch of these output layouts, if their heads fill it (so a bulk copy overwrites nothing else). */
+    private static Span outputs(int t, int d, Head... heads) {
+        Span s = Span.of(t, d, L, heads);
+        return s != null && s.filledBy(heads.length, heads[0].nh(), t, d) ? s : null;
     }
 
     /**
@@ -88,7 +108,7 @@ final class VectorAttention {
     static void warmUp(int t, int d, boolean dropout, Runnable alsoEachRound, BooleanSupplier stop) {
         FloatBuffer qkv = CpuBlas.directFloats(t * 3 * d), p = CpuBlas.directFloats(t * t);
         FloatBuffer y = CpuBlas.directFloats(t * d), dy = CpuBlas.directFloats(t * d);
-        FloatBuffer dq = CpuBlas.directFloats(t * d), dk = CpuBlas.directFloats(t * d), dv = CpuBlas.directFloats(t * d);
+        FloatBuffer dqkv = CpuBlas.directFloats(t * 3 * d);
         for (int i = 0; i < t * 3 * d; i++) {
             qkv.put(i, (float) Math.sin(0.37 * i));
         }
@@ -97,7 +117,10 @@ final class VectorAttention {
         }
         Head hq = new Head(qkv, 0, 1, t * 3 * d, t * 3 * d, 3 * d), hk = new Head(qkv, d, 1, t * 3 * d, t * 3 * d, 3 * d);
         Head hv = new Head(qkv, 2 * d, 1, t * 3 * d, t * 3 * d, 3 * d), hp = new Head(p, 0, 1, t * t, t * t, t);
-        Head hy = plain(y, t, d), hdy = plain(dy, t, d), hdq = plain(dq, t, d), hdk = plain(dk, t, d), hdv = plain(dv, t, d);
+        Head hdq = new Head(dqkv, 0, 1, t * 3 * d, t * 3 * d, 3 * d), hdk = new Head(dqkv, d, 1, t * 3 * d, t * 3 * d, 3 * d);
+        Head hdv = new Head(dqkv, 2 * d, 1, t * 3 * d, t * 3 * d, 3 * d), hy = plain(y, t, d), hdy = plain(dy, t, d);
+        Span in = Span.of(t, d, L, hq, hk, hv), grad = Span.of(t, d, L, hdy);   // whole copies where the model's
+        Span out = outputs(t, d, hy), dOut = outputs(t, d, hdq, hdk, hdv);        // heads get them too
         float scale = (float) (1.0 / Math.sqrt(d));
         // until the rounds are compiled: past 4,096 rounds (C1's code comes first and plateaus too: here rounds
         // took ~190 ms interpreted, ~1 ms around round 50, 0.03 ms from about round 1,000), 256 in a row at
@@ -106,8 +129,8 @@ final class VectorAttention {
         for (long round = 1; !stop.getAsBoolean(); round++) {
             long t0 = System.nanoTime();
             Dropout.Draws m = dropout && (round & 1) == 1 ? new Dropout.Draws(round, 0.1) : null;
-            forward(hq, hk, hv, hp, m, hy, t, d, scale, 0, 1);
-            backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, t, d, scale, 0, 1);
+            forward(hq, hk, hv, hp, m, hy, in, out, t, d, scale, 0, 1);
+            backward(hq, hk, hv, hp, m, hdy, hdq, hdk, hdv, in, grad, dOut, t, d, scale, 0, 1);
             alsoEachRound.run();
             long t1 = System.nanoTime();
             fastest = Math.min(fastest, t1 - t0);
@@ -124,90 +147,144 @@ final class VectorAttention {
         return new Head(b, 0, 1, t * d, t * d, d);
     }
 
-    /** The B * nh heads in pieces of about 2^20 multiply-adds or more (a hand-off costs tens of us). */
-    private static int[] split(INDArray q) {
+    /**
+     * The B * nh heads in pieces of about 2^20 multiply-adds or more (a hand-off costs tens of us); at whole
+     * sequences when they are copied whole and there are sequences enough for every piece.
+     */
+    private static int[] split(INDArray q, boolean wholeSequences) {
         long t = q.size(2), perHead = 2 * t * t * q.size(3);   // the forward's two products, causal half
-        return Parallel.split((int) (q.size(0) * q.size(1)), (int) Math.max(1, (1L << 20) / Math.max(1, perHead)), 1);
+        int b = (int) q.size(0), nh = (int) q.size(1);
+        int align = wholeSequences && b >= Parallel.threads() * Parallel.MAX_PIECES_PER_THREAD ? nh : 1;
+        return Parallel.split(b * nh, (int) Math.max(1, (1L << 20) / Math.max(1, perHead)), align);
+    }
+
+    /**
+     * The head layouts of these arrays (null stays null). Views of one array (each with a DataBuffer object of
+     * its own, all at the same address) share one FloatBuffer, which is how {@link Span} knows them.
+     */
+    private static Head[] heads(INDArray... arrays) {
+        Head[] h = new Head[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            if (arrays[i] == null) {
+                continue;
+            }
+            FloatBuffer buf = null;
+            for (int j = 0; j < i && buf == null; j++) {
+                if (arrays[j] != null && arrays[j].data().address() == arrays[i].data().address()) {
+                    buf = h[j].buf();
+                }
+            }
+            h[i] = head(arrays[i], buf != null ? buf : arrays[i].data().asNioFloat());
+        }
+        return h;
     }
 
     /** The head layout of a (B, nh, T, X) array whose last axis has stride 1 (any view of that kind). */
-    private static Head head(INDArray a) {
-        if (a == null) {
-            return null;
-        }
+    private static Head head(INDArray a, FloatBuffer buf) {
         long[] st = a.stride();
         if (a.rank() != 4 || st[3] != 1 && a.size(3) != 1) {
             throw new IllegalArgumentException("VectorAttention needs (B, nh, T, X) with unit stride along X, got "
                     + Shapes.str(a.shape()) + " strides " + Shapes.str(st));
         }
-        return new Head(a.data().asNioFloat(), Math.toIntExact(a.offset()), (int) a.size(1), Math.toIntExact(st[0]),
+        return new Head(buf, Math.toIntExact(a.offset()), (int) a.size(1), Math.toIntExact(st[0]),
                 Math.toIntExact(st[1]), Math.toIntExact(st[2]));
     }
 
     /**
      * Forward for heads [h0, h1) of c-order (heads, T, hs) storage: writes P (heads, T, T), which the
-     * backward reads, and y. Each argument is a buffer and the element where the array starts in it;
-     * {@code m} (draws the dropout mask, 0 or 1/(1 - p)) is null without dropout.
+     * backward reads, and y. {@code m} (draws the dropout mask, 0 or 1/(1 - p)) is null without dropout.
+     * A sequence whose heads are all in the range is copied in whole when {@code in} is given (q, k, v) and
+     * out whole when {@code out} is (y); other heads are copied one by one.
      */
-    private static void forward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head y, int t, int d, float scale,
-                        int h0, int h1) {
+    private static void forward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head y, Span in, Span out,
+                                int t, int d, float scale, int h0, int h1) {
         HeadCopies w = HeadCopies.get(t, d, L);
-        for (int h = h0; h < h1; h++) {
-            w.load(q, h, t, d, w.q, w.dp);
-            w.load(k, h, t, d, w.k, w.dp);
-            w.load(v, h, t, d, w.v, w.dp);
-            transpose(w.k, w.dp, w.kt, w.tp, w.tp, w.dp);
-            lower(w.q, w.dp, w.kt, w.tp, w.s, d, t);          // S = q k^T (unscaled), j <= i
-            softmaxRows(w.s, w.tp, t, scale);                      // P, in place
-            w.store(p, h, t, t, w.s, w.tp);
-            float[] att = w.s;
-            if (m != null) {
-                m.fillHead(w.m, w.tp, h, t, L);
-                multiply(w.s, w.m, w.a);                      // A = P * M
-                att = w.a;
+        int nh = q.nh();
+        for (int h = h0; h < h1; ) {
+            int b = h / nh;
+            boolean whole = in != null && h % nh == 0 && h + nh <= h1;
+            float[] x = whole ? w.copyIn(q.buf(), in, b) : null, o = whole && out != null ? w.outFor(out) : null;
+            int xb = whole ? in.start(b) : 0, ob = o != null ? out.start(b) : 0;
+            for (int end = whole ? h + nh : h + 1; h < end; h++) {
+                Rows rq = w.rows(q, h, t, d, x, xb, w.q, w.dp), rk = w.rows(k, h, t, d, x, xb, w.k, w.dp);
+                Rows rv = w.rows(v, h, t, d, x, xb, w.v, w.dp), ry = HeadCopies.target(y, h, o, ob, w.y, w.dp);
+                transpose(rk.a(), rk.off(), rk.stride(), w.kt, w.tp, w.tp, w.dp);
+                lower(rq.a(), rq.off(), rq.stride(), w.kt, w.tp, w.s, d, t);   // S = q k^T (unscaled), j <= i
+                softmaxRows(w.s, w.tp, t, scale);                                  // P, in place
+                w.store(p, h, t, t, w.s, w.tp);
+                float[] att = w.s;
+                if (m != null) {
+                    m.fillHead(w.m, w.tp, h, t, L);
+                    multiply(w.s, w.m, w.a);                                       // A = P * M
+                    att = w.a;
+                }
+                mix(att, w.tp, rv, ry, w.dp, t, true);                              // y = A v
+                if (o == null) {
+                    w.store(y, h, t, d, w.y, w.dp);
+                }
             }
-            mix(att, w.tp, w.v, w.dp, w.y, w.dp, t, true);         // y = A v
-            w.store(y, h, t, d, w.y, w.dp);
+            if (o != null) {
+                w.copyOut(y.buf(), out, b);
+            }
         }
     }
 
     /**
      * Backward for heads [h0, h1): reads q, k, v, P (and the mask) and dy, writes dq, dk, dv (any may be
-     * null when not wanted).
+     * null when not wanted). Whole sequences are copied as in {@link #forward}: q, k, v from {@code in}, dy
+     * from {@code grad}, dq, dk, dv to {@code out} (given only when all three are wanted and fill it).
      */
     private static void backward(Head q, Head k, Head v, Head p, Dropout.Draws m, Head dy, Head dq, Head dk, Head dv,
-                         int t, int d, float scale, int h0, int h1) {
+                                 Span in, Span grad, Span out, int t, int d, float scale, int h0, int h1) {
         HeadCopies w = HeadCopies.get(t, d, L);
-        for (int h = h0; h < h1; h++) {
-            w.load(dy, h, t, d, w.g, w.dp);
-            w.load(v, h, t, d, w.v, w.dp);
-            w.load(p, h, t, t, w.s, w.tp);
-            float[] att = w.s;
-            if (m != null) {
-                m.fillHead(w.m, w.tp, h, t, L);
-                multiply(w.s, w.m, w.a);                      // A = P * M
-                att = w.a;
+        int nh = q.nh();
+        for (int h = h0; h < h1; ) {
+            int b = h / nh;
+            boolean whole = in != null && h % nh == 0 && h + nh <= h1;
+            float[] x = whole ? w.copyIn(q.buf(), in, b) : null;
+            float[] g = whole && grad != null ? w.copyGrad(dy.buf(), grad, b) : null;
+            float[] o = whole && out != null ? w.outFor(out) : null;
+            int xb = whole ? in.start(b) : 0, gb = g != null ? grad.start(b) : 0, ob = o != null ? out.start(b) : 0;
+            for (int end = whole ? h + nh : h + 1; h < end; h++) {
+                Rows rg = w.rows(dy, h, t, d, g, gb, w.g, w.dp), rv = w.rows(v, h, t, d, x, xb, w.v, w.dp);
+                w.load(p, h, t, t, w.s, w.tp);
+                float[] att = w.s;
+                if (m != null) {
+                    m.fillHead(w.m, w.tp, h, t, L);
+                    multiply(w.s, w.m, w.a);                                       // A = P * M
+                    att = w.a;
+                }
+                if (dv != null) {
+                    mix(att, w.tp, rg, HeadCopies.target(dv, h, o, ob, w.y, w.dp), w.dp, t, false); // dv = A^T dy
+                    stored(w, dv, h, t, d, o);
+                }
+                if (dq == null && dk == null) {
+                    continue;
+                }
+                transpose(rv.a(), rv.off(), rv.stride(), w.kt, w.tp, w.tp, w.dp);
+                lower(rg.a(), rg.off(), rg.stride(), w.kt, w.tp, w.a, d, t);     // dP = dy v^T, j <= i (into w.a)
+                softmaxBackwardRows(w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
+                if (dq != null) {
+                    Rows rk = w.rows(k, h, t, d, x, xb, w.k, w.dp);
+                    mix(w.a, w.tp, rk, HeadCopies.target(dq, h, o, ob, w.y, w.dp), w.dp, t, true); // dq = dS k
+                    stored(w, dq, h, t, d, o);
+                }
+                if (dk != null) {
+                    Rows rq = w.rows(q, h, t, d, x, xb, w.q, w.dp);
+                    mix(w.a, w.tp, rq, HeadCopies.target(dk, h, o, ob, w.y, w.dp), w.dp, t, false); // dk = dS^T q
+                    stored(w, dk, h, t, d, o);
+                }
             }
-            if (dv != null) {
-                mix(att, w.tp, w.g, w.dp, w.y, w.dp, t, false);    // dv = A^T dy
-                w.store(dv, h, t, d, w.y, w.dp);
+            if (o != null) {
+                w.copyOut(dq.buf(), out, b);
             }
-            if (dq == null && dk == null) {
-                continue;
-            }
-            transpose(w.v, w.dp, w.kt, w.tp, w.tp, w.dp);
-            lower(w.g, w.dp, w.kt, w.tp, w.a, d, t);            // dP = dy v^T, j <= i (into w.a)
-            softmaxBackwardRows(w.a, w.s, m == null ? null : w.m, w.tp, t, scale); // dS, in place
-            if (dq != null) {
-                w.load(k, h, t, d, w.k, w.dp);
-                mix(w.a, w.tp, w.k, w.dp, w.y, w.dp, t, true);     // dq = dS k
-                w.store(dq, h, t, d, w.y, w.dp);
-            }
-            if (dk != null) {
-                w.load(q, h, t, d, w.q, w.dp);
-                mix(w.a, w.tp, w.q, w.dp, w.y, w.dp, t, false);    // dk = dS^T q
-                w.store(dk, h, t, d, w.y, w.dp);
-            }
+        }
+    }
+
+    /** Head h of an output from w.y into its place, unless it was written into the sequence's stretch o. */
+    private static void stored(HeadCopies w, Head dst, int h, int t, int d, float[] o) {
+        if (o == null) {
+            w.store(dst, h, t, d, w.y, w.dp);
         }
     }
 
@@ -215,9 +292,9 @@ final class VectorAttention {
      * out[i, j] = sum_{c &lt; d} a[i, c] bT[c, j] for the rows i &lt; t (in pairs: row t too when t is odd) and
      * the columns j &lt;= i rounded up to whole vectors; the rest of each row is left as it was.
      */
-    static void lower(float[] a, int as, float[] bT, int bs, float[] out, int d, int t) {
+    static void lower(float[] a, int ao, int as, float[] bT, int bs, float[] out, int d, int t) {
         for (int i = 0; i < t; i += 2) {
-            int ra = i * as, rb = ra + as, ro = i * bs;
+            int ra = ao + i * as, rb = ra + as, ro = i * bs;
             int n = Math.min(bs, (i + 2 + L - 1) / L * L);          // columns 0 .. i + 1, whole vectors
             int j = 0;
             for (; j + 2 * L <= n; j += 2 * L) {
@@ -256,23 +333,29 @@ final class VectorAttention {
      * dv = A^T dy, dk = dS^T q, reading w down its columns, so no transposed copy is made). Rows go in pairs
      * over the union of their ranges: the one extra term, w[r, r + 1], is a masked entry and exactly 0.
      */
-    static void mix(float[] w, int ws, float[] x, int xs, float[] out, int os, int t, boolean lower) {
+    static void mix(float[] w, int ws, Rows in, Rows out, int cols, int t, boolean lower) {
+        mix(w, ws, in.a(), in.off(), in.stride(), out.a(), out.off(), out.stride(), cols, t, lower);
+    }
+
+    /** {@link #mix} over x's rows from index xo, stride xs, into out's from index oo, stride os, cols columns. */
+    static void mix(float[] w, int ws, float[] x, int xo, int xs, float[] out, int oo, int os, int cols, int t,
+                    boolean lower) {
         int step = lower ? 1 : ws;                                  // from c(r, s) to c(r, s + 1) in w
         for (int r = 0; r < t; r += 2) {
             int from = lower ? 0 : r, to = lower ? Math.min(r + 2, t) : t;
             int c0 = lower ? r * ws : r, c1 = lower ? c0 + ws : c0 + 1; // c(r, 0) and c(r + 1, 0)
-            int o0 = r * os, o1 = o0 + os;
+            int o0 = oo + r * os, o1 = o0 + os;
             int c = 0;
-            for (; c + 4 * L <= xs; c += 4 * L) {
+            for (; c + 4 * L <= cols; c += 4 * L) {
                 FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 for (int s = from; s < to; s++) {
-                    int xo = s * xs + c;
+                    int xr = xo + s * xs + c;
                     FloatVector u = FloatVector.broadcast(F, w[c0 + s * step]);
                     FloatVector z = FloatVector.broadcast(F, w[c1 + s * step]);
-                    FloatVector v0 = FloatVector.fromArray(F, x, xo);
-                    FloatVector v1 = FloatVector.fromArray(F, x, xo + L);
-                    FloatVector v2 = FloatVector.fromArray(F, x, xo + 2 * L);
-                    FloatVector v3 = FloatVector.fromArray(F, x, xo + 3 * L);
+                    FloatVector v0 = FloatVector.fromArray(F, x, xr);
+                    FloatVector v1 = FloatVector.fromArray(F, x, xr + L);
+                    FloatVector v2 = FloatVector.fromArray(F, x, xr + 2 * L);
+                    FloatVector v3 = FloatVector.fromArray(F, x, xr + 3 * L);
                     a0 = v0.fma(u, a0);
                     a1 = v1.fma(u, a1);
                     a2 = v2.fma(u, a2);
@@ -291,10 +374,10 @@ final class VectorAttention {
                 b2.intoArray(out, o1 + c + 2 * L);
                 b3.intoArray(out, o1 + c + 3 * L);
             }
-            for (; c < xs; c += L) {                                // the last columns, a vector at a time
+            for (; c < cols; c += L) {                              // the last columns, a vector at a time
                 FloatVector a0 = FloatVector.zero(F), b0 = a0;
                 for (int s = from; s < to; s++) {
-                    FloatVector v0 = FloatVector.fromArray(F, x, s * xs + c);
+                    FloatVector v0 = FloatVector.fromArray(F, x, xo + s * xs + c);
                     a0 = v0.fma(FloatVector.broadcast(F, w[c0 + s * step]), a0);
                     b0 = v0.fma(FloatVector.broadcast(F, w[c1 + s * step]), b0);
                 }
@@ -304,10 +387,10 @@ final class VectorAttention {
         }
     }
 
-    /** dst[c, r] = src[r, c] for r &lt; rows, c &lt; cols. */
-    static void transpose(float[] src, int ss, float[] dst, int ds, int rows, int cols) {
+    /** dst[c, r] = src[so + r ss + c] for r &lt; rows, c &lt; cols. */
+    static void transpose(float[] src, int so, int ss, float[] dst, int ds, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
-            int o = r * ss;
+            int o = so + r * ss;
             for (int c = 0; c < cols; c++) {
                 dst[c * ds + r] = src[o + c];
             }
