@@ -74,20 +74,29 @@ final class QkvAttentionOp extends Function {
     private INDArray forwardInPlace(INDArray x, double dropout, Rng rng, boolean training) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
         inPlace = true;
-        INDArray heads = Shapes.reshape(x, b, t, 3, nh, hs).permute(2, 0, 3, 1, 4); // (3, B, nh, T, hs) view
-        core = new AttentionCore(part(heads, 0), part(heads, 1), part(heads, 2));
-        INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nh, hs);     // (B, T, nh, hs)
-        core.forward(merged.permute(0, 2, 1, 3), dropout, rng, training);          // written as (B, nh, T, hs)
-        return Shapes.reshape(merged, b, t, nh * hs);
+        core = new AttentionCore(heads(x, 0), heads(x, 1), heads(x, 2));          // (B, nh, T, hs) views
+        INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nh * hs);   // (B, T, C)
+        core.forward(heads(merged, 0), dropout, rng, training);                   // written as (B, nh, T, hs)
+        return merged;
     }
 
-    /** {@return dqkv (B, T, 3C)}, written through a (3, B, nh, T, hs) view */
+    /** {@return dqkv (B, T, 3C)}, written through (B, nh, T, hs) views */
     private INDArray backwardInPlace(INDArray dy) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
-        INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3, nh, hs);
-        INDArray dHeads = dQkv.permute(2, 0, 3, 1, 4);                             // (3, B, nh, T, hs) view
-        core.backward(Shapes.reshape(Shapes.contiguous(dy), b, t, nh, hs).permute(0, 2, 1, 3),
-                part(dHeads, 0), part(dHeads, 1), part(dHeads, 2));
-        return Shapes.reshape(dQkv, b, t, 3 * nh * hs);                             // (B, T, 3C)
+        INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3 * nh * hs);
+        core.backward(heads(Shapes.contiguous(dy), 0), heads(dQkv, 0), heads(dQkv, 1), heads(dQkv, 2));
+        return dQkv;
+    }
+
+    /**
+     * Part i of a dense c-order (B, T, W) array's last axis (C = nh hs wide: q, k or v of the projection, or
+     * all of y) as the (B, nh, T, hs) view the kernels read: element (b, h, t, c) is a[b, t, i C + h hs + c],
+     * strides (T W, hs, W, 1). Built directly: ND4J's reshape, permute and get make the same view through
+     * several intermediate arrays and index objects.
+     */
+    private INDArray heads(INDArray a, int i) {
+        long nh = shape[2], hs = shape[3], t = a.size(1), w = a.size(2);
+        return Nd4j.create(a.data(), new long[] {a.size(0), nh, t, hs}, new long[] {t * w, hs, w, 1},
+                a.offset() + i * nh * hs, 'c');
     }
 }

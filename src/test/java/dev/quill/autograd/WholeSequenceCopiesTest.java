@@ -25,7 +25,7 @@ class WholeSequenceCopiesTest {
         assertThat(Kernels.vector()).as("surefire's argLine adds jdk.incubator.vector").isTrue();
         INDArray qkv = TestArrays.randn(61, B, T, 3L * C).castTo(DataType.FLOAT);
         INDArray dy = TestArrays.randn(62, B, T, C).castTo(DataType.FLOAT);
-        INDArray packedHeads = Shapes.reshape(qkv, B, T, 3, NH, HS).permute(2, 0, 3, 1, 4); // the op's own views
+        INDArray packedHeads = Shapes.reshape(qkv, B, T, 3, NH, HS).permute(2, 0, 3, 1, 4); // the strides of the op's views
         assertThat(VectorAttention.copiesWhole(part(packedHeads, 0), part(packedHeads, 1), part(packedHeads, 2)))
                 .as("the packed projection is copied a sequence at a time").isTrue();
         assertThat(VectorAttention.copiesWhole(heads(qkv, 0), heads(qkv, 1), heads(qkv, 2)))
