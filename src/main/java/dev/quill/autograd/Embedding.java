@@ -50,7 +50,15 @@ final class Embedding extends Function {
         double[] dTable = new double[(int) (tableShape[0] * c)];              // (V, C), summed in double
         INDArray g = Scratch.plain(dy);                                      // (N, C)
         if (Kernels.usable(g) && g.dataType() == DataType.FLOAT) {        // a row at a time, no double copy of dy
-            addRows(Scratch.floats(g), ids, c, dTable);
+            FloatBuffer gs = Scratch.floats(g);
+            float[] row = new float[c];
+            for (int s = 0; s < ids.length; s++) {
+                gs.get(s * c, row, 0, c);
+                int to = ids[s] * c;
+                for (int j = 0; j < c; j++) {
+                    dTable[to + j] += row[j];
+                }
+            }
         } else {
             double[] all = g.data().asDouble();                              // (N * C)
             for (int s = 0; s < ids.length; s++) {
@@ -61,20 +69,5 @@ final class Embedding extends Function {
             }
         }
         accumulateValues(0, dTable);                                         // (V, C)
-    }
-
-    /**
-     * dTable[ids[s]] += row s of gs (N rows of c), row by row: a loop of its own, so the JIT compiles it alone
-     * (and the start-up warm-up can run it, {@link KernelRounds}), not the whole backward around it.
-     */
-    static void addRows(FloatBuffer gs, int[] ids, int c, double[] dTable) {
-        float[] row = new float[c];
-        for (int s = 0; s < ids.length; s++) {
-            gs.get(s * c, row, 0, c);
-            int to = ids[s] * c;
-            for (int j = 0; j < c; j++) {
-                dTable[to + j] += row[j];
-            }
-        }
     }
 }

@@ -226,16 +226,12 @@ final class Gradient {
             throw new IllegalStateException(values.length + " gradient values for " + owner.describe() + " of shape "
                     + Shapes.str(array.shape()) + " (a backward bug)");
         }
-        addInto(HostBuffer.of(array), values, zero);
+        HostBuffer b = HostBuffer.of(array);
+        for (int j = 0; j < values.length; j++) {
+            b.set(j, zero ? values[j] : b.get(j) + values[j]);
+        }
         zero = false;
         return true;
-    }
-
-    /** b[j] = values[j] (replace) or b[j] + values[j]: a loop of its own, so the JIT compiles it alone. */
-    static void addInto(HostBuffer b, double[] values, boolean replace) {
-        for (int j = 0; j < values.length; j++) {
-            b.set(j, replace ? values[j] : b.get(j) + values[j]);
-        }
     }
 
     /** An owned g that was added or copied, not kept, is a temporary now: freed during a backward pass. */

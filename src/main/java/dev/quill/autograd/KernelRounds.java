@@ -6,9 +6,8 @@ import java.util.Arrays;
 /**
  * One round of a training step's scalar Java kernels on made-up data at a model's shape, for {@link Warmup}:
  * LayerNorm forward and backward over one sequence's rows, GELU forward and backward over its MLP
- * activations, cross-entropy forward and backward over its logits, the sums of {@link AddKernel} (a
- * residual addition, positions added to two sequences and their gradient summed back), an embedding's
- * gradient rows summed into its table and the table added to a gradient. It calls the same
+ * activations, cross-entropy forward and backward over its logits, and the sums of {@link AddKernel} (a
+ * residual addition, positions added to two sequences and their gradient summed back). It calls the same
  * static row and range methods that the ops' threads call, on direct buffers of its own, so it needs no ND4J
  * array and can run while ND4J loads. The results are thrown away.
  */
@@ -32,10 +31,6 @@ final class KernelRounds implements Runnable {
     private final double[] mean, rstd;             // (t)
     private final double[] rowLoss;                // (logitRows)
     private final int[] targets;                   // (logitRows), never the ignore index
-    private final int[] ids;                       // (t): rows of a t-row embedding table
-    private final double[] table;                  // (t, c): an embedding's gradient, summed in double
-    private final HostBuffer tableGrad;            // (t, c): the table's gradient array
-    private boolean replace;                       // a step's first gradient replaces, later ones add: both
 
     /**
      * @param blockSize the block size (rows, at most {@link Warmup#MAX_ROWS} of them)
@@ -78,12 +73,6 @@ final class KernelRounds implements Runnable {
         for (int i = 0; i < logitRows; i++) {
             targets[i] = (i * 7) % vocab;
         }
-        ids = new int[t];
-        for (int i = 0; i < t; i++) {
-            ids[i] = (i * 5) % t;
-        }
-        table = new double[t * c];
-        tableGrad = new HostBuffer.F32(CpuBlas.directFloats(t * c));
     }
 
     private static FloatBuffer filled(int n, double step) {
@@ -130,7 +119,5 @@ final class KernelRounds implements Runnable {
         AddKernel.plusRange(x, dy, dx, t * c, 0, t * c);                   // a residual addition
         AddKernel.plusRange(twoSequences, x, twoSequences, t * c, 0, 2 * t * c);   // positions added to two sequences
         AddKernel.sumRowsRange(twoSequences, summed, t * c, 2, 0, t * c);          // and their gradient summed
-        Embedding.addRows(dy, ids, c, table);                              // an embedding's backward
-        Gradient.addInto(tableGrad, table, replace = !replace);            // into its table's gradient
     }
 }

@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
  * <p>What C2 makes of these loops depends on the branches taken and the head size (the vector loops' tails),
  * not on how many rows there are, so a round takes at most {@value #MAX_ROWS} rows, and {@code quill train}
  * starts on {@link ModelSizes#SMALL} before its config is read and switches to the run's sizes when it is. It
- * runs the rounds given to {@link #alsoRun} as well (the optimizer's loops, which live in a later package). It
  * starts only where the Vector API kernels can run ({@code --add-modules jdk.incubator.vector}, not {@code
  * -Dquill.vector=off} or {@code -Dquill.kernels=nd4j}); {@code -Dquill.warmup=off} turns it off,
  * {@code =attention} leaves the scalar kernels out. It does not touch ND4J, so it can start before ND4J loads.
@@ -55,7 +54,6 @@ public final class Warmup {
     private static volatile boolean stopped;
     private static volatile ModelSizes wanted;                // what compile() asked for last
     private static volatile ModelSizes running;               // what the thread's rounds run now
-    private static volatile Runnable also = () -> { };        // more scalar rounds (alsoRun)
     private static Thread thread;
     private static boolean done;                              // the thread has ended (under the class's lock)
     private static boolean paused;                            // pause() is in force (under the lock)
@@ -98,11 +96,8 @@ public final class Warmup {
                 ModelSizes m = wanted;
                 running = m;
                 int rows = Math.min(m.blockSize(), MAX_ROWS);
-                KernelRounds kernels = new KernelRounds(rows, m.nEmbd(), m.hidden(), m.vocab(), m.geluTanh());
-                Runnable more = scalarKernels ? () -> {
-                    kernels.run();
-                    also.run();
-                } : () -> { };
+                Runnable more = scalarKernels ? new KernelRounds(rows, m.nEmbd(), m.hidden(), m.vocab(), m.geluTanh())
+                        : () -> { };
                 VectorAttention.warmUp(rows, m.nEmbd() / m.nHead(), m.dropout() > 0, more,
                         () -> pausePoint() || System.nanoTime() - start > MAX_NANOS || wanted != m);
                 synchronized (Warmup.class) {
@@ -180,17 +175,6 @@ public final class Warmup {
         return LoggerFactory.getLogger(Warmup.class);
     }
 
-    /**
-     * Adds a round of more scalar Java loops to every round of the warm-up (one at a time: a later call replaces
-     * it), for loops of later packages that the step runs, such as the optimizer's update. A round must be
-     * short (a few thousand elements), touch no ND4J array, and leave nothing the run uses changed.
-     *
-     * @param round the loops, on data of the round's own
-     */
-    public static void alsoRun(Runnable round) {
-        also = round;
-    }
-
     /** {@return the warm-up thread started by {@link #compile}, or null} */
     static synchronized Thread thread() {
         return thread;
@@ -222,7 +206,6 @@ public final class Warmup {
             running = null;
             stopped = false;
             paused = false;
-            also = () -> { };
         }
     }
 

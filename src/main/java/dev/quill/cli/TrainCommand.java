@@ -6,7 +6,6 @@ import dev.quill.config.ModelConfig;
 import dev.quill.autograd.Warmup;
 import dev.quill.config.RunConfig;
 import dev.quill.train.Collective;
-import dev.quill.train.OptimizerRounds;
 import dev.quill.train.RunLock;
 import dev.quill.train.Trainer;
 import dev.quill.train.TrainingRun;
@@ -46,7 +45,6 @@ final class TrainCommand implements Callable<Integer> {
         peak.check();
         // compiles the step's Java kernels on the idle core while the config and ND4J load and the model is
         // built (see Warmup): on a small model's sizes first, on the run's once the config is read
-        Warmup.alsoRun(new OptimizerRounds());
         Warmup.compile(Warmup.ModelSizes.SMALL);
         RunConfig cfg = run.loadForTrain(resume);
         ModelConfig m = cfg.model();

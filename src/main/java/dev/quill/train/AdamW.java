@@ -142,7 +142,7 @@ public final class AdamW {
         Parallel.forEach(blocks.size(), k -> {
             Block b = blocks.get(k);
             FloatBuffer[] f = b.wgmv();
-            AdamWKernel.updateFloat(f[0], f[1], f[2], f[3], b.from(), b.to(), b.decay(), b1, b2, stepSize, c2, e);
+            updateFloat(f[0], f[1], f[2], f[3], b.from(), b.to(), b.decay(), b1, b2, stepSize, c2, e);
         });
     }
 
@@ -153,6 +153,34 @@ public final class AdamW {
     // elements per block: 59 blocks for the baby model's 0.8M parameters, so the threads' shares even out
     private static final int BLOCK = 1 << 14;
 
+    /** The update of elements [from, to) of one FLOAT parameter, in chunks copied into float arrays (they vectorize). */
+    private static void updateFloat(FloatBuffer w, FloatBuffer g, FloatBuffer m1, FloatBuffer m2, int from, int to,
+                                    float decay, float b1, float b2, float stepSize, float c2, float e) {
+        float[][] buf = BUFFERS.get();
+        float[] ws = buf[0], gs = buf[1], ms = buf[2], vs = buf[3];
+        for (int s = from; s < to; s += CHUNK) {
+            int len = Math.min(CHUNK, to - s);
+            w.get(s, ws, 0, len);
+            g.get(s, gs, 0, len);
+            m1.get(s, ms, 0, len);
+            m2.get(s, vs, 0, len);
+            for (int i = 0; i < len; i++) {
+                float gi = gs[i];
+                float mi = b1 * ms[i] + (1 - b1) * gi;
+                float vi = b2 * vs[i] + (1 - b2) * gi * gi;
+                ms[i] = mi;
+                vs[i] = vi;
+                ws[i] = ws[i] * decay - stepSize * mi / ((float) Math.sqrt(vi) / c2 + e);
+            }
+            w.put(s, ws, 0, len);
+            m1.put(s, ms, 0, len);
+            m2.put(s, vs, 0, len);
+        }
+    }
+
+    private static final int CHUNK = 2048;
+    // per thread, made once: w, g, m, v chunks (no garbage per parameter per step)
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
 
     private void updateDouble(DoubleBuffer w, DoubleBuffer g, DoubleBuffer m1, DoubleBuffer m2, int n, double lr,
                               double wd, double bc1, double bc2) {

@@ -92,14 +92,14 @@ public final class GradClip {
         });
     }
 
-    static final int CHUNK = 4096;
+    private static final int CHUNK = 4096;
 
     /**
      * sum of b[i]^2 over [start, end), in double. The floats come over in bulk, a chunk at a time, and four partial sums
      * let four additions run at once instead of each waiting for the last (the gain was too small to show
      * in a whole-step A/B; not measured alone).
      */
-    static double sumOfSquares(FloatBuffer b, int start, int end, float[] chunk) {
+    private static double sumOfSquares(FloatBuffer b, int start, int end, float[] chunk) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (int from = start; from < end; from += chunk.length) {
             int m = Math.min(chunk.length, end - from);
@@ -134,20 +134,17 @@ public final class GradClip {
             double factor = max / (norm + 1e-6);
             float scale = (float) factor;                            // what a FLOAT array's muli would use
             List<FloatBuffer> floats = javaFloats(params, g -> g.muli(factor));
-            forEachBlock(floats, blocks(floats), (i, b, from, to, chunk) -> scale(b, from, to, scale, chunk));
+            forEachBlock(floats, blocks(floats), (i, b, from, to, chunk) -> {
+                for (int c = from; c < to; c += CHUNK) {
+                    int m = Math.min(CHUNK, to - c);
+                    b.get(c, chunk, 0, m);
+                    for (int j = 0; j < m; j++) {
+                        chunk[j] *= scale;
+                    }
+                    b.put(c, chunk, 0, m);
+                }
+            });
         }
         return norm;
-    }
-
-    /** b[i] *= scale over [start, end), a chunk at a time through {@code chunk}. */
-    static void scale(FloatBuffer b, int start, int end, float scale, float[] chunk) {
-        for (int c = start; c < end; c += chunk.length) {
-            int m = Math.min(chunk.length, end - c);
-            b.get(c, chunk, 0, m);
-            for (int j = 0; j < m; j++) {
-                chunk[j] *= scale;
-            }
-            b.put(c, chunk, 0, m);
-        }
     }
 }

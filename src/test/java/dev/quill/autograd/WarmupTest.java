@@ -55,27 +55,6 @@ class WarmupTest {
     }
 
     @Test
-    void roundsGivenToAlsoRunRunWithTheScalarKernelsOnly() {
-        Warmup.reset();
-        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
-        Warmup.alsoRun(rounds::incrementAndGet);
-        Warmup.compile(TINY);
-        awaitUpTo(30, () -> rounds.get() > 0);
-        Warmup.stop();
-        assertThat(rounds.get()).as("run in the warm-up's rounds").isPositive();
-
-        Warmup.reset();                                            // forgets the round, too
-        rounds.set(0);
-        System.setProperty("quill.warmup", "attention");
-        Warmup.alsoRun(rounds::incrementAndGet);
-        Warmup.compile(TINY);
-        Thread t = Warmup.thread();
-        awaitUpTo(30, () -> !t.isAlive());                         // TINY compiles quickly: the thread ends
-        Warmup.stop();
-        assertThat(rounds.get()).as("=attention leaves the scalar rounds out").isZero();
-    }
-
-    @Test
     void aSecondCallSwitchesTheRunningThreadToItsSizes() {
         Warmup.reset();
         Warmup.compile(Warmup.ModelSizes.SMALL);
