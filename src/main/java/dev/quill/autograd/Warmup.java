@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * the model) keeps one thread busy for ~2.5-3 s. {@link #compile} uses that time: a daemon thread runs one
  * made-up head's attention forward and backward and one sequence's LayerNorm, GELU, cross-entropy and sums
  * ({@link KernelRounds}) until the rounds run at compiled speed or {@link #stop} is called, which the trainer
- * does before its first step. The GEMM peak measurement holds it between two rounds while it measures
- * ({@link #pause}, {@link #resume}). The results are thrown away; nothing the run computes depends on it.
+ * does before its first step and the GEMM peak measurement before it measures. The results are thrown away;
+ * nothing the run computes depends on it.
  *
  * <p>What C2 makes of these loops depends on the branches taken and the head size (the vector loops' tails),
  * not on how many rows there are, so a round takes at most {@value #MAX_ROWS} rows, and {@code quill train}
@@ -56,8 +56,6 @@ public final class Warmup {
     private static volatile ModelSizes running;               // what the thread's rounds run now
     private static Thread thread;
     private static boolean done;                              // the thread has ended (under the class's lock)
-    private static boolean paused;                            // pause() is in force (under the lock)
-    private static boolean parked;                            // the thread waits in pausePoint() (under the lock)
     private static long start;
 
     private Warmup() {
@@ -99,7 +97,7 @@ public final class Warmup {
                 Runnable more = scalarKernels ? new KernelRounds(rows, m.nEmbd(), m.hidden(), m.vocab(), m.geluTanh())
                         : () -> { };
                 VectorAttention.warmUp(rows, m.nEmbd() / m.nHead(), m.dropout() > 0, more,
-                        () -> pausePoint() || System.nanoTime() - start > MAX_NANOS || wanted != m);
+                        () -> stopped || System.nanoTime() - start > MAX_NANOS || wanted != m);
                 synchronized (Warmup.class) {
                     if (wanted == m) {                           // compiled (or stopped, or out of time)
                         done = true;
@@ -113,60 +111,8 @@ public final class Warmup {
         } finally {
             synchronized (Warmup.class) {
                 done = true;
-                Warmup.class.notifyAll();                        // a pause() waiting for the thread to park
             }
         }
-    }
-
-    /** Between two rounds: waits while {@link #pause} is in force; {@return whether the warm-up is stopped} */
-    private static boolean pausePoint() {
-        synchronized (Warmup.class) {
-            try {
-                while (paused && !stopped) {
-                    parked = true;
-                    Warmup.class.notifyAll();
-                    Warmup.class.wait();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return true;
-            } finally {
-                parked = false;
-            }
-            return stopped;
-        }
-    }
-
-    /**
-     * Holds the warm-up thread (if one runs) between two rounds until {@link #resume}, so that it takes no
-     * core from a measurement; returns once it waits there (a round is short: at most {@value #MAX_ROWS} rows),
-     * or after a second at most.
-     */
-    public static void pause() {
-        synchronized (Warmup.class) {
-            paused = true;
-            long end = System.nanoTime() + 1_000_000_000L;
-            try {
-                for (long left; thread != null && !done && !parked && (left = end - System.nanoTime()) > 0; ) {
-                    Warmup.class.wait(Math.max(1, left / 1_000_000));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** Lets a thread held by {@link #pause} go on. */
-    public static void resume() {
-        synchronized (Warmup.class) {
-            paused = false;
-            Warmup.class.notifyAll();
-        }
-    }
-
-    /** {@return whether the warm-up thread waits in a pause now} */
-    static synchronized boolean parked() {
-        return parked;
     }
 
     // fetched when the thread ends, not when this class loads: the first logger sets up the logging backend
@@ -205,7 +151,6 @@ public final class Warmup {
             wanted = null;
             running = null;
             stopped = false;
-            paused = false;
         }
     }
 
@@ -215,7 +160,6 @@ public final class Warmup {
         Thread t;
         synchronized (Warmup.class) {
             t = thread;
-            Warmup.class.notifyAll();                            // a thread held by pause() ends too
         }
         if (t != null) {
             try {

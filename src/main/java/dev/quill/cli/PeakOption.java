@@ -29,7 +29,6 @@ final class PeakOption {
     Double given;
 
     private double measured = Double.NaN;
-    private boolean told;
 
     /**
      * @param err where a measured peak is told
@@ -42,25 +41,11 @@ final class PeakOption {
             return given;
         }
         if (Double.isNaN(measured)) {
-            measureEarly();
-        }
-        if (!told) {
+            dev.quill.autograd.Warmup.stop();      // a warm-up thread still running would take a core from the measurement
+            measured = GemmPeak.measure();
             err.println(describe(measured) + "; MFU is over it (--peak-gflops to give it)");
-            told = true;
         }
         return measured;
-    }
-
-    /**
-     * Measures the peak now (unless it is given or measured), to be told by {@link #peak} later: at the start
-     * of a run, before the data is read and the model built, so that the kernels' warm-up thread, held while
-     * the GEMMs run ({@link GemmPeak#measure}), has that time to itself afterwards.
-     */
-    void measureEarly() {
-        check();
-        if (given == null && Double.isNaN(measured)) {
-            measured = GemmPeak.measure();
-        }
     }
 
     /**

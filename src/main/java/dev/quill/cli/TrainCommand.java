@@ -63,9 +63,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int train(RunConfig cfg, Path outDir, Collective group) throws Exception {
-        if (group.rank() == 0) {
-            peak.measureEarly();                        // before the data and the model: see PeakOption
-        }
         TrainingRun training = TrainingRun.prepare(cfg, outDir, resume, group);
         var err = spec.commandLine().getErr();
         if (group.rank() != 0) {                        // rank 0 speaks for the group; the others train quietly

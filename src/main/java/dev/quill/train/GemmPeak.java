@@ -1,7 +1,6 @@
 package dev.quill.train;
 
 import dev.quill.autograd.Parallel;
-import dev.quill.autograd.Warmup;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -40,7 +39,6 @@ public final class GemmPeak {
         }
         double flop = 2.0 * N * N * N * threads;
         double best = 0;
-        Warmup.pause();                               // a warm-up round running would take a core from the products
         try {
             for (int round = 0; round < ROUNDS; round++) {
                 long t0 = System.nanoTime();
@@ -54,7 +52,6 @@ public final class GemmPeak {
                 }
             }
         } finally {                                   // 12 MB a thread: give it back now, not at the next GC
-            Warmup.resume();
             for (INDArray[] m : abc) {
                 for (INDArray x : m) {
                     if (!x.isAttached()) {

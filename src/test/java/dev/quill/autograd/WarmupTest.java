@@ -38,23 +38,6 @@ class WarmupTest {
     }
 
     @Test
-    void pauseHoldsTheThreadBetweenRoundsUntilResumeAndStopEndsItThere() {
-        Warmup.reset();
-        Warmup.compile(DROPOUT);
-        Thread t = Warmup.thread();
-        Warmup.pause();
-        assertThat(Warmup.parked()).as("held between two rounds").isTrue();
-        assertThat(t.getState()).isEqualTo(Thread.State.WAITING);
-        Warmup.resume();
-        awaitUpTo(30, () -> !Warmup.parked());
-        assertThat(Warmup.parked()).isFalse();
-        Warmup.pause();
-        assertThat(Warmup.parked()).isTrue();
-        Warmup.stop();                                             // while held: it ends, no resume needed
-        assertThat(t.isAlive()).isFalse();
-    }
-
-    @Test
     void aSecondCallSwitchesTheRunningThreadToItsSizes() {
         Warmup.reset();
         Warmup.compile(Warmup.ModelSizes.SMALL);
