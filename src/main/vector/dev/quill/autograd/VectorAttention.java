@@ -212,13 +212,7 @@ final class VectorAttention {
                 lower(rq.a(), rq.off(), rq.stride(), w.kt, w.tp, w.s, d, t);   // S = q k^T (unscaled), j <= i
                 softmaxRows(w.s, w.tp, t, scale);                                  // P, in place
                 w.store(p, h, t, t, w.s, w.tp);
-                float[] att = w.s;
-                if (m != null) {
-                    m.fillHead(w.m, w.tp, h, t, L);
-                    multiply(w.s, w.m, w.a);                                       // A = P * M
-                    att = w.a;
-                }
-                mix(att, w.tp, rv, ry, w.dp, t, true);                              // y = A v
+                mix(dropped(w, m, h, t), w.tp, rv, ry, w.dp, t, true);              // y = A v
                 if (o == null) {
                     w.store(y, h, t, d, w.y, w.dp);
                 }
@@ -248,12 +242,7 @@ final class VectorAttention {
             for (int end = whole ? h + nh : h + 1; h < end; h++) {
                 Rows rg = w.rows(dy, h, t, d, g, gb, w.g, w.dp), rv = w.rows(v, h, t, d, x, xb, w.v, w.dp);
                 w.load(p, h, t, t, w.s, w.tp);
-                float[] att = w.s;
-                if (m != null) {
-                    m.fillHead(w.m, w.tp, h, t, L);
-                    multiply(w.s, w.m, w.a);                                       // A = P * M
-                    att = w.a;
-                }
+                float[] att = dropped(w, m, h, t);
                 if (dv != null) {
                     mix(att, w.tp, rg, HeadCopies.target(dv, h, o, ob, w.y, w.dp), w.dp, t, false); // dv = A^T dy
                     stored(w, dv, h, t, d, o);
@@ -279,6 +268,16 @@ final class VectorAttention {
                 w.copyOut(dq.buf(), out, b);
             }
         }
+    }
+
+    /** A = P * M in w.a with a dropout mask (drawn for head h into w.m), else P itself: w.s. */
+    private static float[] dropped(HeadCopies w, Dropout.Draws m, int h, int t) {
+        if (m == null) {
+            return w.s;
+        }
+        m.fillHead(w.m, w.tp, h, t, L);
+        multiply(w.s, w.m, w.a);
+        return w.a;
     }
 
     /** Head h of an output from w.y into its place, unless it was written into the sequence's stretch o. */
