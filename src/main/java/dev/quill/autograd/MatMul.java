@@ -60,11 +60,7 @@ final class MatMul extends Function {
         f.tb = tb;
         INDArray y;
         if (as.length > 2 && !batched) {
-            INDArray rows = Shapes.reshape(f.a, -1, as[as.length - 1]);   // (rows, K)
-            INDArray y2 = product(rows, f.b, false, tb);                     // (rows, N)
-            long[] ys = as.clone();
-            ys[ys.length - 1] = y2.size(1);
-            y = Shapes.reshape(y2, ys);                                      // (..., N)
+            y = productOfRows(f.a, f.b, tb);                                 // (..., N)
         } else {
             y = product(f.a, f.b, ta, tb);
         }
@@ -88,8 +84,7 @@ final class MatMul extends Function {
                     : accumulateProductLater(1, a2, dy2, true, false));
             if (handed || !needsGrad(1)) {
                 if (needsGrad(0)) {
-                    INDArray dx = productInto(dy2, b, Nd4j.createUninitialized(a.dataType(), a2.shape()), false, !tb);
-                    accumulateOwned(0, Shapes.reshape(dx, a.shape()));
+                    accumulateOwned(0, productOfRows(dy, b, !tb));              // (..., K)
                 }
                 return;
             }
@@ -126,6 +121,21 @@ final class MatMul extends Function {
                 accumulateProduct(1, a, dy, !ta, false);
             }
         }
+    }
+
+    /**
+     * x (..., K) @ op(y) for a 2-D y and a dense x: one product of x's rows into a fresh (..., N) output, made
+     * without 2-D views where the CPU kernel takes the arrays ({@link MatMulKernel#productOfRows}).
+     */
+    static INDArray productOfRows(INDArray x, INDArray y, boolean ty) {
+        long[] shape = x.shape().clone();
+        int last = shape.length - 1;
+        shape[last] = ty ? y.size(0) : y.size(1);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), shape);
+        if (!MatMulKernel.productOfRows(x, y, out, ty)) {
+            productInto(Shapes.reshape(x, -1, x.size(last)), y, Shapes.reshape(out, -1, shape[last]), false, ty);
+        }
+        return out;
     }
 
     /** op(x) @ op(y) into a fresh output: one GEMM for 2-D, one batched call for 3-D and more. */

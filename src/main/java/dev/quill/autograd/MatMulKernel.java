@@ -40,15 +40,7 @@ final class MatMulKernel {
                 return false;
             }
             int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
-            CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
-            // rows of op(x) and out; a transposed x or an accumulation (beta 1), a Linear's weight gradient,
-            // stays whole: the Linear's backward runs it beside dx (Parallel.later or Parallel.both)
-            int[] cut = !tx && beta == 0.0 && (long) m * n * k >= SPLIT_WORK
-                    ? Parallel.split(m, MIN_ROWS, 8, 1) : new int[] {0, m};
-            Parallel.forEach(cut.length - 1, i -> {
-                int r0 = cut[i];                       // the piece's first row of op(x): a column of x when tx
-                CpuBlas.gemm(a.plus(tx ? r0 : r0 * a.ld()), tx, b, ty, c.plus(r0 * c.ld()), cut[i + 1] - r0, n, k, beta);
-            });
+            byRows(CpuBlas.Operand.of(x), tx, CpuBlas.Operand.of(y), ty, CpuBlas.Operand.of(out), m, n, k, beta);
             return true;
         }
         if (beta != 0.0 || !CpuBlas.denseRows(x) || !CpuBlas.denseRows(y) || !CpuBlas.denseRows(out)) {
@@ -65,6 +57,37 @@ final class MatMulKernel {
             }
         });
         return true;
+    }
+
+    /**
+     * out (..., N) = x (..., K) @ op(y) for a 2-D y and x and out dense in c order, of any rank: the 2-D product
+     * of their rows, x read as (rows, K) and out as (rows, N) where they lie, so no 2-D views of them are made
+     * (a Linear on (B, T, C)). The same GEMMs, cut the same way, as {@link #product} on such views.
+     *
+     * @return true when it did the product; false, having done nothing, when the caller should make the views
+     */
+    static boolean productOfRows(INDArray x, INDArray y, INDArray out, boolean ty) {
+        if (!javaTypes(x, y, out) || !CpuBlas.denseRows(x) || !CpuBlas.denseRows(out) || !CpuBlas.rowMajor(y)) {
+            return false;
+        }
+        int k = (int) x.size(x.rank() - 1), n = (int) out.size(out.rank() - 1), m = (int) (out.length() / n);
+        byRows(CpuBlas.Operand.of(x), false, CpuBlas.Operand.of(y), ty, CpuBlas.Operand.of(out), m, n, k, 0.0);
+        return true;
+    }
+
+    /**
+     * C (m, n) = op(A) op(B) + beta C, cut by rows of op(A) and C for Quill's threads when it is big enough; a
+     * transposed A or an accumulation (beta 1), a Linear's weight gradient, stays whole: the Linear's backward
+     * runs it beside dx ({@link Parallel#later} or {@link Parallel#both}).
+     */
+    private static void byRows(CpuBlas.Operand a, boolean tx, CpuBlas.Operand b, boolean ty, CpuBlas.Operand c,
+                               int m, int n, int k, double beta) {
+        int[] cut = !tx && beta == 0.0 && (long) m * n * k >= SPLIT_WORK
+                ? Parallel.split(m, MIN_ROWS, 8, 1) : new int[] {0, m};
+        Parallel.forEach(cut.length - 1, i -> {
+            int r0 = cut[i];                           // the piece's first row of op(A): a column of A when tx
+            CpuBlas.gemm(a.plus(tx ? r0 : r0 * a.ld()), tx, b, ty, c.plus(r0 * c.ld()), cut[i + 1] - r0, n, k, beta);
+        });
     }
 
     /**
