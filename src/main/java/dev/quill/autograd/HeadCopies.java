@@ -94,10 +94,8 @@ final class HeadCopies {
                 if (x == null || x.buf() != h0.buf() || x.nh() != h0.nh() || x.batchStride() != h0.batchStride()) {
                     return null;
                 }
-                for (int i : new int[] {0, x.nh() - 1}) {               // the strides are positive: the ends are
-                    lo = Math.min(lo, x.start(i));                     // the first and the last head
-                    hi = Math.max(hi, x.start(i) + (long) (t - 1) * x.rowStride() + d);
-                }
+                lo = Math.min(lo, x.start(0));                         // the strides are positive: the ends are
+                hi = Math.max(hi, x.start(x.nh() - 1) + (long) (t - 1) * x.rowStride() + d); // the first and last head
             }
             return hi - lo > MAX_LENGTH ? null : new Span((int) lo, h0.batchStride(), (int) (hi - lo));
         }

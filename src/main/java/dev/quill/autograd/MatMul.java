@@ -76,10 +76,10 @@ final class MatMul extends Function {
     protected void backward(INDArray dy) {
         dy = Shapes.contiguous(dy);
         if (a.rank() > 2 && b.rank() == 2) {
-            INDArray a2 = Shapes.reshape(a, -1, a.size(-1));              // (rows, K)
-            INDArray dy2 = Shapes.reshape(dy, -1, dy.size(-1));           // (rows, N)
             // dW += ... goes to a worker when it can (only the optimizer reads it, so the pass does not wait for
             // it), and dx = dy op(b)^T, which the next op needs, is made here meanwhile
+            INDArray a2 = needsGrad(1) ? Shapes.reshape(a, -1, a.size(-1)) : null;    // (rows, K)
+            INDArray dy2 = needsGrad(1) ? Shapes.reshape(dy, -1, dy.size(-1)) : null; // (rows, N)
             boolean handed = needsGrad(1) && (tb ? accumulateProductLater(1, dy2, a2, true, false)
                     : accumulateProductLater(1, a2, dy2, true, false));
             if (handed || !needsGrad(1)) {

@@ -74,9 +74,9 @@ final class QkvAttentionOp extends Function {
     private INDArray forwardInPlace(INDArray x, double dropout, Rng rng, boolean training) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
         inPlace = true;
-        core = new AttentionCore(heads(x, 0), heads(x, 1), heads(x, 2));          // (B, nh, T, hs) views
+        core = new AttentionCore(heads(x, 0, nh, hs), heads(x, 1, nh, hs), heads(x, 2, nh, hs)); // (B, nh, T, hs)
         INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, nh * hs);   // (B, T, C)
-        core.forward(heads(merged, 0), dropout, rng, training);                   // written as (B, nh, T, hs)
+        core.forward(heads(merged, 0, nh, hs), dropout, rng, training);           // written as (B, nh, T, hs)
         return merged;
     }
 
@@ -84,7 +84,8 @@ final class QkvAttentionOp extends Function {
     private INDArray backwardInPlace(INDArray dy) {
         long b = shape[0], t = shape[1], nh = shape[2], hs = shape[3];
         INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), b, t, 3 * nh * hs);
-        core.backward(heads(Shapes.contiguous(dy), 0), heads(dQkv, 0), heads(dQkv, 1), heads(dQkv, 2));
+        core.backward(heads(Shapes.contiguous(dy), 0, nh, hs), heads(dQkv, 0, nh, hs), heads(dQkv, 1, nh, hs),
+                heads(dQkv, 2, nh, hs));
         return dQkv;
     }
 
@@ -94,8 +95,8 @@ final class QkvAttentionOp extends Function {
      * strides (T W, hs, W, 1). Built directly: ND4J's reshape, permute and get make the same view through
      * several intermediate arrays and index objects.
      */
-    private INDArray heads(INDArray a, int i) {
-        long nh = shape[2], hs = shape[3], t = a.size(1), w = a.size(2);
+    static INDArray heads(INDArray a, int i, long nh, long hs) {
+        long t = a.size(1), w = a.size(2);
         return Nd4j.create(a.data(), new long[] {a.size(0), nh, t, hs}, new long[] {t * w, hs, w, 1},
                 a.offset() + i * nh * hs, 'c');
     }

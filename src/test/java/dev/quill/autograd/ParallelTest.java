@@ -2,6 +2,7 @@ package dev.quill.autograd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -211,6 +212,30 @@ class ParallelTest {
             y.backward(dy);
             double times = pass == 2 ? 2 : 1;
             assertThat(maxDiff(wt.grad(), dwRef.mul(times))).as("dW, pass %d", pass).isLessThan(4e-3);
+        }
+    }
+
+    @Test
+    void readingAGradientWaitsForItsProductStillQueued() {
+        // the one worker is kept busy by a long later() task, so the weight's product stays in the queue: a read
+        // must take it back and run it (Gradient.settle), not return the array as the previous pass left it
+        assumeTrue(Parallel.threads() == 2, "needs exactly one worker (quill.threads=2)");
+        Tensor wt = Tensor.leaf(TestArrays.randn(81, 8, 4).castTo(DataType.FLOAT));
+        Tensor x = Tensor.leaf(TestArrays.randn(82, 3, 5, 4).castTo(DataType.FLOAT));
+        x.matmul(wt, false, true).backward(Nd4j.ones(DataType.FLOAT, 3, 5, 8));      // wt now has a gradient array
+        wt.zeroGrad();
+        INDArray a = TestArrays.randn(83, 15, 4).castTo(DataType.FLOAT), d = TestArrays.randn(84, 15, 8).castTo(DataType.FLOAT);
+        Parallel.later(() -> {
+            long until = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        });
+        try {
+            assertThat(wt.gradient().addProductLater(d, a, true, false)).isTrue();
+            assertThat(maxDiff(wt.grad(), Nd4j.gemm(d, a, true, false))).isLessThan(1e-4);
+        } finally {
+            Parallel.awaitLater();
         }
     }
 
