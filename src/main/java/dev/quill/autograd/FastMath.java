@@ -20,15 +20,16 @@ package dev.quill.autograd;
  */
 public final class FastMath {
 
-    private static final float P0 = 1.128379168e+00f, P1 = 1.852799879e-01f, P2 = 5.435401113e-02f,
+    // package-private: VectorGelu evaluates the same polynomials
+    static final float P0 = 1.128379168e+00f, P1 = 1.852799879e-01f, P2 = 5.435401113e-02f,
             P3 = 3.856478746e-03f, P4 = 3.808593507e-04f, P5 = 4.715120037e-06f, P6 = -1.336028876e-08f;
-    private static final float Q1 = 4.975335117e-01f, Q2 = 1.140140172e-01f, Q3 = 1.547984587e-02f,
+    static final float Q1 = 4.975335117e-01f, Q2 = 1.140140172e-01f, Q3 = 1.547984587e-02f,
             Q4 = 1.310691712e-03f, Q5 = 6.340358357e-05f;
     // coefficients of P' and Q' (k * P_k, k * Q_k)
-    private static final float D2 = 2 * P2, D3 = 3 * P3, D4 = 4 * P4, D5 = 5 * P5, D6 = 6 * P6;
-    private static final float E2 = 2 * Q2, E3 = 3 * Q3, E4 = 4 * Q4, E5 = 5 * Q5;
-    private static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
-    private static final float ERF_LIMIT = 4f;
+    static final float D2 = 2 * P2, D3 = 3 * P3, D4 = 4 * P4, D5 = 5 * P5, D6 = 6 * P6;
+    static final float E2 = 2 * Q2, E3 = 3 * Q3, E4 = 4 * Q4, E5 = 5 * Q5;
+    static final float INV_SQRT_2 = (float) (1.0 / Math.sqrt(2.0));
+    static final float ERF_LIMIT = 4f;
 
     private FastMath() {
     }
@@ -51,11 +52,11 @@ public final class FastMath {
         return 1f + z * (Q1 + z * (Q2 + z * (Q3 + z * (Q4 + z * Q5))));
     }
 
-    private static final float R0 = 9.999999958e-01f, R1 = -1.588731671e-01f, R2 = 3.142073240e-02f,
+    static final float R0 = 9.999999958e-01f, R1 = -1.588731671e-01f, R2 = 3.142073240e-02f,
             R3 = 7.953804696e-03f, R4 = 2.261101001e-04f, R5 = 1.342870574e-06f, R6 = 8.521121309e-10f;
-    private static final float S1 = 1.744600575e-01f, S2 = -4.375895219e-02f, S3 = 2.407407910e-02f,
+    static final float S1 = 1.744600575e-01f, S2 = -4.375895219e-02f, S3 = 2.407407910e-02f,
             S4 = 1.631351097e-03f, S5 = 2.144023131e-05f, S6 = 5.025653283e-08f;
-    private static final float TANH_LIMIT = 9f;
+    static final float TANH_LIMIT = 9f;
 
     /**
      * @param u any float
@@ -158,8 +159,8 @@ public final class FastMath {
         }
     }
 
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
-    private static final float GELU_C = 0.044715f;
+    static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+    static final float GELU_C = 0.044715f;
 
     /**
      * Tanh-form GELU (GPT-2's), y = x (1 + tanh u) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3), for the first

@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link Gelu}'s math on the CPU, for the arrays {@link Kernels#usable} accepts. Two forms:
  * <ul>
  *   <li>FLOAT: {@link FastMath}'s rational erf (exact form) or rational tanh (tanh form) in chunked Java
- *       loops that the JIT vectorizes, split over Quill's threads; nothing kept but x (the backward
+ *       loops that the JIT vectorizes, or the same polynomials with the Vector API ({@code VectorGelu}, where
+ *       {@link Kernels#vector} allows), split over Quill's threads; nothing kept but x (the backward
  *       recomputes Phi or tanh u);</li>
  *   <li>DOUBLE: ND4J computes only the transcendental part (erf, exp or tanh, one call on a buffer of our
  *       own) and Java loops do the rest; Phi(x) or tanh u is kept as the plain path keeps it.</li>
@@ -78,10 +79,13 @@ final class GeluKernel {
     /** y = gelu(x) over elements [from, to), a chunk at a time. */
     static void forwardRange(FloatBuffer xs, FloatBuffer ys, int from, int to, boolean tanhForm) {
         float[] a = Scratch.get(0);
+        boolean vector = Kernels.vectorRequested(); // not vector(): it asks ND4J, which the warm-up runs without
         for (int s = from; s < to; s += Scratch.CHUNK) {
             int m = Math.min(Scratch.CHUNK, to - s);
             xs.get(s, a, 0, m);
-            if (tanhForm) {
+            if (vector) {
+                VectorGelu.forward(a, a, m, tanhForm);
+            } else if (tanhForm) {
                 FastMath.geluTanh(a, a, m);
             } else {
                 FastMath.gelu(a, a, m);
@@ -93,11 +97,14 @@ final class GeluKernel {
     /** dx = dy * gelu'(x) over elements [from, to), a chunk at a time. */
     static void backwardRange(FloatBuffer xs, FloatBuffer dys, FloatBuffer dxs, int from, int to, boolean tanhForm) {
         float[] a = Scratch.get(0), g = Scratch.get(1), r = Scratch.get(2), q = Scratch.get(3);
+        boolean vector = Kernels.vectorRequested(); // not vector(): it asks ND4J, which the warm-up runs without
         for (int s = from; s < to; s += Scratch.CHUNK) {
             int m = Math.min(Scratch.CHUNK, to - s);
             xs.get(s, a, 0, m);
             dys.get(s, g, 0, m);
-            if (tanhForm) {
+            if (vector) {
+                VectorGelu.backward(a, g, g, m, tanhForm);
+            } else if (tanhForm) {
                 FastMath.geluTanhBackward(a, g, g, r, m);
             } else {
                 FastMath.geluBackward(a, g, g, r, q, m);

@@ -20,6 +20,7 @@ public final class Kernels {
 
     private static volatile Boolean forced;
     private static volatile Boolean vectorForced;
+    private static volatile Boolean cpuBackend;
     // the incubator module of the JDK's Vector API, present when the JVM was started with
     // --add-modules jdk.incubator.vector (the quill launcher does; a library user may)
     private static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
@@ -105,7 +106,12 @@ public final class Kernels {
 
     /** {@return true on ND4J's native CPU backend} */
     public static boolean isCpuBackend() {
-        return Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
+        Boolean cpu = cpuBackend;
+        if (cpu == null) { // asked before every kernel; the backend is fixed once ND4J has loaded
+            cpu = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
+            cpuBackend = cpu;
+        }
+        return cpu;
     }
 
     /**

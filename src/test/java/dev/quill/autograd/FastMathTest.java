@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The float kernels of {@link FastMath} against exact values, and the float GELU op against the double one. */
+/**
+ * The float kernels of {@link FastMath} against exact values, and the float GELU op against the double one, on
+ * FastMath's loops and on the Vector API's ({@code VectorGelu}).
+ */
 class FastMathTest {
 
     @Test
@@ -69,8 +74,18 @@ class FastMathTest {
         assertThat(FastMath.exp(Math.nextDown(-87.33654f))).isZero();            // below the cut: 0, not a subnormal
     }
 
-    @Test
-    void floatGeluAndItsGradientMatchTheExactDoubleOp() {
+    @ParameterizedTest(name = "vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void floatGeluAndItsGradientMatchTheExactDoubleOp(boolean vector) {
+        Kernels.forceVector(vector);
+        try {
+            geluAgainstDouble();
+        } finally {
+            Kernels.forceVector(null);
+        }
+    }
+
+    private static void geluAgainstDouble() {
         // 5,000 elements: more than two chunks, the last one partial; values over [-8, 8] reach both clamps
         INDArray x64 = TestArrays.randn(41, 5000).muli(3);
         INDArray dy64 = TestArrays.randn(42, 5000);
@@ -104,8 +119,18 @@ class FastMathTest {
         assertThat(FastMath.tanh(-3f)).isEqualTo(-FastMath.tanh(3f));                 // odd by construction
     }
 
-    @Test
-    void floatTanhGeluAndItsGradientMatchTheExactDoubleOp() {
+    @ParameterizedTest(name = "vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void floatTanhGeluAndItsGradientMatchTheExactDoubleOp(boolean vector) {
+        Kernels.forceVector(vector);
+        try {
+            tanhGeluAgainstDouble();
+        } finally {
+            Kernels.forceVector(null);
+        }
+    }
+
+    private static void tanhGeluAgainstDouble() {
         // the tanh form (GPT-2's): float kernel with the rational tanh against the double op (ND4J's tanh)
         INDArray x64 = TestArrays.randn(43, 5000).muli(3);
         INDArray dy64 = TestArrays.randn(44, 5000);
