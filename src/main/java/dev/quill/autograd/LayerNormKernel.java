@@ -9,7 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link LayerNormOp}'s math on the CPU, for the arrays {@link Kernels#usable} accepts: a Java loop over the
  * rows (two passes forward, two backward, nothing allocated but the outputs), keeping only mu and rstd per
  * row. FLOAT rows of up to {@link Scratch#CHUNK} values are copied into float arrays, where the elementwise
- * passes vectorize, and split over Quill's threads ({@link Parallel}); the row sums stay in double.
+ * passes vectorize, and split over Quill's threads ({@link Parallel}); the row sums stay in double, or, where
+ * {@link Kernels#vector} allows, run in float lanes of the Vector API added up in double ({@code VectorSums}).
  * {@code FusedOpTest} holds it equal to the plain path.
  */
 final class LayerNormKernel {
@@ -86,11 +87,12 @@ final class LayerNormKernel {
     /** Rows [from, to) of x (rows, c) normalized into y; mu and rstd of each row kept in mean and rstd. */
     static void forwardRows(FloatBuffer xs, FloatBuffer ys, int from, int to, int c, float[] gain, float[] shift,
                             double eps, double[] mean, double[] rstd) {
-        float[] row = Scratch.get(0);
+        float[] row = Scratch.get(0), lanes = Scratch.get(4);
+        boolean vector = Kernels.vectorRequested(); // not vector(): it asks ND4J, which the warm-up runs without
         for (int r = from; r < to; r++) {
             xs.get(r * c, row, 0, c);
-            float mu = (float) (sum(row, c) / c);
-            double sq = sumOfSquares(row, c, mu);
+            float mu = (float) ((vector ? VectorSums.sum(row, c, lanes) : sum(row, c)) / c);
+            double sq = vector ? VectorSums.sumOfSquares(row, c, mu, lanes) : sumOfSquares(row, c, mu);
             float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
             for (int j = 0; j < c; j++) {
                 row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
@@ -158,7 +160,8 @@ final class LayerNormKernel {
      */
     static void backwardRows(FloatBuffer xs, FloatBuffer dys, FloatBuffer dxs, int from, int to, int c, float[] gain,
                              double[] mean, double[] rstd, float[] dg, float[] db) {
-        float[] xr = Scratch.get(0), dyr = Scratch.get(1), dxhat = Scratch.get(2);
+        float[] xr = Scratch.get(0), dyr = Scratch.get(1), dxhat = Scratch.get(2), lanes = Scratch.get(4);
+        boolean vector = Kernels.vectorRequested();
         for (int r = from; r < to; r++) {
             xs.get(r * c, xr, 0, c);
             dys.get(r * c, dyr, 0, c);
@@ -173,7 +176,8 @@ final class LayerNormKernel {
             if (dxs == null) {
                 continue;
             }
-            double sumD = sum(dxhat, c), sumDX = dot(dxhat, xr, c);
+            double sumD = vector ? VectorSums.sum(dxhat, c, lanes) : sum(dxhat, c);
+            double sumDX = vector ? VectorSums.dot(dxhat, xr, c, lanes) : dot(dxhat, xr, c);
             float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
             for (int j = 0; j < c; j++) {
                 dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);

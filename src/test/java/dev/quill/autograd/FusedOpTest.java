@@ -248,6 +248,29 @@ class FusedOpTest {
         javaAgainstNd4j(f, x, g, b);    // the two paths on the same inputs: values and every gradient
     }
 
+    @Property(tries = 8)
+    void layerNormRowSumsAgreeWithAndWithoutTheVectorApi(@ForAll @IntRange(min = 1, max = 3) int rows,
+                                                         @ForAll @IntRange(min = 1, max = 70) int c) {
+        // rows shorter and longer than two vectors, with and without a tail: VectorSums against the double sums
+        INDArray x = TestArrays.randn(53, 2, rows, c).muli(1.5).addi(0.3);
+        INDArray g = TestArrays.randn(54, c);
+        INDArray b = TestArrays.randn(55, c);
+        Function<List<Tensor>, Tensor> f = ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5);
+        List<Tensor> a = leaves(new INDArray[] {x, g, b});
+        Tensor ya = f.apply(a);
+        INDArray seed = TestArrays.randn(97, ya.shape()).castTo(DataType.FLOAT);
+        ya.backward(seed);
+        List<Tensor> n = leaves(new INDArray[] {x, g, b});
+        Kernels.forceVector(false);
+        try {
+            Tensor yn = f.apply(n);
+            yn.backward(seed);
+            assertClose(ya, yn, a, n);
+        } finally {
+            Kernels.forceVector(null);
+        }
+    }
+
     @Test
     void geluKernelAgreesWithThePlainPathInBothForms() {
         // 6,000 FLOAT elements over about [-12, 12]: two whole scratch chunks and a partial one, both erf clamps;
