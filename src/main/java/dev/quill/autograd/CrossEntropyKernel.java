@@ -9,7 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link CrossEntropy}'s math on the CPU, for the arrays {@link Kernels#usable} accepts: one Java pass per row
  * does it all (max, exp and sum, log, the row's loss; the backward scales and subtracts 1 at the target), rows
  * split over Quill's threads. FLOAT rows are copied into a float[] and use {@link FastMath#exp} with the sum in
- * double; DOUBLE rows (the gradient checks) use Math.exp. {@code FusedOpTest} holds it equal to the plain path.
+ * double, or, where {@link Kernels#vector} allows, the Vector API's exp and lane sums ({@code VectorSoftmax});
+ * DOUBLE rows (the gradient checks) use Math.exp. {@code FusedOpTest} holds it equal to the plain path.
  */
 final class CrossEntropyKernel {
 
@@ -66,10 +67,12 @@ final class CrossEntropyKernel {
     /** FLOAT rows [from, to) of the logits xs (N, v): softmax into ps, each row's loss into rowLoss. */
     static void forwardRows(FloatBuffer xs, FloatBuffer ps, int from, int to, int v, int[] targets, int ignoreIndex,
                             double[] rowLoss) {
-        float[] x = row(v);
+        float[] x = row(v), lanes = Scratch.get(0);
+        boolean vector = Kernels.vectorRequested(); // not vector(): it asks ND4J, which the warm-up runs without
         for (int i = from; i < to; i++) {
             xs.get(i * v, x, 0, v);
-            rowLoss[i] = softmaxRow(x, v, targets[i], ignoreIndex);
+            rowLoss[i] = vector ? VectorSoftmax.softmaxRow(x, v, targets[i], ignoreIndex, lanes)
+                    : softmaxRow(x, v, targets[i], ignoreIndex);
             ps.put(i * v, x, 0, v);
         }
     }

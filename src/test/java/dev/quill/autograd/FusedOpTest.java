@@ -253,14 +253,33 @@ class FusedOpTest {
                                                          @ForAll @IntRange(min = 1, max = 70) int c) {
         // rows shorter and longer than two vectors, with and without a tail: VectorSums against the double sums
         INDArray x = TestArrays.randn(53, 2, rows, c).muli(1.5).addi(0.3);
-        INDArray g = TestArrays.randn(54, c);
-        INDArray b = TestArrays.randn(55, c);
-        Function<List<Tensor>, Tensor> f = ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5);
-        List<Tensor> a = leaves(new INDArray[] {x, g, b});
+        vectorAgainstLoops(ts -> ts.get(0).layerNorm(ts.get(1), ts.get(2), 1e-5), x, TestArrays.randn(54, c),
+                TestArrays.randn(55, c));
+    }
+
+    @Property(tries = 8)
+    void crossEntropyRowsAgreeWithAndWithoutTheVectorApi(@ForAll @IntRange(min = 1, max = 40) int rows,
+                                                         @ForAll @IntRange(min = 1, max = 100) int vocab) {
+        // vocabularies below, at and past whole vectors: VectorSoftmax against FastMath's loop
+        INDArray targets = TestArrays.ints(57, vocab, rows);
+        targets.putScalar(0, -1);
+        vectorAgainstLoops(ts -> ts.get(0).crossEntropy(targets, -1), TestArrays.randn(56, rows, vocab).muli(4.0));
+    }
+
+    @Test
+    void crossEntropyOverGpt2sVocabularyAgreesWithAndWithoutTheVectorApi() {
+        // 50,257 logits a row: the lane sums run in stretches, each added into a double
+        INDArray targets = TestArrays.ints(59, 50257, 3);
+        vectorAgainstLoops(ts -> ts.get(0).crossEntropy(targets, -1), TestArrays.randn(58, 3, 50257).muli(4.0));
+    }
+
+    /** f in FLOAT on the Java kernels, with the Vector API and without, on the same inputs and upstream gradient. */
+    private static void vectorAgainstLoops(Function<List<Tensor>, Tensor> f, INDArray... doubles) {
+        List<Tensor> a = leaves(doubles);
         Tensor ya = f.apply(a);
         INDArray seed = TestArrays.randn(97, ya.shape()).castTo(DataType.FLOAT);
         ya.backward(seed);
-        List<Tensor> n = leaves(new INDArray[] {x, g, b});
+        List<Tensor> n = leaves(doubles);
         Kernels.forceVector(false);
         try {
             Tensor yn = f.apply(n);
