@@ -2,6 +2,7 @@ package dev.quill.train;
 
 import dev.quill.autograd.Kernels;
 import dev.quill.autograd.Parallel;
+import dev.quill.autograd.Sums;
 import dev.quill.autograd.Tensor;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -94,30 +95,15 @@ public final class GradClip {
 
     private static final int CHUNK = 4096;
 
-    /**
-     * sum of b[i]^2 over [start, end), in double. The floats come over in bulk, a chunk at a time, and four partial sums
-     * let four additions run at once instead of each waiting for the last (the gain was too small to show
-     * in a whole-step A/B; not measured alone).
-     */
+    /** sum of b[i]^2 over [start, end): the floats come over in bulk, a chunk at a time, into {@link Sums#ofSquares}. */
     private static double sumOfSquares(FloatBuffer b, int start, int end, float[] chunk) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        double s = 0;
         for (int from = start; from < end; from += chunk.length) {
             int m = Math.min(chunk.length, end - from);
             b.get(from, chunk, 0, m);
-            int i = 0;
-            for (; i + 3 < m; i += 4) {
-                double v0 = chunk[i], v1 = chunk[i + 1], v2 = chunk[i + 2], v3 = chunk[i + 3];
-                s0 += v0 * v0;
-                s1 += v1 * v1;
-                s2 += v2 * v2;
-                s3 += v3 * v3;
-            }
-            for (; i < m; i++) {
-                double v = chunk[i];
-                s0 += v * v;
-            }
+            s += Sums.ofSquares(chunk, m);
         }
-        return (s0 + s1) + (s2 + s3);
+        return s;
     }
 
     /**
