@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -172,18 +173,23 @@ class FusedOpTest {
      * the force must cover the backward too); compares the outputs and every input gradient.
      */
     private static void javaAgainstNd4j(Function<List<Tensor>, Tensor> f, INDArray... doubles) {
+        againstForcedOff(Kernels::force, f, doubles);
+    }
+
+    /** f as it runs, then with {@code force} given false for its forward and backward (null after); compared. */
+    private static void againstForcedOff(Consumer<Boolean> force, Function<List<Tensor>, Tensor> f, INDArray... doubles) {
         List<Tensor> a = leaves(doubles);
         Tensor ya = f.apply(a);
         INDArray seed = TestArrays.randn(99, ya.shape()).castTo(DataType.FLOAT);
         ya.backward(seed);
         List<Tensor> n = leaves(doubles);
         Tensor yn;
-        Kernels.force(false);
+        force.accept(false);
         try {
             yn = f.apply(n);
             yn.backward(seed);
         } finally {
-            Kernels.force(null);
+            force.accept(null);
         }
         assertClose(ya, yn, a, n);
     }
@@ -275,19 +281,7 @@ class FusedOpTest {
 
     /** f in FLOAT on the Java kernels, with the Vector API and without, on the same inputs and upstream gradient. */
     private static void vectorAgainstLoops(Function<List<Tensor>, Tensor> f, INDArray... doubles) {
-        List<Tensor> a = leaves(doubles);
-        Tensor ya = f.apply(a);
-        INDArray seed = TestArrays.randn(97, ya.shape()).castTo(DataType.FLOAT);
-        ya.backward(seed);
-        List<Tensor> n = leaves(doubles);
-        Kernels.forceVector(false);
-        try {
-            Tensor yn = f.apply(n);
-            yn.backward(seed);
-            assertClose(ya, yn, a, n);
-        } finally {
-            Kernels.forceVector(null);
-        }
+        againstForcedOff(Kernels::forceVector, f, doubles);
     }
 
     @Test
