@@ -104,8 +104,9 @@ public abstract class Function {
      * ({@link Gradient#addProductLater}).
      *
      * @param i  the input's index, as passed to {@link #output}
-     * @param x  the left operand, 2-D, not written before the pass ends
-     * @param y  the right operand, 2-D, not written before the pass ends
+     * @param x  the left operand, 2-D, or dense with more axes and read as the matrix of its rows (..., n);
+     *           not written before the pass ends
+     * @param y  the right operand, likewise
      * @param tx whether to use x transposed
      * @param ty whether to use y transposed; op(x) @ op(y) must have the input's shape
      * @return false, having done nothing, when the product cannot be handed over (then call accumulateProduct)

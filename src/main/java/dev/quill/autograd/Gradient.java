@@ -163,7 +163,7 @@ final class Gradient {
      */
     boolean addProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
         settle();
-        if (!takesProduct(x, y, tx, ty)) {
+        if (!takesProduct(x, y, tx, ty, false)) {
             return false;
         }
         MatMul.productInto(x, y, array, tx, ty, zero ? 0.0 : 1.0);
@@ -182,7 +182,7 @@ final class Gradient {
      */
     boolean addProductLater(INDArray x, INDArray y, boolean tx, boolean ty) {
         settle();
-        if (GradientBuffers.counting() || !takesProduct(x, y, tx, ty)) {
+        if (GradientBuffers.counting() || !takesProduct(x, y, tx, ty, true)) {
             return false;
         }
         Runnable product = MatMulKernel.later(x, y, array, tx, ty, zero ? 0.0 : 1.0);
@@ -194,20 +194,29 @@ final class Gradient {
         return true;
     }
 
-    /** {@return true when op(x) @ op(y) can be written straight into the array: a plain 2-D one of our own} */
-    private boolean takesProduct(INDArray x, INDArray y, boolean tx, boolean ty) {
+    /**
+     * {@return true when op(x) @ op(y) can be written straight into the array: a plain 2-D one of our own}
+     * With {@code asRows}, x and y may also be dense arrays of more axes, each taken as the matrix of its rows
+     * (..., n) -> (rows, n), as the CPU kernel reads them ({@link MatMulKernel#later}).
+     */
+    private boolean takesProduct(INDArray x, INDArray y, boolean tx, boolean ty, boolean asRows) {
         owner.checkUsable();
-        if (array == null || shared || array.rank() != 2 || x.rank() != 2 || !Kernels.plain(array)
-                || array.dataType() != x.dataType()) {
+        if (array == null || shared || array.rank() != 2 || !Kernels.plain(array) || array.dataType() != x.dataType()
+                || !matrix(x, asRows) || !matrix(y, asRows)) {
             return false;
         }
-        long rows = tx ? x.size(1) : x.size(0);
-        long cols = ty ? y.size(0) : y.size(1);
+        long rows = tx ? x.size(-1) : MatMulKernel.rows(x);
+        long cols = ty ? MatMulKernel.rows(y) : y.size(-1);
         if (rows != array.size(0) || cols != array.size(1)) {
             throw new IllegalStateException("gradient product of shape (" + rows + ", " + cols + ") for "
                     + owner.describe() + " of shape " + Shapes.str(array.shape()) + " (a backward bug)");
         }
         return true;
+    }
+
+    /** {@return true for a 2-D array, or, with asRows, a dense one of more axes (the matrix of its rows)} */
+    private static boolean matrix(INDArray a, boolean asRows) {
+        return a.rank() == 2 || asRows && a.rank() > 2 && CpuBlas.denseRows(a);
     }
 
     /**

@@ -77,11 +77,10 @@ final class MatMul extends Function {
         dy = Shapes.contiguous(dy);
         if (a.rank() > 2 && b.rank() == 2) {
             // dW += ... goes to a worker when it can (only the optimizer reads it, so the pass does not wait for
-            // it), and dx = dy op(b)^T, which the next op needs, is made here meanwhile
-            INDArray a2 = needsGrad(1) ? Shapes.reshape(a, -1, a.size(-1)) : null;    // (rows, K)
-            INDArray dy2 = needsGrad(1) ? Shapes.reshape(dy, -1, dy.size(-1)) : null; // (rows, N)
-            boolean handed = needsGrad(1) && (tb ? accumulateProductLater(1, dy2, a2, true, false)
-                    : accumulateProductLater(1, a2, dy2, true, false));
+            // it), and dx = dy op(b)^T, which the next op needs, is made here meanwhile; a (..., K) and dy
+            // (..., N) go as they are, read as the matrices of their rows
+            boolean handed = needsGrad(1) && (tb ? accumulateProductLater(1, dy, a, true, false)
+                    : accumulateProductLater(1, a, dy, true, false));
             if (handed || !needsGrad(1)) {
                 if (needsGrad(0)) {
                     accumulateOwned(0, productOfRows(dy, b, !tb));              // (..., K)
@@ -90,6 +89,8 @@ final class MatMul extends Function {
             }
             // else dx and dW side by side: dx on a worker (into an array made here), the weight's on this
             // thread (it may allocate the parameter's gradient)
+            INDArray a2 = Shapes.reshape(a, -1, a.size(-1));                     // (rows, K)
+            INDArray dy2 = Shapes.reshape(dy, -1, dy.size(-1));                  // (rows, N)
             INDArray dx = needsGrad(0) ? Nd4j.createUninitialized(a.dataType(), a2.shape()) : null;
             Parallel.both(() -> {
                 if (dx != null) {

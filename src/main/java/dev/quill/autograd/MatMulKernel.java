@@ -94,15 +94,16 @@ final class MatMulKernel {
      * The 2-D {@link #product} out = op(x) @ op(y) + beta * out as one task to run later, on any thread (see
      * {@link Parallel#later}): the operands are located here, on the calling thread, so the task itself only
      * calls BLAS. It is one GEMM, the call {@link #product} makes for a transposed x or for beta 1, so it gives
-     * the same bits as that route.
+     * the same bits as that route. x and y may also be dense arrays of more axes, each read as the matrix of
+     * its rows, (..., n) as (rows, n): a Linear's input and output gradient, with no 2-D views made of them.
      *
      * @return the task, or null when {@link #product} would not take these arrays
      */
     static Runnable later(INDArray x, INDArray y, INDArray out, boolean tx, boolean ty, double beta) {
-        if (!javaTypes(x, y, out) || !rowMajor(x, y, out)) {
+        if (!javaTypes(x, y, out) || !matrixOfRows(x) || !matrixOfRows(y) || !CpuBlas.rowMajor(out)) {
             return null;
         }
-        int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? x.size(0) : x.size(1));
+        int m = (int) out.size(0), n = (int) out.size(1), k = (int) (tx ? rows(x) : x.size(-1));
         CpuBlas.Operand a = CpuBlas.Operand.of(x), b = CpuBlas.Operand.of(y), c = CpuBlas.Operand.of(out);
         return () -> {
             CpuBlas.gemm(a, tx, b, ty, c, m, n, k, beta);
@@ -123,5 +124,18 @@ final class MatMulKernel {
     /** {@return true when x, y and out are 2-D with rows that BLAS can read in place} */
     private static boolean rowMajor(INDArray x, INDArray y, INDArray out) {
         return CpuBlas.rowMajor(x) && CpuBlas.rowMajor(y) && CpuBlas.rowMajor(out);
+    }
+
+    /**
+     * {@return true for a 2-D array whose rows BLAS can read in place, or a dense one of more axes}: either is a
+     * matrix of rows for {@link CpuBlas.Operand#of} (the second kind (..., n) as (rows, n), with no view made).
+     */
+    private static boolean matrixOfRows(INDArray a) {
+        return a.rank() == 2 ? CpuBlas.rowMajor(a) : a.rank() > 2 && CpuBlas.denseRows(a);
+    }
+
+    /** {@return the rows of a taken as a matrix: its first axis when 2-D, all but its last axis together else} */
+    static long rows(INDArray a) {
+        return a.rank() == 2 ? a.size(0) : a.length() / a.size(-1);
     }
 }
