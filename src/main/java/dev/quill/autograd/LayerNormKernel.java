@@ -9,8 +9,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link LayerNormOp}'s math on the CPU, for the arrays {@link Kernels#usable} accepts: a Java loop over the
  * rows (two passes forward, two backward, nothing allocated but the outputs), keeping only mu and rstd per
  * row. FLOAT rows of up to {@link Scratch#CHUNK} values are copied into float arrays, where the elementwise
- * passes vectorize, and split over Quill's threads ({@link Parallel}); the row sums stay in double, or, where
- * {@link Kernels#vector} allows, run in float lanes of the Vector API added up in double ({@code VectorSums}).
+ * passes vectorize, and split over Quill's threads ({@link Parallel}); the row sums are {@link Sums}' plain loops
+ * (four partial sums in double), or, where {@link Kernels#vector} allows, float lanes of the Vector API added
+ * up in double ({@code VectorSums}).
  * {@code FusedOpTest} holds it equal to the plain path.
  */
 final class LayerNormKernel {
@@ -91,8 +92,8 @@ final class LayerNormKernel {
         boolean vector = Kernels.vectorRequested(); // not vector(): it asks ND4J, which the warm-up runs without
         for (int r = from; r < to; r++) {
             xs.get(r * c, row, 0, c);
-            float mu = (float) ((vector ? VectorSums.sum(row, c, lanes) : sum(row, c)) / c);
-            double sq = vector ? VectorSums.sumOfSquares(row, c, mu, lanes) : sumOfSquares(row, c, mu);
+            float mu = (float) ((vector ? VectorSums.sum(row, c, lanes) : Sums.sum(row, c)) / c);
+            double sq = vector ? VectorSums.sumOfSquares(row, c, mu, lanes) : Sums.sumOfSquares(row, c, mu);
             float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
             for (int j = 0; j < c; j++) {
                 row[j] = (row[j] - mu) * rs * gain[j] + shift[j];
@@ -176,67 +177,14 @@ final class LayerNormKernel {
             if (dxs == null) {
                 continue;
             }
-            double sumD = vector ? VectorSums.sum(dxhat, c, lanes) : sum(dxhat, c);
-            double sumDX = vector ? VectorSums.dot(dxhat, xr, c, lanes) : dot(dxhat, xr, c);
+            double sumD = vector ? VectorSums.sum(dxhat, c, lanes) : Sums.sum(dxhat, c);
+            double sumDX = vector ? VectorSums.dot(dxhat, xr, c, lanes) : Sums.dot(dxhat, xr, c);
             float meanD = (float) (sumD / c), meanDX = (float) (sumDX / c); // through mu, through rstd
             for (int j = 0; j < c; j++) {
                 dxhat[j] = rs * (dxhat[j] - meanD - xr[j] * meanDX);
             }
             dxs.put(r * c, dxhat, 0, c);
         }
-    }
-
-    // The row sums below keep four partial sums in double, added in a fixed order: one running sum waits on
-    // the addition before it (4 cycles each), four run side by side. The result does not depend on threads.
-
-    /** {@return a[0] + ... + a[n - 1], in double} */
-    static double sum(float[] a, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 3 < n; j += 4) {
-            s0 += a[j];
-            s1 += a[j + 1];
-            s2 += a[j + 2];
-            s3 += a[j + 3];
-        }
-        for (; j < n; j++) {
-            s0 += a[j];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** {@return the sum of (a[j] - mu)^2 over j < n, each square in float as the row loop makes it, summed in double} */
-    static double sumOfSquares(float[] a, int n, float mu) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 3 < n; j += 4) {
-            float d0 = a[j] - mu, d1 = a[j + 1] - mu, d2 = a[j + 2] - mu, d3 = a[j + 3] - mu;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
-        }
-        for (; j < n; j++) {
-            float d = a[j] - mu;
-            s0 += d * d;
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** {@return the sum of a[j] * b[j] over j < n, each product in float, summed in double} */
-    static double dot(float[] a, float[] b, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 3 < n; j += 4) {
-            s0 += a[j] * b[j];
-            s1 += a[j + 1] * b[j + 1];
-            s2 += a[j + 2] * b[j + 2];
-            s3 += a[j + 3] * b[j + 3];
-        }
-        for (; j < n; j++) {
-            s0 += a[j] * b[j];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     private static double[] sum(float[][] pieces, int c) {

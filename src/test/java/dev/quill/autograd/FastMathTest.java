@@ -77,9 +77,14 @@ class FastMathTest {
     @ParameterizedTest(name = "vector API {0}")
     @ValueSource(booleans = {false, true})
     void floatGeluAndItsGradientMatchTheExactDoubleOp(boolean vector) {
+        onPath(vector, FastMathTest::geluAgainstDouble);
+    }
+
+    /** Runs a check with the Vector API kernels forced on or off. */
+    private static void onPath(boolean vector, Runnable check) {
         Kernels.forceVector(vector);
         try {
-            geluAgainstDouble();
+            check.run();
         } finally {
             Kernels.forceVector(null);
         }
@@ -122,12 +127,7 @@ class FastMathTest {
     @ParameterizedTest(name = "vector API {0}")
     @ValueSource(booleans = {false, true})
     void floatTanhGeluAndItsGradientMatchTheExactDoubleOp(boolean vector) {
-        Kernels.forceVector(vector);
-        try {
-            tanhGeluAgainstDouble();
-        } finally {
-            Kernels.forceVector(null);
-        }
+        onPath(vector, FastMathTest::tanhGeluAgainstDouble);
     }
 
     private static void tanhGeluAgainstDouble() {
