@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -340,7 +341,8 @@ final class VectorAttention {
     static void mix(float[] w, int ws, float[] x, int xo, int xs, float[] out, int oo, int os, int cols, int t,
                     boolean lower) {
         int step = lower ? 1 : ws;                                  // from c(r, s) to c(r, s + 1) in w
-        for (int r = 0; r < t; r += 2) {
+        int r = mixFours(w, ws, x, xo, xs, out, oo, os, cols, t, lower);
+        for (; r < t; r += 2) {
             int from = lower ? 0 : r, to = lower ? Math.min(r + 2, t) : t;
             int c0 = lower ? r * ws : r, c1 = lower ? c0 + ws : c0 + 1; // c(r, 0) and c(r + 1, 0)
             int o0 = oo + r * os, o1 = o0 + os;
@@ -386,6 +388,67 @@ final class VectorAttention {
         }
     }
 
+    /**
+     * {@link #mix} for the rows in whole blocks of 4 (the rows from the returned index on are left to the
+     * pairs): 4 rows x 2 vectors of outputs in registers, then 4 rows x 1 vector for a last odd vector, so a
+     * 32-wide head keeps 8 sums going on 16 lanes as on 8. As with the pairs, a row's extra terms
+     * (w[r, r + 1 .. r + 3]) are masked entries, exactly 0.
+     */
+    private static int mixFours(float[] w, int ws, float[] x, int xo, int xs, float[] out, int oo, int os, int cols,
+                                int t, boolean lower) {
+        int step = lower ? 1 : ws, next = lower ? ws : 1;           // c(r, s) to c(r, s + 1), and to c(r + 1, s)
+        int r = 0;
+        for (; r + 4 <= t; r += 4) {
+            int from = lower ? 0 : r, to = lower ? r + 4 : t, c0 = lower ? r * ws : r;
+            int o0 = oo + r * os, o1 = o0 + os, o2 = o1 + os, o3 = o2 + os;
+            int c = 0;
+            for (; c + 2 * L <= cols; c += 2 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0;
+                for (int s = from; s < to; s++) {
+                    int xr = xo + s * xs + c, k = c0 + s * step;
+                    FloatVector v0 = FloatVector.fromArray(F, x, xr);
+                    FloatVector v1 = FloatVector.fromArray(F, x, xr + L);
+                    FloatVector u = FloatVector.broadcast(F, w[k]);
+                    a0 = v0.fma(u, a0);
+                    a1 = v1.fma(u, a1);
+                    u = FloatVector.broadcast(F, w[k + next]);
+                    b0 = v0.fma(u, b0);
+                    b1 = v1.fma(u, b1);
+                    u = FloatVector.broadcast(F, w[k + 2 * next]);
+                    e0 = v0.fma(u, e0);
+                    e1 = v1.fma(u, e1);
+                    u = FloatVector.broadcast(F, w[k + 3 * next]);
+                    f0 = v0.fma(u, f0);
+                    f1 = v1.fma(u, f1);
+                }
+                a0.intoArray(out, o0 + c);
+                a1.intoArray(out, o0 + c + L);
+                b0.intoArray(out, o1 + c);
+                b1.intoArray(out, o1 + c + L);
+                e0.intoArray(out, o2 + c);
+                e1.intoArray(out, o2 + c + L);
+                f0.intoArray(out, o3 + c);
+                f1.intoArray(out, o3 + c + L);
+            }
+            if (c < cols) {                                         // one vector left
+                FloatVector a0 = FloatVector.zero(F), b0 = a0, e0 = a0, f0 = a0;
+                for (int s = from; s < to; s++) {
+                    int k = c0 + s * step;
+                    FloatVector v0 = FloatVector.fromArray(F, x, xo + s * xs + c);
+                    a0 = v0.fma(FloatVector.broadcast(F, w[k]), a0);
+                    b0 = v0.fma(FloatVector.broadcast(F, w[k + next]), b0);
+                    e0 = v0.fma(FloatVector.broadcast(F, w[k + 2 * next]), e0);
+                    f0 = v0.fma(FloatVector.broadcast(F, w[k + 3 * next]), f0);
+                }
+                a0.intoArray(out, o0 + c);
+                b0.intoArray(out, o1 + c);
+                e0.intoArray(out, o2 + c);
+                f0.intoArray(out, o3 + c);
+            }
+        }
+        return r;
+    }
+
     /** dst[c, r] = src[so + r ss + c] for r &lt; rows, c &lt; cols. */
     static void transpose(float[] src, int so, int ss, float[] dst, int ds, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
@@ -404,32 +467,39 @@ final class VectorAttention {
     }
 
     /**
-     * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. The
-     * masked keys within the last vector are set to -infinity first, so exp makes them negligible (1.2e-38,
-     * below a float's resolution of the sum, which is at least 1), then exactly 0.
+     * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. In the
+     * row's last vector the masked keys are set to -infinity in registers (a lane mask, not stores: writing
+     * single floats and then reading them back as a vector stalls the CPU), their exp to 0.
      */
     static void softmaxRows(float[] s, int ss, int t, float scale) {
         float[] lanes = LANES.get();
+        FloatVector zero = FloatVector.zero(F);
         for (int i = 0; i < t; i++) {
-            int o = i * ss, n = i + 1, nv = Math.min(ss, (n + L - 1) / L * L);
-            Arrays.fill(s, o + n, o + nv, Float.NEGATIVE_INFINITY);
-            FloatVector mx = FloatVector.fromArray(F, s, o);
-            for (int j = L; j < nv; j += L) {
+            int o = i * ss, nv = Math.min(ss, (i + 1 + L - 1) / L * L), last = nv - L;
+            VectorMask<Float> masked = IOTA.compare(VectorOperators.GT, i - last);   // keys j > i in the last vector
+            FloatVector tail = FloatVector.fromArray(F, s, o + last).blend(Float.NEGATIVE_INFINITY, masked);
+            FloatVector mx = tail;
+            for (int j = 0; j < last; j += L) {
                 mx = mx.max(FloatVector.fromArray(F, s, o + j));
             }
             float max = mx.reduceLanes(VectorOperators.MAX) * scale; // scale > 0: max(scale x) = scale max(x)
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < nv; j += L) {
+            FloatVector sum = zero;
+            for (int j = 0; j < last; j += L) {
                 FloatVector e = exp(FloatVector.fromArray(F, s, o + j).mul(scale).sub(max));
                 e.intoArray(s, o + j);
                 sum = sum.add(e);
             }
+            FloatVector e = exp(tail.mul(scale).sub(max)).blend(zero, masked);
+            sum = sum.add(e);
             sum.intoArray(lanes, 0);
             float inv = 1f / sumInOrder(lanes);
-            for (int j = 0; j < nv; j += L) {
+            for (int j = 0; j < last; j += L) {
                 FloatVector.fromArray(F, s, o + j).mul(inv).intoArray(s, o + j);
             }
-            Arrays.fill(s, o + n, o + ss, 0f);
+            e.mul(inv).intoArray(s, o + last);
+            for (int j = nv; j < ss; j += L) {
+                zero.intoArray(s, o + j);
+            }
         }
         Arrays.fill(s, t * ss, s.length, 0f);
     }
@@ -457,7 +527,9 @@ final class VectorAttention {
                 FloatVector.fromArray(F, g, o + j).sub(rowDot).mul(FloatVector.fromArray(F, p, o + j)).mul(scale)
                         .intoArray(g, o + j);
             }
-            Arrays.fill(g, o + nv, o + ss, 0f);
+            for (int j = nv; j < ss; j += L) {                     // whole-vector zeros (see softmaxRows)
+                FloatVector.zero(F).intoArray(g, o + j);
+            }
         }
         Arrays.fill(g, t * ss, g.length, 0f);
     }
@@ -475,11 +547,23 @@ final class VectorAttention {
      * the JIT does not inline is boxed into a Java object.
      */
     private static float sumInOrder(float[] lanes) {
-        float s = lanes[0];
-        for (int k = 1; k < lanes.length; k++) {
-            s += lanes[k];
+        for (int h = lanes.length / 2; h > 0; h /= 2) {
+            for (int k = 0; k < h; k++) {
+                lanes[k] += lanes[k + h];
+            }
         }
-        return s;
+        return lanes[0];
+    }
+
+    /** The lane numbers 0, 1, ..., L - 1 as floats. */
+    private static final FloatVector IOTA = FloatVector.fromArray(F, iota(), 0);
+
+    private static float[] iota() {
+        float[] a = new float[L];
+        for (int k = 0; k < L; k++) {
+            a[k] = k;
+        }
+        return a;
     }
 
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
