@@ -34,7 +34,7 @@ class LauncherBlasTest {
     void anUnknownLibraryIsOneLineAndExitTwo() throws Exception {
         String[] r = run("atlas", "cpu");
         assertThat(r[0]).isEqualTo("2");
-        assertThat(r[1]).isEqualTo("quill: QUILL_BLAS=atlas must be openblas or mkl");
+        assertThat(r[1]).isEqualTo("quill: QUILL_BLAS=atlas must be auto, openblas or mkl");
     }
 
     @Test
