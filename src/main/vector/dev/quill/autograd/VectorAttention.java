@@ -29,7 +29,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   mix:    out[r, :] = sum_s w[r, s] x[s, :]          over s &lt;= r (y = A v, dq = dS k)
  *                                                      or s &gt;= r (dv = A^T dy, dk = dS^T q, w transposed)
  * </pre>
- * each keeping a block of 2 rows x 2 or 4 vectors of outputs in registers while it runs over the sum. A
+ * each keeping a block of outputs in registers while it runs over the sum (lower: 2 rows x 2 vectors; mix: 4
+ * rows x 2 vectors, then 2 rows at a time for the rows after the last block of 4). A
  * head is first copied into per-thread arrays whose rows and columns are padded with zeros to whole
  * vectors (so no loop has a scalar tail, and a padded row or column adds nothing to a sum). Where T and hs
  * are whole vectors already, a sequence's heads are read in place from one copy of the whole sequence
