@@ -548,12 +548,11 @@ final class VectorAttention {
      * the JIT does not inline is boxed into a Java object.
      */
     private static float sumInOrder(float[] lanes) {
-        for (int h = lanes.length / 2; h > 0; h /= 2) {
-            for (int k = 0; k < h; k++) {
-                lanes[k] += lanes[k + h];
-            }
+        float s = lanes[0];
+        for (int k = 1; k < lanes.length; k++) {
+            s += lanes[k];
         }
-        return lanes[0];
+        return s;
     }
 
     /** The lane numbers 0, 1, ..., L - 1 as floats. */
