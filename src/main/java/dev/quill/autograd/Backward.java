@@ -82,8 +82,9 @@ final class Backward {
                 if (t.creator() == null || g.array() == null) {
                     continue;
                 }
-                t.creator().backward(g.array());
-                if (!t.retainsGrad() && t != root) {
+                boolean consumed = !t.retainsGrad() && t != root;   // let go of after its op has used it
+                t.creator().runBackward(g.array(), consumed && g.exclusive());
+                if (consumed) {
                     g.forget(); // an intermediate's gradient is not needed once its op has used it
                 } else {
                     g.markShared(); // kept, and the op may have passed it on to its inputs unchanged

@@ -15,13 +15,41 @@ import org.nd4j.linalg.factory.Nd4j;
 public abstract class Function {
 
     private Tensor[] inputs;
+    private boolean gradOutputWritable; // set by the backward pass for one call of backward
 
     /**
      * Adds the gradient of each input, given the gradient of the loss with respect to the output.
      *
-     * @param gradOutput dL/d(output), the output's shape; read only (it may be shared with other tensors)
+     * @param gradOutput dL/d(output), the output's shape; read only (it may be shared with other tensors),
+     *                   unless {@link #mayOverwriteGradOutput} says otherwise
      */
     protected abstract void backward(INDArray gradOutput);
+
+    /**
+     * {@link #backward} as the backward pass calls it.
+     *
+     * @param writable true when nothing else holds or will read {@code gradOutput} (see {@link #mayOverwriteGradOutput})
+     */
+    final void runBackward(INDArray gradOutput, boolean writable) {
+        gradOutputWritable = writable;
+        try {
+            backward(gradOutput);
+        } finally {
+            gradOutputWritable = false;
+        }
+    }
+
+    /**
+     * {@return true, during {@link #backward}, when the op may write an input's gradient over gradOutput and
+     * accumulate gradOutput as that (owned) gradient}: the output's gradient is an array of its own (not
+     * passed through unchanged from elsewhere), the output keeps no gradient ({@link Tensor#retainGrad},
+     * the pass's root), and the pass lets go of it after this op. An element-wise op then needs no new
+     * array, and writes into memory that is still in the cache. The op must not have handed gradOutput to
+     * a product that runs later ({@link #accumulateProductLater}).
+     */
+    protected final boolean mayOverwriteGradOutput() {
+        return gradOutputWritable;
+    }
 
     /** {@return the op's name in error messages and graph dumps (the class's simple name)} */
     public String name() {

@@ -59,6 +59,10 @@ final class Gelu extends Function {
 
     @Override
     protected void backward(INDArray dy) {
+        if (kernel != null && mayOverwriteGradOutput() && kernel.takesInPlace(dy)) {
+            accumulateOwned(0, kernel.backwardInPlace(dy));          // dx over dy: no new (B, T, 4C) array
+            return;
+        }
         if (kernel != null && kernel.takes(dy)) {
             accumulateOwned(0, kernel.backward(dy));
             return;

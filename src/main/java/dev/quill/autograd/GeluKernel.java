@@ -60,6 +60,19 @@ final class GeluKernel {
         return fast ? backwardFast(Scratch.plain(dy)) : backwardJava(Shapes.contiguous(dy));
     }
 
+    /** {@return true when {@link #backwardInPlace} runs on this dy: FLOAT, plain} */
+    boolean takesInPlace(INDArray dy) {
+        return fast && dy.dataType() == DataType.FLOAT && Kernels.plain(dy);
+    }
+
+    /** {@return dy, with dx = dy * dy/dx written over it, a chunk at a time (each read before it is written)} */
+    INDArray backwardInPlace(INDArray dy) {
+        int n = (int) x.length();
+        FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy);
+        Parallel.range(n, PIECE, Scratch.CHUNK, (from, to) -> backwardRange(xs, dys, dys, from, to, tanhForm));
+        return dy;
+    }
+
     private INDArray forwardFast() {
         int n = (int) x.length();
         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape());

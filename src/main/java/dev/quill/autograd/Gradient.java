@@ -35,6 +35,12 @@ final class Gradient {
         return array;
     }
 
+    /** {@return true when the array is this gradient's alone: not shared, not a stale zero} */
+    boolean exclusive() {
+        settle();
+        return array != null && !shared && !zero;
+    }
+
     /** Waits for a product handed over by {@link #addProductLater}, before the array is read or written again. */
     private void settle() {
         if (inFlight != null) {

@@ -52,6 +52,34 @@ class EngineTest {
     }
 
     @Test
+    void geluWritesItsInputGradientOverAGradientNothingElseHoldsWithTheSameBits() {
+        // loss = sum(gelu(x W) * c): gelu's output gradient (from the product with the constant c) is an array
+        // of its own, so the GELU backward writes dL/d(x W) over it; retaining that output's gradient must make
+        // it copy instead, leave the retained gradient as it was (c), and give x and W the very same bits.
+        INDArray x = TestArrays.randn(81, 6, 40).castTo(DataType.FLOAT), w = TestArrays.randn(82, 40, 70).castTo(DataType.FLOAT);
+        INDArray c = TestArrays.randn(83, 6, 70).castTo(DataType.FLOAT);
+        for (boolean tanhForm : new boolean[] {false, true}) {
+            INDArray[] grads = new INDArray[4];
+            for (int run = 0; run < 2; run++) {
+                Tensor xt = Tensor.leaf(x.dup()), wt = Tensor.leaf(w.dup());
+                Tensor h = xt.matmul(wt);
+                Tensor y = tanhForm ? h.geluTanh() : h.gelu();
+                if (run == 1) {
+                    y.retainGrad();
+                }
+                y.mul(Tensor.leaf(c.dup())).sum().backward();
+                grads[2 * run] = xt.grad().dup();
+                grads[2 * run + 1] = wt.grad().dup();
+                if (run == 1) {
+                    assertThat(y.grad()).isEqualTo(c);
+                }
+            }
+            assertThat(grads[0]).as("dL/dx, gelu in place against copying").isEqualTo(grads[2]);
+            assertThat(grads[1]).as("dL/dW").isEqualTo(grads[3]);
+        }
+    }
+
+    @Test
     void diamondGraphVisitsEachOpOnce() {
         // a = 2x, b = a + a, c = a * b = 4x^2 * ... : L = sum(a * (a + a)) = sum(2 a^2) = 8 x^2, dL/dx = 16 x
         Tensor x = Tensor.leaf(Nd4j.createFromArray(1.0, 0.5));
