@@ -110,10 +110,20 @@ final class LayerNormKernel {
      * @return dx (or null), dg and db
      */
     NormChecks.Grads backward(INDArray dy, boolean wantDx) {
+        return backward(dy, wantDx, false);
+    }
+
+    /**
+     * As {@link #backward(INDArray, boolean)}; with {@code overDy} dx is written over dy where the float rows
+     * run (a row at a time, each read before it is written) and dy itself is returned as dx.
+     *
+     * @param overDy true when dy is a plain array that nothing reads after this backward
+     */
+    NormChecks.Grads backward(INDArray dy, boolean wantDx, boolean overDy) {
         int c = (int) x.size(-1);
         int rows = mean.length;
         if (floatRows(c)) {
-            return backwardFloat(dy, c, rows, wantDx);
+            return backwardFloat(dy, c, rows, wantDx, overDy && Kernels.plain(dy));
         }
         HostBuffer xs = HostBuffer.of(x), dys = HostBuffer.of(dy);
         double[] gain = NormChecks.doubles(g);
@@ -144,9 +154,9 @@ final class LayerNormKernel {
         return new NormChecks.Grads(dx, dg, db);
     }
 
-    private NormChecks.Grads backwardFloat(INDArray dy, int c, int rows, boolean wantDx) {
+    private NormChecks.Grads backwardFloat(INDArray dy, int c, int rows, boolean wantDx, boolean overDy) {
         float[] gain = vector(g, c);
-        INDArray dx = wantDx ? Nd4j.createUninitialized(DataType.FLOAT, x.shape()) : null;
+        INDArray dx = !wantDx ? null : overDy ? dy : Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         FloatBuffer xs = Scratch.floats(x), dys = Scratch.floats(dy), dxs = dx == null ? null : Scratch.floats(dx);
         int[] cut = Parallel.split(rows, MIN_ROWS, 1);
         float[][] dgs = new float[cut.length - 1][c], dbs = new float[cut.length - 1][c]; // per piece, summed below

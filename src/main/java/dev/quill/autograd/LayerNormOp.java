@@ -63,7 +63,7 @@ final class LayerNormOp extends Function {
     @Override
     protected void backward(INDArray dy) {
         if (kernel != null && Kernels.usable(dy)) {
-            NormChecks.accumulate(this, kernel.backward(Shapes.contiguous(dy), needsGrad(0)));
+            NormChecks.accumulate(this, kernel.backward(Shapes.contiguous(dy), needsGrad(0), mayOverwriteGradOutput()));
             return;
         }
         if (xhat == null) { // the forward ran the kernel: rebuild what the plain path keeps

@@ -52,18 +52,23 @@ class EngineTest {
     }
 
     @Test
-    void geluWritesItsInputGradientOverAGradientNothingElseHoldsWithTheSameBits() {
-        // loss = sum(gelu(x W) * c): gelu's output gradient (from the product with the constant c) is an array
-        // of its own, so the GELU backward writes dL/d(x W) over it; retaining that output's gradient must make
-        // it copy instead, leave the retained gradient as it was (c), and give x and W the very same bits.
+    void elementwiseAndNormBackwardsWriteOverAGradientNothingElseHoldsWithTheSameBits() {
+        // loss = sum(op(x W) * c): op's output gradient (from the product with the constant c) is an array of
+        // its own, so GELU's and LayerNorm's backward write dL/d(x W) over it; retaining that output's gradient
+        // must make them copy instead, leave the retained gradient as it was (c), and give x and W the same bits.
         INDArray x = TestArrays.randn(81, 6, 40).castTo(DataType.FLOAT), w = TestArrays.randn(82, 40, 70).castTo(DataType.FLOAT);
         INDArray c = TestArrays.randn(83, 6, 70).castTo(DataType.FLOAT);
-        for (boolean tanhForm : new boolean[] {false, true}) {
+        INDArray gain = TestArrays.randn(84, 70).castTo(DataType.FLOAT), bias = TestArrays.randn(85, 70).castTo(DataType.FLOAT);
+        for (String op : new String[] {"gelu", "gelu_tanh", "layernorm"}) {
             INDArray[] grads = new INDArray[4];
             for (int run = 0; run < 2; run++) {
                 Tensor xt = Tensor.leaf(x.dup()), wt = Tensor.leaf(w.dup());
                 Tensor h = xt.matmul(wt);
-                Tensor y = tanhForm ? h.geluTanh() : h.gelu();
+                Tensor y = switch (op) {
+                    case "gelu" -> h.gelu();
+                    case "gelu_tanh" -> h.geluTanh();
+                    default -> h.layerNorm(Tensor.leaf(gain.dup()), Tensor.leaf(bias.dup()), 1e-5);
+                };
                 if (run == 1) {
                     y.retainGrad();
                 }
@@ -71,11 +76,11 @@ class EngineTest {
                 grads[2 * run] = xt.grad().dup();
                 grads[2 * run + 1] = wt.grad().dup();
                 if (run == 1) {
-                    assertThat(y.grad()).isEqualTo(c);
+                    assertThat(y.grad()).as(op + ": the retained gradient").isEqualTo(c);
                 }
             }
-            assertThat(grads[0]).as("dL/dx, gelu in place against copying").isEqualTo(grads[2]);
-            assertThat(grads[1]).as("dL/dW").isEqualTo(grads[3]);
+            assertThat(grads[0]).as(op + ": dL/dx, written over dy against copying").isEqualTo(grads[2]);
+            assertThat(grads[1]).as(op + ": dL/dW").isEqualTo(grads[3]);
         }
     }
 
