@@ -199,6 +199,7 @@ public final class Trainer {
 
         try (MetricsLog metrics = writer ? new MetricsLog(store.root().resolve("metrics.jsonl"), resume ? step : -1) : null) {
             Warmup.stop();                                  // the kernels' start-up compile (if any) ends here
+            MemoryScope.collectBeforeSteps();               // start-up's garbage, before step 1 rather than during
             while (step < cfg.maxIters()) {
                 if (parallel.worldSize() == 1 ? stopRequested : parallel.stopAgreed()) {
                     stop = Stop.INTERRUPTED;
