@@ -107,17 +107,9 @@ final class LayerNormKernel {
     /**
      * @param dy    the output's gradient, plain, x's shape
      * @param wantDx false to skip dx (x needs no gradient)
+     * @param overDy true when dy is a plain array that nothing reads after this backward: where the float rows
+     *               run, dx is written over it (a row at a time, each read before it is written) and dy is dx
      * @return dx (or null), dg and db
-     */
-    NormChecks.Grads backward(INDArray dy, boolean wantDx) {
-        return backward(dy, wantDx, false);
-    }
-
-    /**
-     * As {@link #backward(INDArray, boolean)}; with {@code overDy} dx is written over dy where the float rows
-     * run (a row at a time, each read before it is written) and dy itself is returned as dx.
-     *
-     * @param overDy true when dy is a plain array that nothing reads after this backward
      */
     NormChecks.Grads backward(INDArray dy, boolean wantDx, boolean overDy) {
         int c = (int) x.size(-1);

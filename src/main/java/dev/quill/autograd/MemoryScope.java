@@ -189,10 +189,8 @@ public final class MemoryScope implements AutoCloseable {
             return;
         }
         long[] c = CLOSES.get();
-        System.gc();
         c[0] = 0;
-        c[1] = System.nanoTime();
-        c[2] = Pointer.physicalBytes();
+        collect(c);
     }
 
     private static void collectIfGrown(long[] c) {
@@ -202,12 +200,17 @@ public final class MemoryScope implements AutoCloseable {
         c[0] = 0;
         long rss = Pointer.physicalBytes();
         if (c[2] == 0 || rss - c[2] > GC_GROWTH) {
-            System.gc();
-            c[1] = System.nanoTime();
-            c[2] = Pointer.physicalBytes();
+            collect(c);
         } else {
             c[2] = Math.min(c[2], rss);             // growth counts from the lowest point since the collection
         }
+    }
+
+    /** A full collection, then its time and the resident memory after it, which the growth rule counts from. */
+    private static void collect(long[] c) {
+        System.gc();
+        c[1] = System.nanoTime();
+        c[2] = Pointer.physicalBytes();
     }
 
     @Override

@@ -9,9 +9,6 @@ package dev.quill.autograd;
  */
 public final class Sums {
 
-    // per thread: the lanes of a vector, for VectorSums (sized when first used, where the module is there)
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VectorSums.lanes()]);
-
     private Sums() {
     }
 
@@ -21,7 +18,7 @@ public final class Sums {
      * @return a[0]^2 + ... + a[n - 1]^2, each square in float
      */
     public static double ofSquares(float[] a, int n) {
-        return Kernels.vectorRequested() ? VectorSums.sumOfSquares(a, n, 0f, LANES.get()) : sumOfSquares(a, n, 0f);
+        return Kernels.vectorRequested() ? VectorSums.sumOfSquares(a, n, 0f, Scratch.get(4)) : sumOfSquares(a, n, 0f);
     }
 
     /** {@return a[0] + ... + a[n - 1], in double} */

@@ -23,15 +23,10 @@ final class VectorSoftmax {
     private VectorSoftmax() {
     }
 
-    /** {@return the number of floats {@code lanes} needs} */
-    static int lanes() {
-        return L;
-    }
-
     /**
      * One float row x (v) becomes its softmax, in place.
      *
-     * @param lanes scratch of {@link #lanes} floats
+     * @param lanes scratch of at least one vector's floats
      * @return the row's loss for target t, or 0 when t is ignoreIndex
      */
     static double softmaxRow(float[] x, int v, int t, int ignoreIndex, float[] lanes) {

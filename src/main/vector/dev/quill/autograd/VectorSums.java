@@ -23,12 +23,7 @@ final class VectorSums {
     private VectorSums() {
     }
 
-    /** {@return the number of floats {@code lanes} needs} */
-    static int lanes() {
-        return L;
-    }
-
-    /** {@return a[0] + ... + a[n - 1]} for n up to {@link Scratch#CHUNK}; lanes is scratch of {@link #lanes} floats */
+    /** {@return a[0] + ... + a[n - 1]} for n up to {@link Scratch#CHUNK}; lanes is scratch of at least one vector's floats */
     static double sum(float[] a, int n, float[] lanes) {
         return centredDot(a, ONES, n, 0f, lanes);                    // (a - 0)(1 - 0) is a, exactly
     }
