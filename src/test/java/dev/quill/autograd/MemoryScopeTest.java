@@ -20,9 +20,13 @@ class MemoryScopeTest {
     @Test
     void residentMemoryIsFlatOverAThousandPasses() {
         Map<Integer, Long> rss = new HashMap<>();
-        MemoryFlatness.run(1500, true, p -> p == 500 || p == 1500, rss::put);
+        // resident memory less the Java heap's committed size: the collector sizes its heap on its own schedule
+        // (G1 took it from 47 to 211 MB between passes 500 and 750 in one run, all of the RSS growth there),
+        // which is not what a scope governs; arrays a scope failed to free are native memory, and stay in
+        MemoryFlatness.run(1500, true, p -> p == 500 || p == 1500,
+                (p, mb) -> rss.put(p, mb - (Runtime.getRuntime().totalMemory() >> 20)));
         assertThat(rss.get(500)).isPositive();
-        assertThat(rss.get(1500) - rss.get(500)).as("RSS growth in MB from pass 500 to 1500: %s", rss)
+        assertThat(rss.get(1500) - rss.get(500)).as("growth in MB of the RSS outside the Java heap from pass 500 to 1500: %s", rss)
                 .isLessThan(100);
     }
 
