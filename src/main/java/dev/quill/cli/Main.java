@@ -29,6 +29,8 @@ public final class Main {
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         System.setOut(out);
         System.setErr(err);
-        System.exit(QuillCommand.execute(args, out, err));
+        int code = QuillCommand.execute(args, out, err);
+        ClassArchive.markSuccess(code);
+        System.exit(code);
     }
 }
