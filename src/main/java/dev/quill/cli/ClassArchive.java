@@ -3,36 +3,47 @@ package dev.quill.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The launcher's class archive (class data sharing, docs/performance.md "Start-up: class data sharing"). When
  * no archive exists for a command, the launcher runs it with {@code -XX:ArchiveClassesAtExit=TEMP} (the JVM
  * writes the classes it loaded to TEMP as it exits) and {@code -Dquill.cds.ok=MARKER}. Only a run that ends
- * well is worth keeping (one that stopped on a typo loaded a few classes), so {@link #markSuccess} writes the
+ * well is worth keeping (one that stopped on a typo loaded a few classes), so {@link #beforeExit} writes the
  * marker when the command returned 0; the next launch moves a marked TEMP into place and deletes the others.
+ * The workers of {@code quill launch} map their command's archive and write none ({@link #forWorkers}).
  */
 final class ClassArchive {
 
     /** The system property naming the marker file. */
     static final String MARKER_PROPERTY = "quill.cds.ok";
+    private static final String MAPS = "-XX:SharedArchiveFile=";
 
     private ClassArchive() {
     }
 
     /**
-     * Writes the marker named by {@value #MARKER_PROPERTY}, if any, when the command succeeded. A marker that
+     * Before the JVM exits (and writes the archive): makes sure the archive's folder still exists, since the
+     * JVM ends with an error when it cannot write the file (after {@code mvn clean} during a run, say), and
+     * writes the marker named by {@value #MARKER_PROPERTY}, if any, when the command succeeded. A marker that
      * cannot be written costs only the archive.
      *
      * @param exitCode the command's exit code
      */
-    static void markSuccess(int exitCode) {
+    static void beforeExit(int exitCode) {
         String marker = System.getProperty(MARKER_PROPERTY);
-        if (exitCode != QuillCommand.OK || marker == null || marker.isBlank()) {
+        if (marker == null || marker.isBlank()) {
             return;
         }
         try {
-            Files.writeString(Path.of(marker), "ok\n");
+            Path file = Path.of(marker);
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            if (exitCode == QuillCommand.OK) {
+                Files.writeString(file, "ok\n");
+            }
         } catch (IOException | RuntimeException e) {
             // no archive this time; the next run tries again
         }
@@ -40,7 +51,7 @@ final class ClassArchive {
 
     /**
      * {@return whether a JVM option belongs to writing the class archive}: a worker started by {@code quill
-     * launch} leaves those out, so that several processes do not write one file (mapping an archive is fine)
+     * launch} leaves those out, so that several processes do not write one file
      *
      * @param jvmOption one option as the JVM reports it
      */
@@ -49,8 +60,36 @@ final class ClassArchive {
                 || jvmOption.equals("-XX:+AutoCreateSharedArchive");
     }
 
-    /** {@return the options of this list that a worker keeps} */
-    static List<String> forWorkers(List<String> jvmOptions) {
-        return jvmOptions.stream().filter(o -> !writesArchive(o)).toList();
+    /**
+     * {@return the options of this list that a worker running {@code command} keeps}: not those that write an
+     * archive, and, in place of the archive of {@code quill launch} itself (which holds the launcher's classes),
+     * the archive of the worker's command beside it, when one exists ({@code launch-BUILD.jsa} becomes
+     * {@code train-BUILD.jsa})
+     *
+     * @param jvmOptions the launcher's JVM options
+     * @param command    the workers' command, such as {@code train}
+     */
+    static List<String> forWorkers(List<String> jvmOptions, String command) {
+        List<String> kept = new ArrayList<>();
+        boolean named = command.matches("[a-z][a-z0-9-]*");          // as the launcher names archives
+        for (String o : jvmOptions) {
+            if (writesArchive(o)) {
+                continue;
+            }
+            if (o.startsWith(MAPS)) {
+                Path own = Path.of(o.substring(MAPS.length()));
+                String name = own.getFileName() == null ? "" : own.getFileName().toString();
+                if (!named || !name.startsWith("launch-")) {
+                    continue;
+                }
+                Path theirs = own.resolveSibling(command + name.substring("launch".length()));
+                if (Files.isRegularFile(theirs)) {
+                    kept.add(MAPS + theirs);
+                }
+                continue;
+            }
+            kept.add(o);
+        }
+        return kept;
     }
 }

@@ -165,7 +165,7 @@ final class LaunchCommand implements Callable<Integer> {
     private List<String> workerCommand(String threads) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ClassArchive.forWorkers(ManagementFactory.getRuntimeMXBean().getInputArguments())) {
+        for (String a : ClassArchive.forWorkers(ManagementFactory.getRuntimeMXBean().getInputArguments(), command.get(0))) {
             if (!a.startsWith("-Dquill.threads=")) {
                 cmd.add(a);
             }

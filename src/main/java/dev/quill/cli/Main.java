@@ -30,7 +30,7 @@ public final class Main {
         System.setOut(out);
         System.setErr(err);
         int code = QuillCommand.execute(args, out, err);
-        ClassArchive.markSuccess(code);
+        ClassArchive.beforeExit(code);
         System.exit(code);
     }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java side of the launcher's class archive: a run marks its archive as worth keeping only when its command
- * succeeded, and the workers of {@code quill launch} do not write archives of their own.
+ * succeeded, keeps the archive's folder in place for the JVM to write into, and the workers of {@code quill
+ * launch} write no archive and map their command's.
  */
 class ClassArchiveTest {
 
@@ -27,7 +28,7 @@ class ClassArchiveTest {
     void aSuccessfulCommandWritesTheMarker() {
         Path marker = dir.resolve("train.jsa.123.tmp.ok");
         System.setProperty(ClassArchive.MARKER_PROPERTY, marker.toString());
-        ClassArchive.markSuccess(QuillCommand.OK);
+        ClassArchive.beforeExit(QuillCommand.OK);
         assertThat(marker).exists();
     }
 
@@ -36,25 +37,34 @@ class ClassArchiveTest {
         Path marker = dir.resolve("train.jsa.123.tmp.ok");
         System.setProperty(ClassArchive.MARKER_PROPERTY, marker.toString());
         for (int code : new int[] {QuillCommand.FAILED, QuillCommand.BAD_INPUT, QuillCommand.INTERRUPTED, QuillCommand.TERMINATED}) {
-            ClassArchive.markSuccess(code);
+            ClassArchive.beforeExit(code);
         }
         assertThat(marker).doesNotExist();
     }
 
     @Test
-    void withoutThePropertyNothingIsWritten() throws Exception {
-        ClassArchive.markSuccess(QuillCommand.OK);
-        try (var files = Files.list(dir)) {
-            assertThat(files).isEmpty();
-        }
+    void theArchivesFolderIsMadeAgainIfItWasDeleted() {
+        Path gone = dir.resolve("cds");                    // as after mvn clean during the run
+        System.setProperty(ClassArchive.MARKER_PROPERTY, gone.resolve("train.jsa.123.tmp.ok").toString());
+        ClassArchive.beforeExit(QuillCommand.BAD_INPUT);
+        assertThat(gone).isDirectory();
+        assertThat(gone.resolve("train.jsa.123.tmp.ok")).doesNotExist();
     }
 
     @Test
-    void workersKeepMappingButNotWriting() {
-        List<String> launcher = List.of("-Xmx4g", "-XX:ArchiveClassesAtExit=/x/train.jsa.9.tmp",
-                "-Dquill.cds.ok=/x/train.jsa.9.tmp.ok", "-XX:+AutoCreateSharedArchive",
-                "-XX:SharedArchiveFile=/x/launch.jsa", "-Dquill.threads=2");
-        assertThat(ClassArchive.forWorkers(launcher))
-                .containsExactly("-Xmx4g", "-XX:SharedArchiveFile=/x/launch.jsa", "-Dquill.threads=2");
+    void workersWriteNoArchive() {
+        List<String> launcher = List.of("-Xmx4g", "-XX:ArchiveClassesAtExit=" + dir.resolve("launch-25.jsa.9.tmp"),
+                "-Dquill.cds.ok=" + dir.resolve("launch-25.jsa.9.tmp.ok"), "-XX:+AutoCreateSharedArchive", "-Dquill.threads=2");
+        assertThat(ClassArchive.forWorkers(launcher, "train")).containsExactly("-Xmx4g", "-Dquill.threads=2");
+    }
+
+    @Test
+    void workersMapTheirCommandsArchiveWhereOneExists() throws Exception {
+        List<String> launcher = List.of("-XX:SharedArchiveFile=" + dir.resolve("launch-25.0.3+9.jsa"), "-Xmx4g");
+        assertThat(ClassArchive.forWorkers(launcher, "train")).containsExactly("-Xmx4g");   // no train archive yet
+        Files.writeString(dir.resolve("train-25.0.3+9.jsa"), "archive");
+        assertThat(ClassArchive.forWorkers(launcher, "train"))
+                .containsExactly("-XX:SharedArchiveFile=" + dir.resolve("train-25.0.3+9.jsa"), "-Xmx4g");
+        assertThat(ClassArchive.forWorkers(launcher, "../train")).containsExactly("-Xmx4g");   // not a command's name
     }
 }
