@@ -18,7 +18,7 @@ final class ClassArchive {
 
     /** The system property naming the marker file. */
     static final String MARKER_PROPERTY = "quill.cds.ok";
-    private static final String MAPS = "-XX:SharedArchiveFile=";
+    private static final String MAPS = "-XX:SharedArchiveFile=", WRITES = "-XX:ArchiveClassesAtExit=";
 
     private ClassArchive() {
     }
@@ -56,39 +56,37 @@ final class ClassArchive {
      * @param jvmOption one option as the JVM reports it
      */
     static boolean writesArchive(String jvmOption) {
-        return jvmOption.startsWith("-XX:ArchiveClassesAtExit=") || jvmOption.startsWith("-D" + MARKER_PROPERTY + "=")
+        return jvmOption.startsWith(WRITES) || jvmOption.startsWith("-D" + MARKER_PROPERTY + "=")
                 || jvmOption.equals("-XX:+AutoCreateSharedArchive");
     }
 
     /**
      * {@return the options of this list that a worker running {@code command} keeps}: not those that write an
-     * archive, and, in place of the archive of {@code quill launch} itself (which holds the launcher's classes),
-     * the archive of the worker's command beside it, when one exists ({@code launch-BUILD.jsa} becomes
-     * {@code train-BUILD.jsa})
+     * archive, and, in place of the launcher's own archive ({@code launch-REST.jsa}, mapped or being written),
+     * the archive of the worker's command beside it ({@code train-REST.jsa}), when one exists. An archive of
+     * the user's own is kept as it is.
      *
      * @param jvmOptions the launcher's JVM options
      * @param command    the workers' command, such as {@code train}
      */
     static List<String> forWorkers(List<String> jvmOptions, String command) {
         List<String> kept = new ArrayList<>();
-        boolean named = command.matches("[a-z][a-z0-9-]*");          // as the launcher names archives
+        Path launchArchive = null;
         for (String o : jvmOptions) {
-            if (writesArchive(o)) {
-                continue;
+            Path p = o.startsWith(MAPS) ? Path.of(o.substring(MAPS.length()))
+                    : o.startsWith(WRITES) ? Path.of(o.substring(WRITES.length()).replaceFirst("\\.[0-9]+\\.tmp$", ""))
+                    : null;
+            if (p != null && p.getFileName() != null && p.getFileName().toString().startsWith("launch-")) {
+                launchArchive = p;                                 // the launcher's: replaced below
+            } else if (!writesArchive(o)) {
+                kept.add(o);
             }
-            if (o.startsWith(MAPS)) {
-                Path own = Path.of(o.substring(MAPS.length()));
-                String name = own.getFileName() == null ? "" : own.getFileName().toString();
-                if (!named || !name.startsWith("launch-")) {
-                    continue;
-                }
-                Path theirs = own.resolveSibling(command + name.substring("launch".length()));
-                if (Files.isRegularFile(theirs)) {
-                    kept.add(MAPS + theirs);
-                }
-                continue;
+        }
+        if (launchArchive != null && command.matches("[a-z][a-z0-9-]*")) {   // as the launcher names archives
+            Path theirs = launchArchive.resolveSibling(command + launchArchive.getFileName().toString().substring("launch".length()));
+            if (Files.isRegularFile(theirs)) {
+                kept.add(0, MAPS + theirs);
             }
-            kept.add(o);
         }
         return kept;
     }

@@ -66,5 +66,14 @@ class ClassArchiveTest {
         assertThat(ClassArchive.forWorkers(launcher, "train"))
                 .containsExactly("-XX:SharedArchiveFile=" + dir.resolve("train-25.0.3+9.jsa"), "-Xmx4g");
         assertThat(ClassArchive.forWorkers(launcher, "../train")).containsExactly("-Xmx4g");   // not a command's name
+        List<String> writing = List.of("-XX:ArchiveClassesAtExit=" + dir.resolve("launch-25.0.3+9.jsa.4242.tmp"), "-Xmx4g");
+        assertThat(ClassArchive.forWorkers(writing, "train"))                              // the launcher's first run
+                .containsExactly("-XX:SharedArchiveFile=" + dir.resolve("train-25.0.3+9.jsa"), "-Xmx4g");
+    }
+
+    @Test
+    void anArchiveOfTheUsersOwnIsKept() {
+        List<String> launcher = List.of("-XX:SharedArchiveFile=/home/me/app.jsa", "-Xmx4g");
+        assertThat(ClassArchive.forWorkers(launcher, "train")).containsExactly("-XX:SharedArchiveFile=/home/me/app.jsa", "-Xmx4g");
     }
 }
