@@ -468,36 +468,37 @@ final class VectorAttention {
     }
 
     /**
-     * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. In the
-     * row's last vector the masked keys are set to -infinity in registers (a lane mask, not stores: writing
-     * single floats and then reading them back as a vector stalls the CPU), their exp to 0.
+     * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. The
+     * masked keys j &gt; i (lanes of the row's last vector; every other vector's mask is empty) are set to
+     * -infinity in registers (a lane mask, not stores: writing single floats and then reading them back as a
+     * vector stalls the CPU), their exp to 0. Every vector of a row goes through one loop body, the last one
+     * included: a second call of {@link #exp} for the last vector went past C2's inlining budget, so that
+     * call stayed a call, and a vector passed to a call is boxed into a Java object.
      */
     static void softmaxRows(float[] s, int ss, int t, float scale) {
         float[] lanes = LANES.get();
         FloatVector zero = FloatVector.zero(F);
         for (int i = 0; i < t; i++) {
-            int o = i * ss, nv = Math.min(ss, (i + 1 + L - 1) / L * L), last = nv - L;
-            VectorMask<Float> masked = IOTA.compare(VectorOperators.GT, i - last);   // keys j > i in the last vector
-            FloatVector tail = FloatVector.fromArray(F, s, o + last).blend(Float.NEGATIVE_INFINITY, masked);
-            FloatVector mx = tail;
-            for (int j = 0; j < last; j += L) {
-                mx = mx.max(FloatVector.fromArray(F, s, o + j));
+            int o = i * ss, nv = Math.min(ss, (i + 1 + L - 1) / L * L);
+            FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < nv; j += L) {                         // keys j > i: -infinity
+                VectorMask<Float> masked = IOTA.compare(VectorOperators.GT, i - j);
+                mx = mx.max(FloatVector.fromArray(F, s, o + j).blend(Float.NEGATIVE_INFINITY, masked));
             }
             float max = mx.reduceLanes(VectorOperators.MAX) * scale; // scale > 0: max(scale x) = scale max(x)
             FloatVector sum = zero;
-            for (int j = 0; j < last; j += L) {
-                FloatVector e = exp(FloatVector.fromArray(F, s, o + j).mul(scale).sub(max));
+            for (int j = 0; j < nv; j += L) {
+                VectorMask<Float> masked = IOTA.compare(VectorOperators.GT, i - j);
+                FloatVector x = FloatVector.fromArray(F, s, o + j).blend(Float.NEGATIVE_INFINITY, masked);
+                FloatVector e = exp(x.mul(scale).sub(max)).blend(zero, masked);
                 e.intoArray(s, o + j);
                 sum = sum.add(e);
             }
-            FloatVector e = exp(tail.mul(scale).sub(max)).blend(zero, masked);
-            sum = sum.add(e);
             sum.intoArray(lanes, 0);
             float inv = 1f / sumInOrder(lanes);
-            for (int j = 0; j < last; j += L) {
+            for (int j = 0; j < nv; j += L) {
                 FloatVector.fromArray(F, s, o + j).mul(inv).intoArray(s, o + j);
             }
-            e.mul(inv).intoArray(s, o + last);
             for (int j = nv; j < ss; j += L) {
                 zero.intoArray(s, o + j);
             }
