@@ -205,7 +205,8 @@ public final class TrainingRun {
         record.put("seed", cfg.train().seed());
         record.put("world_size", processes);
         record.put("data_path", resolvedData.toAbsolutePath().toString());
-        record.put("data_sha256", sha256(resolvedData));
+        // the default corpus was just checked against its known hash (Corpora.tinyShakespeare): not read twice
+        record.put("data_sha256", dataPath != null ? sha256(resolvedData) : Corpora.TINY_SHAKESPEARE.sha256());
         record.put("tokenizer", tokenizer.type()).put("vocab_size", tokenizer.vocabSize());
         record.put("parameters", model.parameterCount()).put("parameters_without_positions", model.parameterCountWithoutPositions());
         record.put("tokens_train", split.train().size()).put("tokens_val", split.val().size());
