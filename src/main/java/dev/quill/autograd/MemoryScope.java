@@ -2,7 +2,6 @@ package dev.quill.autograd;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -60,9 +59,8 @@ public final class MemoryScope implements AutoCloseable {
      */
     private static final int GC_INTERVAL = Integer.getInteger("quill.gc.interval", 50);
     private static final long GC_GROWTH = Long.getLong("quill.gc.growth.mb", 32) << 20;
-    private static final AtomicLong COLLECTIONS = new AtomicLong();
     // per thread: closes since the last look, the time of the last collection, the least resident bytes seen since
-    // (0: no collection yet; -1: take it at the next close)
+    // (0: no collection yet)
     private static final ThreadLocal<long[]> CLOSES = ThreadLocal.withInitial(() -> new long[] {0, System.nanoTime(), 0});
 
     private final String name;
@@ -183,10 +181,8 @@ public final class MemoryScope implements AutoCloseable {
     /**
      * A collection now, before a loop of steps on this thread, counted as the periodic one: what start-up left
      * for the collector (the warm-up's and the GEMM peak measurement's garbage, and the native memory it
-     * holds) goes before the first step instead of riding along to the first periodic look. The growth rule
-     * below counts from the end of the first step, once that step's block is resident: no collection frees a
-     * scope's block, and counted from here it alone (~70 MB for the baby model) made the first look collect
-     * for nothing (a 66 ms pause in one run). Does nothing when the periodic collection is off.
+     * holds) goes before the first step instead of riding along to the first periodic look, and the growth
+     * rule below counts from here. Does nothing when the periodic collection is off.
      */
     public static void collectBeforeSteps() {
         if (GC_INTERVAL <= 0) {
@@ -195,18 +191,9 @@ public final class MemoryScope implements AutoCloseable {
         long[] c = CLOSES.get();
         c[0] = 0;
         collect(c);
-        c[2] = -1;                                  // the next outermost close takes the baseline
-    }
-
-    /** {@return the full collections this class has asked for since the JVM started} */
-    static long collections() {
-        return COLLECTIONS.get();
     }
 
     private static void collectIfGrown(long[] c) {
-        if (c[2] < 0) {
-            c[2] = Pointer.physicalBytes();
-        }
         if (++c[0] < GC_INTERVAL || System.nanoTime() - c[1] <= 1_000_000_000L) {
             return;
         }
@@ -221,7 +208,6 @@ public final class MemoryScope implements AutoCloseable {
 
     /** A full collection, then its time and the resident memory after it, which the growth rule counts from. */
     private static void collect(long[] c) {
-        COLLECTIONS.incrementAndGet();
         System.gc();
         c[1] = System.nanoTime();
         c[2] = Pointer.physicalBytes();

@@ -468,12 +468,12 @@ final class VectorAttention {
     }
 
     /**
-     * Rows i &lt; t: P_ij = exp(scale x_ij - max) / sum over j &lt;= i, zeros after; padding rows: zeros. The
-     * masked keys j &gt; i (lanes of the row's last vector; every other vector's mask is empty) are set to
-     * -infinity in registers (a lane mask, not stores: writing single floats and then reading them back as a
-     * vector stalls the CPU), their exp to 0. Every vector of a row goes through one loop body, the last one
-     * included: a second call of {@link #exp} for the last vector went past C2's inlining budget, so that
-     * call stayed a call, and a vector passed to a call is boxed into a Java object.
+     * Rows i &lt; t of s (row stride ss, a whole number of vectors): P_ij = exp(scale x_ij - max) / sum over
+     * j &lt;= i, zeros after; padding rows: zeros. The masked keys j &gt; i (lanes of the row's last vector;
+     * every other vector's mask is empty) are set to -infinity in registers (a lane mask, not stores: writing
+     * single floats and then reading them back as a vector stalls the CPU), their exp to 0. Every vector of a
+     * row goes through one loop body, the last one included: a second call of {@link #exp} for the last vector
+     * goes past C2's inlining budget, stays a call, and boxes the vectors passed to it into Java objects.
      */
     static void softmaxRows(float[] s, int ss, int t, float scale) {
         float[] lanes = LANES.get();

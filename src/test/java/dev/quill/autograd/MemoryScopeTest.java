@@ -51,22 +51,6 @@ class MemoryScopeTest {
         assertThat(blockBytes("short-test")).isGreaterThanOrEqualTo(3 * mb);
     }
 
-    @Test
-    void theGrowthRuleCountsFromTheFirstStepsEndSoItsBlockAloneDoesNotCollect() throws InterruptedException {
-        MemoryScope.collectBeforeSteps();
-        long before = MemoryScope.collections();
-        try (MemoryScope step = MemoryScope.open("growth-test")) {   // the first step: its block comes to stay
-            Nd4j.create(DataType.FLOAT, 24L << 20).assign(1);        // 96 MB, three times the growth allowed
-        }
-        Thread.sleep(1_100);                                          // past the once-a-second limit
-        for (int i = 0; i < 60; i++) {                                // past the 50 closes between looks
-            try (MemoryScope step = MemoryScope.open("growth-test")) {
-                Nd4j.create(DataType.FLOAT, 1024).assign(i);
-            }
-        }
-        assertThat(MemoryScope.collections() - before).as("full collections after the first step").isZero();
-    }
-
     /** The block of this thread's outermost scope named {@code name}. */
     private static long blockBytes(String name) {
         return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread("quill/" + name + "#0").getCurrentSize();
