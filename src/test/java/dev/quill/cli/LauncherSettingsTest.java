@@ -7,21 +7,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The launcher's QUILL_CDS setting (class data sharing) is checked before anything is built or started: a
- * value other than on or off ends with one line and exit 2. (That an archive is made and used, with stdout
- * left to the command, is checked by .ci/run once the jar is built.)
+ * The launcher's on/off settings (QUILL_CDS, QUILL_HUGEPAGES, QUILL_VECTOR) are checked before anything is
+ * built or started: a value other than on or off ends with one line and exit 2. (That the class archive is
+ * made and used, with stdout left to the command, is checked by .ci/run once the jar is built.)
  */
-class LauncherCdsTest {
+class LauncherSettingsTest {
 
-    @Test
-    void anUnknownSettingIsOneLineAndExitTwo() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"QUILL_CDS, yes", "QUILL_HUGEPAGES, 1", "QUILL_VECTOR, no"})
+    void anUnknownValueIsOneLineAndExitTwo(String setting, String value) throws Exception {
         Path launcher = Path.of("quill").toAbsolutePath();
         Assumptions.assumeTrue(Files.isRegularFile(launcher) && Files.isExecutable(Path.of("/bin/bash")));
         ProcessBuilder pb = new ProcessBuilder("/bin/bash", launcher.toString(), "--version").redirectErrorStream(true);
-        pb.environment().put("QUILL_CDS", "yes");
+        pb.environment().put(setting, value);
         Process p = pb.start();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -29,6 +31,6 @@ class LauncherCdsTest {
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.exitValue()).isEqualTo(2);
-        assertThat(out).isEqualTo("quill: QUILL_CDS=yes must be on or off");
+        assertThat(out).isEqualTo("quill: " + setting + "=" + value + " must be on or off");
     }
 }
