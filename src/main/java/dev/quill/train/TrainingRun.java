@@ -109,8 +109,9 @@ public final class TrainingRun {
         MemoryBudget.checkTraining(cfg.model(), cfg.train().batchSize(), cfg.lora() != null);
         int processes = group.worldSize();
         Path dataPath = cfg.data().path() == null ? null : Path.of(cfg.data().path());
-        String text = Corpora.textOrTinyShakespeare(dataPath);
-        Path resolvedData = dataPath != null ? dataPath : Corpora.dataDir().resolve(Corpora.TINY_SHAKESPEARE.fileName());
+        // the default corpus: downloaded if missing, and checked against its known size and hash either way
+        Path resolvedData = dataPath != null ? dataPath : Corpora.TINY_SHAKESPEARE.ensure(Corpora.dataDir());
+        String text = Corpora.readText(resolvedData);
         if (cfg.data().dedup()) {
             text = DuplicateLines.remove(text);
         }
@@ -205,7 +206,7 @@ public final class TrainingRun {
         record.put("seed", cfg.train().seed());
         record.put("world_size", processes);
         record.put("data_path", resolvedData.toAbsolutePath().toString());
-        // the default corpus was just checked against its known hash (Corpora.tinyShakespeare): not read twice
+        // the default corpus's hash is the one ensure() checked it against above: not read twice
         record.put("data_sha256", dataPath != null ? sha256(resolvedData) : Corpora.TINY_SHAKESPEARE.sha256());
         record.put("tokenizer", tokenizer.type()).put("vocab_size", tokenizer.vocabSize());
         record.put("parameters", model.parameterCount()).put("parameters_without_positions", model.parameterCountWithoutPositions());

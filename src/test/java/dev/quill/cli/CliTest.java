@@ -197,6 +197,32 @@ class CliTest {
     }
 
     @Test
+    void theRunRecordHoldsTheHashOfTheDataItTrainedOn() throws Exception {
+        JsonNode record = ConfigJson.MAPPER.readTree(run.resolve("run.json").toFile());
+        assertThat(record.get("data_path").asText()).isEqualTo(text.toAbsolutePath().toString());
+        assertThat(record.get("data_sha256").asText()).isEqualTo(sha256(text));
+    }
+
+    @Test
+    void theDefaultCorpusIsRecordedWithTheHashOfTheFileRead() throws Exception {
+        Path corpus = TestData.tinyShakespearePath();              // skipped without the full corpus
+        Path out = dir.resolve("default-corpus");
+        Run r = quill("train", "--config", PRESETS, "--out", out.toString(), "--set", "model.n_layer=1", "--set", "model.n_embd=16",
+                "--set", "model.block_size=8", "--set", "train.max_iters=1", "--set", "train.eval_interval=0",
+                "--set", "train.batch_size=2", "--peak-gflops", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode record = ConfigJson.MAPPER.readTree(out.resolve("run.json").toFile());
+        assertThat(record.get("data_path").asText()).isEqualTo(corpus.toAbsolutePath().toString());
+        // the file's own bytes, and the hash sha256sum prints for the published corpus
+        assertThat(record.get("data_sha256").asText()).isEqualTo(sha256(corpus))
+                .isEqualTo("86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed");
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
     void anExistingRunIsNeverOverwrittenWithoutResume() throws Exception {
         long before = Files.getLastModifiedTime(run.resolve("last/model.safetensors")).toMillis();
         Run r = quill("train", "--config", PRESETS, "--data", text.toString(), "--out", run.toString());

@@ -48,7 +48,7 @@ public final class TestData {
     }
 
     /** {@code <quill.data.dir>/tinyshakespeare.txt}; the calling test is skipped when it is missing. */
-    static Path tinyShakespearePath() {
+    public static Path tinyShakespearePath() {
         Path dir = Path.of(System.getProperty("quill.data.dir", "data"));
         Path file = dir.resolve("tinyshakespeare.txt");
         assumeTrue(Files.isRegularFile(file), () -> "skipped: this check of a whole-corpus figure needs the full tiny Shakespeare at "
