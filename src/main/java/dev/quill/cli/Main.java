@@ -1,5 +1,6 @@
 package dev.quill.cli;
 
+import dev.quill.autograd.Warmup;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -24,6 +25,11 @@ public final class Main {
         // The CLI's logging setup; a program that imports Quill as a library keeps its own.
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "dev/quill/cli/logback-cli.xml");
+        }
+        // quill train compiles the step's kernels on the idle core while it starts (see Warmup). Starting here,
+        // before the command line is parsed, gives that thread the ~0.5 s the parsing takes too.
+        if (args.length > 0 && "train".equals(args[0])) {
+            Warmup.compile(Warmup.ModelSizes.SMALL);
         }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);

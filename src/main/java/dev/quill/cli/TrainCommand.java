@@ -44,7 +44,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         peak.check();
         // compiles the step's Java kernels on the idle core while the config and ND4J load and the model is
-        // built (see Warmup): on a small model's sizes first, on the run's once the config is read
+        // built (see Warmup): on a small model's sizes first (Main has started that already), on the run's once
+        // the config is read
         Warmup.compile(Warmup.ModelSizes.SMALL);
         RunConfig cfg = run.loadForTrain(resume);
         ModelConfig m = cfg.model();
