@@ -50,14 +50,16 @@ final class ClassArchive {
     }
 
     /**
-     * {@return whether a JVM option belongs to writing the class archive}: a worker started by {@code quill
-     * launch} leaves those out, so that several processes do not write one file
+     * {@return whether a JVM option belongs to writing the class archive, or to recording a JDK 24+ AOT cache}:
+     * a worker started by {@code quill launch} leaves those out, so that several processes do not write one file
      *
      * @param jvmOption one option as the JVM reports it
      */
     static boolean writesArchive(String jvmOption) {
         return jvmOption.startsWith(WRITES) || jvmOption.startsWith("-D" + MARKER_PROPERTY + "=")
-                || jvmOption.equals("-XX:+AutoCreateSharedArchive");
+                || jvmOption.equals("-XX:+AutoCreateSharedArchive")
+                || jvmOption.equals("-XX:AOTMode=record") || jvmOption.equals("-XX:AOTMode=create")  // JDK 24+ AOT
+                || jvmOption.startsWith("-XX:AOTConfiguration=") || jvmOption.startsWith("-XX:AOTCacheOutput=");
     }
 
     /**

@@ -52,6 +52,13 @@ class ClassArchiveTest {
     }
 
     @Test
+    void workersRecordNoAotCacheButMapTheUsersOwn() {
+        List<String> user = List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=/tmp/q.aotconf", "-XX:AOTCacheOutput=/tmp/q.aot",
+                "-XX:AOTCache=/tmp/mine.aot", "-XX:AOTMode=auto", "-Xmx4g");
+        assertThat(ClassArchive.forWorkers(user, "train")).containsExactly("-XX:AOTCache=/tmp/mine.aot", "-XX:AOTMode=auto", "-Xmx4g");
+    }
+
+    @Test
     void workersWriteNoArchive() {
         List<String> launcher = List.of("-Xmx4g", "-XX:ArchiveClassesAtExit=" + dir.resolve("launch-25.jsa.9.tmp"),
                 "-Dquill.cds.ok=" + dir.resolve("launch-25.jsa.9.tmp.ok"), "-XX:+AutoCreateSharedArchive", "-Dquill.threads=2");
