@@ -54,7 +54,19 @@ public final class Corpora {
      * @throws BadInputException when the file cannot be read or is not valid UTF-8, or the download fails
      */
     public static String textOrTinyShakespeare(Path file) {
-        return file != null ? readText(file) : tinyShakespeare();
+        return readText(fileOrTinyShakespeare(file));
+    }
+
+    /**
+     * The training text's file: {@code file} when one is given, else tiny Shakespeare in the data folder,
+     * downloaded there if missing and checked against its known size and hash either way.
+     *
+     * @param file a text file, or {@code null} for the default corpus
+     * @return the file to read
+     * @throws BadInputException when the download fails or the default corpus's size or hash is wrong
+     */
+    public static Path fileOrTinyShakespeare(Path file) {
+        return file != null ? file : TINY_SHAKESPEARE.ensure(dataDir());
     }
 
     /**

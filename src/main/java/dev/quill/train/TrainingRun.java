@@ -109,8 +109,7 @@ public final class TrainingRun {
         MemoryBudget.checkTraining(cfg.model(), cfg.train().batchSize(), cfg.lora() != null);
         int processes = group.worldSize();
         Path dataPath = cfg.data().path() == null ? null : Path.of(cfg.data().path());
-        // the default corpus: downloaded if missing, and checked against its known size and hash either way
-        Path resolvedData = dataPath != null ? dataPath : Corpora.TINY_SHAKESPEARE.ensure(Corpora.dataDir());
+        Path resolvedData = Corpora.fileOrTinyShakespeare(dataPath);
         String text = Corpora.readText(resolvedData);
         if (cfg.data().dedup()) {
             text = DuplicateLines.remove(text);
@@ -206,7 +205,7 @@ public final class TrainingRun {
         record.put("seed", cfg.train().seed());
         record.put("world_size", processes);
         record.put("data_path", resolvedData.toAbsolutePath().toString());
-        // the default corpus's hash is the one ensure() checked it against above: not read twice
+        // the default corpus's hash is the one it was checked against above: not read twice
         record.put("data_sha256", dataPath != null ? sha256(resolvedData) : Corpora.TINY_SHAKESPEARE.sha256());
         record.put("tokenizer", tokenizer.type()).put("vocab_size", tokenizer.vocabSize());
         record.put("parameters", model.parameterCount()).put("parameters_without_positions", model.parameterCountWithoutPositions());
